@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/storeops/storeops/internal/apperr"
+
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
@@ -41,8 +43,9 @@ func (d Dialect) String() string {
 	return "unknown"
 }
 
-// ErrNotFound is returned by lookups that find no row.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned by lookups that find no row; it is the same
+// sentinel as apperr.ErrNotFound so the HTTP layer maps it to 404.
+var ErrNotFound = apperr.ErrNotFound
 
 // Options tune how a database is opened.
 type Options struct {

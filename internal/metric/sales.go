@@ -1,0 +1,183 @@
+// Package metric computes the shop's indicators (docs/METRICS.md) from its
+// orders. Days are YYYYMMDD in the store's time zone (orders.paid_day), so a
+// day here is the shop's day, not UTC's.
+package metric
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/settings"
+)
+
+// DaySales is one day of sales.
+type DaySales struct {
+	Day        int64 `json:"day"`         // YYYYMMDD in the store zone
+	PaidOrders int64 `json:"paid_orders"` // orders paid that day, whatever happened later
+	GMV        int64 `json:"gmv"`         // Σ total of those orders, 分
+	Refunds    int64 `json:"refunds"`     // refunds paid out that day, 分
+	NetSales   int64 `json:"net_sales"`   // GMV − refunds
+	Buyers     int64 `json:"buyers"`      // distinct customers who paid that day
+}
+
+// Summary is a period's headline figures.
+type Summary struct {
+	From         int64 `json:"from"`
+	To           int64 `json:"to"`
+	GMV          int64 `json:"gmv"`
+	PaidOrders   int64 `json:"paid_orders"`
+	AOV          int64 `json:"aov"` // 客单价 = GMV ÷ paid orders, 分 (rounded half up)
+	Buyers       int64 `json:"buyers"`
+	NewCustomers int64 `json:"new_customers"`
+	Refunds      int64 `json:"refunds"`
+	NetSales     int64 `json:"net_sales"`
+	COGS         int64 `json:"cogs"`
+	// GrossMarginBP is (net sales − COGS) ÷ net sales in basis points; 0 when
+	// there were no net sales.
+	GrossMarginBP int64 `json:"gross_margin_bp"`
+}
+
+// Days lists every day from..to inclusive.
+func Days(from, to int64) []int64 {
+	loc := time.UTC
+	var out []int64
+	for t := settings.DayTime(from, loc); ; t = t.AddDate(0, 0, 1) {
+		d := settings.Day(t, loc)
+		if d > to {
+			break
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// AddDays moves a YYYYMMDD day by n calendar days.
+func AddDays(day int64, n int) int64 {
+	return settings.Day(settings.DayTime(day, time.UTC).AddDate(0, 0, n), time.UTC)
+}
+
+// Daily returns one DaySales per day from..to, zero-filled.
+func Daily(ctx context.Context, q db.Queryer, from, to int64) ([]DaySales, error) {
+	byDay := map[int64]*DaySales{}
+	days := Days(from, to)
+	out := make([]DaySales, len(days))
+	for i, d := range days {
+		out[i].Day = d
+		byDay[d] = &out[i]
+	}
+	rows, err := q.Query(ctx, `SELECT paid_day, COUNT(*), COALESCE(SUM(total), 0), COUNT(DISTINCT customer_id)
+		FROM orders WHERE paid_day BETWEEN $1 AND $2 GROUP BY paid_day`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("daily sales: %w", err)
+	}
+	for rows.Next() {
+		var d, n, gmv, buyers int64
+		if err := rows.Scan(&d, &n, &gmv, &buyers); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if s := byDay[d]; s != nil {
+			s.PaidOrders, s.GMV, s.Buyers = n, gmv, buyers
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = q.Query(ctx, `SELECT refunded_day, SUM(amount) FROM refunds WHERE refunded_day BETWEEN $1 AND $2 GROUP BY refunded_day`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("daily refunds: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d, amt int64
+		if err := rows.Scan(&d, &amt); err != nil {
+			return nil, err
+		}
+		if s := byDay[d]; s != nil {
+			s.Refunds = amt
+		}
+	}
+	for i := range out {
+		out[i].NetSales = out[i].GMV - out[i].Refunds
+	}
+	return out, rows.Err()
+}
+
+// Summarize computes a period's headline figures.
+func Summarize(ctx context.Context, q db.Queryer, from, to int64) (Summary, error) {
+	s := Summary{From: from, To: to}
+	err := q.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(total), 0), COUNT(DISTINCT customer_id)
+		FROM orders WHERE paid_day BETWEEN $1 AND $2`, from, to).Scan(&s.PaidOrders, &s.GMV, &s.Buyers)
+	if err != nil {
+		return s, fmt.Errorf("summarize sales: %w", err)
+	}
+	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE refunded_day BETWEEN $1 AND $2`, from, to).Scan(&s.Refunds); err != nil {
+		return s, fmt.Errorf("summarize refunds: %w", err)
+	}
+	// Cost of the units sold in the period that stayed sold.
+	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM((l.quantity - l.refunded_quantity) * l.unit_cost), 0)
+		FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.paid_day BETWEEN $1 AND $2`, from, to).Scan(&s.COGS); err != nil {
+		return s, fmt.Errorf("summarize cost: %w", err)
+	}
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (
+			SELECT customer_id FROM orders WHERE paid_day IS NOT NULL AND customer_id IS NOT NULL
+			GROUP BY customer_id HAVING MIN(paid_day) BETWEEN $1 AND $2) f`, from, to).Scan(&s.NewCustomers); err != nil {
+		return s, fmt.Errorf("summarize new customers: %w", err)
+	}
+	s.NetSales = s.GMV - s.Refunds
+	s.AOV = divRound(s.GMV, s.PaidOrders)
+	if s.NetSales > 0 {
+		s.GrossMarginBP = divRound((s.NetSales-s.COGS)*10000, s.NetSales)
+	}
+	return s, nil
+}
+
+// divRound is a ÷ b rounded half away from zero; 0 when b is 0.
+func divRound(a, b int64) int64 {
+	if b == 0 {
+		return 0
+	}
+	if (a < 0) != (b < 0) {
+		return -((-a + b/2) / b)
+	}
+	return (a + b/2) / b
+}
+
+// Overview is the console's first page: a period, the one before it, and the
+// days of the period.
+type Overview struct {
+	Current  Summary    `json:"current"`
+	Previous Summary    `json:"previous"`
+	Daily    []DaySales `json:"daily"`
+}
+
+// OverviewFor computes the overview of the n days ending on day `to`
+// (inclusive), compared with the n days before (环比).
+func OverviewFor(ctx context.Context, q db.Queryer, to int64, n int) (Overview, error) {
+	if n < 1 || n > 3660 {
+		return Overview{}, fmt.Errorf("days: %d is outside 1…3660", n)
+	}
+	from := AddDays(to, -(n - 1))
+	var o Overview
+	var err error
+	if o.Current, err = Summarize(ctx, q, from, to); err != nil {
+		return o, err
+	}
+	if o.Previous, err = Summarize(ctx, q, AddDays(from, -n), AddDays(from, -1)); err != nil {
+		return o, err
+	}
+	o.Daily, err = Daily(ctx, q, from, to)
+	return o, err
+}
+
+// ChangeBP is the relative change from prev to cur in basis points (环比),
+// and false when there is nothing to compare with.
+func ChangeBP(cur, prev int64) (int64, bool) {
+	if prev == 0 {
+		return 0, false
+	}
+	return divRound((cur-prev)*10000, prev), true
+}

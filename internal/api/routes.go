@@ -1,0 +1,35 @@
+package api
+
+import "github.com/storeops/storeops/internal/auth"
+
+// Routes is the whole surface of the API in one table: the mux, the
+// permission checks and the OpenAPI document are all built from it.
+func (a *API) Routes() []Route {
+	var rs []Route
+	rs = append(rs, a.catalogRoutes()...)
+	rs = append(rs, a.customerRoutes()...)
+	rs = append(rs, a.inventoryRoutes()...)
+	rs = append(rs, a.metricRoutes()...)
+	rs = append(rs, a.adminRoutes()...)
+	return rs
+}
+
+// Permissions the routes use, named once.
+var (
+	permProductsRead   = auth.Read("products")
+	permProductsWrite  = auth.Write("products")
+	permCustomersRead  = auth.Read("customers")
+	permCustomersWrite = auth.Write("customers")
+	permInventoryRead  = auth.Read("inventory")
+	permInventoryWrite = auth.Write("inventory")
+	permOverviewRead   = auth.Read("overview")
+	permAuditRead      = auth.Read("audit")
+	permOperatorsRead  = auth.Read("operators")
+	permOperatorsWrite = auth.Write("operators")
+	permTokensRead     = auth.Read("tokens")
+	// anyOperator marks routes every operator may call for themselves (their
+	// own API tokens); the handler checks ownership.
+	anyOperator       auth.Permission = ""
+	permSettingsRead                  = auth.Read("settings")
+	permSettingsWrite                 = auth.Write("settings")
+)

@@ -1,0 +1,55 @@
+package web
+
+import "github.com/storeops/storeops/internal/auth"
+
+// Routes is the console's whole surface: every page and form action with
+// the permission it needs. Handler wraps each one; the permission-matrix
+// test walks them all for every role.
+func (c *Console) Routes() []Route {
+	read, write := auth.Read, auth.Write
+	return []Route{
+		{Method: "GET", Pattern: "/static/{path...}", Public: true, Handler: c.static},
+		{Method: "GET", Pattern: "/login", Public: true, Handler: c.loginForm},
+		{Method: "POST", Pattern: "/login", Public: true, Handler: c.login},
+		{Method: "POST", Pattern: "/logout", Public: true, Handler: c.logout},
+		{Method: "POST", Pattern: "/lang", Public: true, Handler: c.setLang},
+
+		{Method: "GET", Pattern: "/{$}", Perm: read("overview"), Handler: c.overview},
+		{Method: "GET", Pattern: "/overview/daily.csv", Perm: read("overview"), Handler: c.overviewCSV},
+
+		{Method: "GET", Pattern: "/products", Perm: read("products"), Handler: c.products},
+		{Method: "GET", Pattern: "/products/new", Perm: write("products"), Handler: c.newProduct},
+		{Method: "POST", Pattern: "/products", Perm: write("products"), Handler: c.createProduct},
+		{Method: "GET", Pattern: "/products/{id}", Perm: read("products"), Handler: c.product},
+		{Method: "POST", Pattern: "/products/{id}", Perm: write("products"), Handler: c.updateProduct},
+
+		{Method: "GET", Pattern: "/customers", Perm: read("customers"), Handler: c.customers},
+		{Method: "GET", Pattern: "/customers/{id}", Perm: read("customers"), Handler: c.customerDetail},
+		{Method: "POST", Pattern: "/customers/{id}", Perm: write("customers"), Handler: c.updateCustomer},
+		{Method: "POST", Pattern: "/customers/{id}/tags", Perm: write("customers"), Handler: c.addCustomerTag},
+		{Method: "POST", Pattern: "/customers/{id}/tags/remove", Perm: write("customers"), Handler: c.removeCustomerTag},
+		{Method: "POST", Pattern: "/customers/{id}/consent", Perm: write("customers"), Handler: c.setCustomerConsent},
+
+		{Method: "GET", Pattern: "/inventory", Perm: read("inventory"), Handler: c.inventory},
+		{Method: "GET", Pattern: "/inventory/{skuID}", Perm: read("inventory"), Handler: c.inventorySKU},
+		{Method: "POST", Pattern: "/inventory/{skuID}/adjust", Perm: write("inventory"), Handler: c.adjustStock},
+
+		{Method: "GET", Pattern: "/audit", Perm: read("audit"), Handler: c.auditLog},
+
+		{Method: "GET", Pattern: "/operators", Perm: read("operators"), Handler: c.operators},
+		{Method: "POST", Pattern: "/operators", Perm: write("operators"), Handler: c.createOperator},
+		{Method: "POST", Pattern: "/operators/{id}/role", Perm: write("operators"), Handler: c.setOperatorRole},
+		{Method: "POST", Pattern: "/operators/{id}/disabled", Perm: write("operators"), Handler: c.setOperatorDisabled},
+		{Method: "POST", Pattern: "/operators/{id}/password", Perm: write("operators"), Handler: c.resetOperatorPassword},
+
+		// Every operator manages their own API tokens; tokens:read shows
+		// everyone's, and revoking another's needs tokens:write (checked in
+		// the handler, since it depends on whose token it is).
+		{Method: "GET", Pattern: "/tokens", Handler: c.tokens},
+		{Method: "POST", Pattern: "/tokens", Handler: c.createToken},
+		{Method: "POST", Pattern: "/tokens/{id}/revoke", Handler: c.revokeToken},
+
+		{Method: "GET", Pattern: "/settings", Perm: read("settings"), Handler: c.settingsForm},
+		{Method: "POST", Pattern: "/settings", Perm: write("settings"), Handler: c.saveSettings},
+	}
+}

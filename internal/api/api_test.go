@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -31,6 +32,11 @@ type fixture struct {
 	a      *api.API
 	tokens map[auth.Role]string
 	router routers.Router
+}
+
+func TestMain(m *testing.M) {
+	auth.UseCheapHashesForTests()
+	os.Exit(m.Run())
 }
 
 func newFixture(t *testing.T, d *db.DB) *fixture {
@@ -152,7 +158,7 @@ func TestOpenAPI_CoversEveryRouteAndMatchesResponses(t *testing.T) {
 	st, body := f.call("admin", "POST", "/api/v1/products", map[string]any{
 		"title": "夏季碎花连衣裙", "title_en": "Floral Summer Dress", "role": "profit", "status": "on_sale",
 		"images": []string{"https://img.example.com/dress.jpg"},
-		"skus": []map[string]any{{"code": "DRESS-RED-M", "spec": "红色 / M", "list_price": 29900, "cost_price": 11000}},
+		"skus":   []map[string]any{{"code": "DRESS-RED-M", "spec": "红色 / M", "list_price": 29900, "cost_price": 11000}},
 	})
 	if st != http.StatusCreated {
 		t.Fatalf("create product: %d %s", st, body)

@@ -20,7 +20,7 @@ func (a *API) inventoryRoutes() []Route {
 			Reply: inventory.Level{}, handle: a.getStock},
 		{Method: "POST", Path: "/inventory/{sku_id}/adjustments", Perm: permInventoryWrite, Tag: "inventory",
 			Summary: "Change stock: receipt (入库), adjustment, damage (报损), or a stocktake count (盘点)",
-			Body: AdjustmentInput{}, Status: http.StatusCreated, Reply: inventory.Level{}, handle: a.adjustStock},
+			Body:    AdjustmentInput{}, Status: http.StatusCreated, Reply: inventory.Level{}, handle: a.adjustStock},
 		{Method: "GET", Path: "/inventory/{sku_id}/movements", Perm: permInventoryRead, Tag: "inventory", Summary: "A SKU's stock ledger, newest first",
 			Query: pageParams, Reply: List[inventory.Movement]{}, handle: a.listMovements},
 	}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,6 +58,9 @@ type Options struct {
 	Readers int
 	// SkipMigrate opens the database without applying migrations.
 	SkipMigrate bool
+	// BusyTimeout is how long SQLite waits for a lock held by another
+	// process before giving up (default 10 s).
+	BusyTimeout time.Duration
 }
 
 // DB is an open store database.
@@ -145,7 +149,11 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	// busy_timeout comes first so that the pragmas after it wait for a lock
 	// instead of failing at once.
-	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")"
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = 10 * time.Second
+	}
+	base := "file:" + path + "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")"
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("database: open %s: %w", path, err)

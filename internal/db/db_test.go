@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
@@ -96,9 +97,9 @@ func TestInTx_RollsBackOnError(t *testing.T) {
 	})
 }
 
-func TestSQLite_SecondWriterProcessGetsClearError(t *testing.T) {
-	// Two handles on one file stand in for two processes: the second one must
-	// still open (WAL allows it) and both must see each other's commits.
+func TestSQLite_TwoHandlesShareOneFile(t *testing.T) {
+	// Two handles on one file stand in for two processes: WAL lets both
+	// open, and each sees the other's commits.
 	path := filepath.Join(t.TempDir(), "shared.db")
 	ctx := context.Background()
 	a, err := db.Open(ctx, path, db.Options{})
@@ -117,6 +118,31 @@ func TestSQLite_SecondWriterProcessGetsClearError(t *testing.T) {
 	var v string
 	if err := b.QueryRow(ctx, "SELECT value FROM store_settings WHERE key = 'a'").Scan(&v); err != nil || v != "1" {
 		t.Fatalf("second handle read %q, %v", v, err)
+	}
+}
+
+func TestSQLite_LockedFileGetsClearError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "locked.db")
+	ctx := context.Background()
+	holder, err := db.Open(ctx, path, db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	// Another process holding the write lock (a long import, a backup tool).
+	release := make(chan struct{})
+	locked := make(chan struct{})
+	go holder.InTx(ctx, func(tx *db.Tx) error {
+		tx.Exec(ctx, "INSERT INTO store_settings (key, value, updated_at) VALUES ('x', 'y', 0)")
+		close(locked)
+		<-release
+		return errors.New("roll back")
+	})
+	<-locked
+	defer close(release)
+	_, err = db.Open(ctx, path, db.Options{BusyTimeout: 200 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "locked by another process") {
+		t.Fatalf("Open on a locked file: %v, want a message saying it is locked", err)
 	}
 }
 

@@ -1,0 +1,118 @@
+// Package app wires the capability services to the console, the API and the
+// background jobs: the one place that knows every part of the program.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/storeops/storeops/internal/api"
+	"github.com/storeops/storeops/internal/auth"
+	"github.com/storeops/storeops/internal/catalog"
+	"github.com/storeops/storeops/internal/customer"
+	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/inventory"
+	"github.com/storeops/storeops/internal/server"
+	"github.com/storeops/storeops/internal/web"
+)
+
+// Options are the settings of the running program.
+type Options struct {
+	Version       string
+	SecureCookies bool
+}
+
+// App is the running program.
+type App struct {
+	DB        *db.DB
+	Log       *slog.Logger
+	Auth      *auth.Service
+	Catalog   *catalog.Service
+	Customers *customer.Service
+	Inventory *inventory.Service
+	API       *api.API
+	Console   *web.Console
+	Metrics   *server.Metrics
+}
+
+// New builds the program on an open database.
+func New(d *db.DB, log *slog.Logger, opt Options) *App {
+	a := &App{
+		DB:        d,
+		Log:       log,
+		Auth:      &auth.Service{DB: d},
+		Catalog:   &catalog.Service{DB: d},
+		Customers: &customer.Service{DB: d},
+		Inventory: &inventory.Service{DB: d},
+		Metrics:   server.NewMetrics(),
+	}
+	a.API = &api.API{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, Version: opt.Version}
+	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, SecureCookies: opt.SecureCookies}
+	return a
+}
+
+// Handler is the whole HTTP surface: probes, metrics, the API and the console.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := a.DB.Ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("database unreachable: " + err.Error() + "\n"))
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	mux.Handle(api.Prefix+"/", a.API.Handler())
+	mux.Handle("/", a.Console.Handler())
+	return server.Logging(a.Log, server.SecurityHeaders(a.Metrics.Instrument(mux)))
+}
+
+// Jobs is the set of background loops; Wait returns once they have stopped.
+type Jobs struct{ wg sync.WaitGroup }
+
+// Wait blocks until every job has returned.
+func (j *Jobs) Wait() { j.wg.Wait() }
+
+// StartJobs starts the recurring housekeeping until ctx ends.
+func (a *App) StartJobs(ctx context.Context) *Jobs {
+	j := &Jobs{}
+	j.every(ctx, time.Hour, func(ctx context.Context) {
+		if n, err := a.Auth.PurgeExpiredSessions(ctx); err != nil {
+			a.Log.Warn("purge expired sessions", "err", err)
+		} else if n > 0 {
+			a.Log.Info("purged expired sessions", "count", n)
+		}
+		if _, err := a.Auth.PurgeLoginFailures(ctx); err != nil {
+			a.Log.Warn("purge login failures", "err", err)
+		}
+	})
+	return j
+}
+
+func (j *Jobs) every(ctx context.Context, d time.Duration, fn func(context.Context)) {
+	j.wg.Add(1)
+	go func() {
+		defer j.wg.Done()
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			fn(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}

@@ -116,20 +116,28 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		applied_at BIGINT NOT NULL)`); err != nil {
 		return 0, fmt.Errorf("migrate: %w", sqliteHint(err))
 	}
-	cur, err := d.SchemaVersion(ctx)
+	applied, err := d.appliedVersions(ctx)
 	if err != nil {
 		return 0, err
 	}
+	known := map[int64]bool{}
 	latest := int64(0)
-	if len(ms) > 0 {
-		latest = ms[len(ms)-1].Version
+	for _, m := range ms {
+		known[m.Version] = true
+		latest = max(latest, m.Version)
 	}
-	if cur > latest {
-		return 0, ErrSchemaTooNew{DB: cur, Binary: latest}
+	// A version this binary doesn't know means a newer storeops wrote the
+	// schema; running on it could corrupt data the newer code relies on.
+	for v := range applied {
+		if !known[v] {
+			return 0, ErrSchemaTooNew{DB: maxKey(applied), Binary: latest}
+		}
 	}
 	n := 0
+	// Every migration not yet applied runs, in order, even one numbered
+	// below the newest applied: two branches that each added one both land.
 	for _, m := range ms {
-		if m.Version <= cur {
+		if applied[m.Version] {
 			continue
 		}
 		text := m.SQL
@@ -152,6 +160,31 @@ func (d *DB) Migrate(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+func (d *DB) appliedVersions(ctx context.Context) (map[int64]bool, error) {
+	rows, err := d.w.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read applied migrations: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	return out, rows.Err()
+}
+
+func maxKey(m map[int64]bool) int64 {
+	var top int64
+	for k := range m {
+		top = max(top, k)
+	}
+	return top
 }
 
 // splitStatements splits a migration on semicolons that end a line, outside

@@ -11,6 +11,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 )
@@ -25,7 +26,11 @@ const (
 // the default.
 var Supported = []string{ZhCN, En}
 
-//go:embed locales/*.json
+// Each language has its base catalog locales/<lang>.json and may have more
+// files in locales/<lang>/ — one per capability, so that work on different
+// areas doesn't edit one file. A key defined twice is an error.
+//
+//go:embed locales
 var localeFiles embed.FS
 
 // catalogs maps a language tag to its messages. Built once from the embedded files and never
@@ -47,13 +52,26 @@ func mustLoadCatalogs() map[string]map[string]string {
 }
 
 func loadCatalog(lang string) (map[string]string, error) {
-	data, err := localeFiles.ReadFile("locales/" + lang + ".json")
-	if err != nil {
-		return nil, fmt.Errorf("read catalog %s: %w", lang, err)
+	files := []string{"locales/" + lang + ".json"}
+	if extra, err := fs.Glob(localeFiles, "locales/"+lang+"/*.json"); err == nil {
+		files = append(files, extra...)
 	}
-	var cat map[string]string
-	if err := json.Unmarshal(data, &cat); err != nil {
-		return nil, fmt.Errorf("parse catalog %s: %w", lang, err)
+	cat := map[string]string{}
+	for _, name := range files {
+		data, err := localeFiles.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("read catalog %s: %w", name, err)
+		}
+		var part map[string]string
+		if err := json.Unmarshal(data, &part); err != nil {
+			return nil, fmt.Errorf("parse catalog %s: %w", name, err)
+		}
+		for k, v := range part {
+			if _, dup := cat[k]; dup {
+				return nil, fmt.Errorf("catalog %s: key %q is defined twice", name, k)
+			}
+			cat[k] = v
+		}
 	}
 	return cat, nil
 }

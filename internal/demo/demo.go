@@ -189,6 +189,11 @@ func Generate(ctx context.Context, d *db.DB, opts Options) (Summary, error) {
 	if err := syncSequences(ctx, d); err != nil {
 		return sum, err
 	}
+	// What customer.NotePaid keeps for live orders, set in one pass.
+	if _, err := d.Exec(ctx, `UPDATE customers SET first_paid_day = (
+		SELECT MIN(o.paid_day) FROM orders o WHERE o.customer_id = customers.id AND o.paid_day IS NOT NULL)`); err != nil {
+		return sum, fmt.Errorf("first paid days: %w", err)
+	}
 	rep.report(1, 1, StageStock, true)
 	hs := h.sum
 	sum.Customers, sum.Orders, sum.OrderLines, sum.Refunds, sum.GMV = hs.Customers, hs.Orders, hs.OrderLines, hs.Refunds, hs.GMV

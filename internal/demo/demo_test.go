@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	"github.com/storeops/storeops/internal/settings"
@@ -318,6 +319,9 @@ func checkInvariants(t *testing.T, d *db.DB, opts Options) {
 		if n != 0 {
 			t.Errorf("%s: %d rows break it", c.what, n)
 		}
+	}
+	if n, err := customer.FirstPaidMismatches(ctx, d); err != nil || n != 0 {
+		t.Errorf("first_paid_day disagrees with the orders of %d customers (%v)", n, err)
 	}
 	// Days and order numbers in the store's zone.
 	loc := opts.Location

@@ -117,14 +117,22 @@ func Summarize(ctx context.Context, q db.Queryer, from, to int64) (Summary, erro
 	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE refunded_day BETWEEN $1 AND $2`, from, to).Scan(&s.Refunds); err != nil {
 		return s, fmt.Errorf("summarize refunds: %w", err)
 	}
-	// Cost of the units sold in the period that stayed sold.
-	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM((l.quantity - l.refunded_quantity) * l.unit_cost), 0)
-		FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.paid_day BETWEEN $1 AND $2`, from, to).Scan(&s.COGS); err != nil {
+	// Cost of the units sold in the period that stayed sold: the orders'
+	// cost at the time of sale, less the cost of units refunded, which only
+	// the (few) refunded orders' lines need to be read for.
+	var sold, returned int64
+	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(cost_total), 0) FROM orders WHERE paid_day BETWEEN $1 AND $2`, from, to).Scan(&sold); err != nil {
 		return s, fmt.Errorf("summarize cost: %w", err)
 	}
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM (
-			SELECT customer_id FROM orders WHERE paid_day IS NOT NULL AND customer_id IS NOT NULL
-			GROUP BY customer_id HAVING MIN(paid_day) BETWEEN $1 AND $2) f`, from, to).Scan(&s.NewCustomers); err != nil {
+	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(l.refunded_quantity * l.unit_cost), 0)
+		FROM orders o JOIN order_lines l ON l.order_id = o.id
+		WHERE o.paid_day BETWEEN $1 AND $2 AND o.refunded_total > 0`, from, to).Scan(&returned); err != nil {
+		return s, fmt.Errorf("summarize returned cost: %w", err)
+	}
+	s.COGS = sold - returned
+	// New customers: first paid order in the period (customer.NotePaid keeps
+	// first_paid_day).
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM customers WHERE first_paid_day BETWEEN $1 AND $2`, from, to).Scan(&s.NewCustomers); err != nil {
 		return s, fmt.Errorf("summarize new customers: %w", err)
 	}
 	s.NetSales = s.GMV - s.Refunds

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	"github.com/storeops/storeops/internal/metric"
@@ -72,12 +73,25 @@ func seed(t *testing.T, d *db.DB) {
 		if x.day == nil {
 			status, paidAt = "pending_payment", nil
 		}
-		must(`INSERT INTO orders (id, order_no, customer_id, status, items_total, total, created_at, paid_at, paid_day, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $6)`, x.id, "SO"+string(rune('0'+x.id)), x.cust, status, x.total, now, paidAt, x.day)
+		must(`INSERT INTO orders (id, order_no, customer_id, status, items_total, total, cost_total, created_at, paid_at, paid_day, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $7)`, x.id, "SO"+string(rune('0'+x.id)), x.cust, status, x.total, x.qty*4000, now, paidAt, x.day)
 		must(`INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, list_price, unit_price, line_total, unit_cost)
 			VALUES ($1, 1, 1, 'T恤', $2, 10000, 10000, $3, 4000)`, x.id, x.qty, x.total)
 	}
 	must(`UPDATE order_lines SET refunded_quantity = 1 WHERE order_id = 2`)
+	must(`UPDATE orders SET refunded_total = 10000 WHERE id = 2`)
+	for _, c := range [][2]int64{{1, 20261101}, {2, 20261101}} {
+		if err := customer.NotePaid(ctx, d, c[0], c[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A later paid order never moves the first day forward.
+	if err := customer.NotePaid(ctx, d, 1, 20261102); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := customer.FirstPaidMismatches(ctx, d); err != nil || n != 0 {
+		t.Fatalf("first paid days disagree with orders for %d customers (%v)", n, err)
+	}
 	must(`INSERT INTO refunds (order_id, amount, refunded_at, refunded_day) VALUES (2, 10000, $1, 20261102)`, now)
 }
 

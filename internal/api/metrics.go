@@ -40,5 +40,5 @@ func (a *API) overview(ctx context.Context, r *request) (any, error) {
 		}
 		to = n
 	}
-	return metric.OverviewFor(ctx, a.DB, to, days)
+	return (&metric.Rollup{DB: a.DB}).Overview(ctx, to, days)
 }

@@ -359,3 +359,6 @@ func IsCheckViolation(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "SQLSTATE 23514") || strings.Contains(msg, "CHECK constraint failed")
 }
+
+// IsNoRows reports whether err says a query returned no row.
+func IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

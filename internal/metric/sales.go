@@ -24,12 +24,15 @@ type DaySales struct {
 
 // Summary is a period's headline figures.
 type Summary struct {
-	From         int64 `json:"from"`
-	To           int64 `json:"to"`
-	GMV          int64 `json:"gmv"`
-	PaidOrders   int64 `json:"paid_orders"`
-	AOV          int64 `json:"aov"` // 客单价 = GMV ÷ paid orders, 分 (rounded half up)
-	Buyers       int64 `json:"buyers"`
+	From       int64 `json:"from"`
+	To         int64 `json:"to"`
+	GMV        int64 `json:"gmv"`
+	PaidOrders int64 `json:"paid_orders"`
+	AOV        int64 `json:"aov"` // 客单价 = GMV ÷ paid orders, 分 (rounded half up)
+	Buyers     int64 `json:"buyers"`
+	// BuyersApprox is true when Buyers is a HyperLogLog estimate (ranges
+	// over ExactBuyersDays; standard error 0.8%).
+	BuyersApprox bool  `json:"buyers_approx"`
 	NewCustomers int64 `json:"new_customers"`
 	Refunds      int64 `json:"refunds"`
 	NetSales     int64 `json:"net_sales"`
@@ -58,8 +61,10 @@ func AddDays(day int64, n int) int64 {
 	return settings.Day(settings.DayTime(day, time.UTC).AddDate(0, 0, n), time.UTC)
 }
 
-// Daily returns one DaySales per day from..to, zero-filled.
-func Daily(ctx context.Context, q db.Queryer, from, to int64) ([]DaySales, error) {
+// DailyRaw computes one DaySales per day from..to, zero-filled, straight
+// from orders and refunds; the console reads the same figures from the
+// rollup (Daily), and tests check the two agree.
+func DailyRaw(ctx context.Context, q db.Queryer, from, to int64) ([]DaySales, error) {
 	byDay := map[int64]*DaySales{}
 	days := Days(from, to)
 	out := make([]DaySales, len(days))
@@ -106,8 +111,9 @@ func Daily(ctx context.Context, q db.Queryer, from, to int64) ([]DaySales, error
 	return out, rows.Err()
 }
 
-// Summarize computes a period's headline figures.
-func Summarize(ctx context.Context, q db.Queryer, from, to int64) (Summary, error) {
+// SummarizeRaw computes a period's headline figures straight from orders
+// and refunds (the definition; Summarize reads the rollup).
+func SummarizeRaw(ctx context.Context, q db.Queryer, from, to int64) (Summary, error) {
 	s := Summary{From: from, To: to}
 	err := q.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(total), 0), COUNT(DISTINCT customer_id)
 		FROM orders WHERE paid_day BETWEEN $1 AND $2`, from, to).Scan(&s.PaidOrders, &s.GMV, &s.Buyers)
@@ -135,12 +141,18 @@ func Summarize(ctx context.Context, q db.Queryer, from, to int64) (Summary, erro
 	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM customers WHERE first_paid_day BETWEEN $1 AND $2`, from, to).Scan(&s.NewCustomers); err != nil {
 		return s, fmt.Errorf("summarize new customers: %w", err)
 	}
+	s.finish()
+	return s, nil
+}
+
+// finish derives the ratios from the sums.
+func (s *Summary) finish() {
 	s.NetSales = s.GMV - s.Refunds
 	s.AOV = divRound(s.GMV, s.PaidOrders)
+	s.GrossMarginBP = 0
 	if s.NetSales > 0 {
 		s.GrossMarginBP = divRound((s.NetSales-s.COGS)*10000, s.NetSales)
 	}
-	return s, nil
 }
 
 // divRound is a ÷ b rounded half away from zero; 0 when b is 0.
@@ -179,6 +191,19 @@ func OverviewFor(ctx context.Context, q db.Queryer, to int64, n int) (Overview, 
 	}
 	o.Daily, err = Daily(ctx, q, from, to)
 	return o, err
+}
+
+// FreshEnough is how stale the rollup may be when a figure is read; the
+// refresh job keeps it within a minute anyway.
+const FreshEnough = 10 * time.Second
+
+// Overview refreshes the rollup when it is older than FreshEnough, then
+// computes OverviewFor; it is what the console and the API call.
+func (r *Rollup) Overview(ctx context.Context, to int64, n int) (Overview, error) {
+	if err := r.RefreshIfOlder(ctx, FreshEnough); err != nil {
+		return Overview{}, err
+	}
+	return OverviewFor(ctx, r.DB, to, n)
 }
 
 // ChangeBP is the relative change from prev to cur in basis points (环比),

@@ -99,14 +99,21 @@ func TestSummarizeAndDaily(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		seed(t, d)
 		ctx := context.Background()
+		if _, err := (&metric.Rollup{DB: d}).Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := metric.SummarizeRaw(ctx, d, 20261101, 20261102)
+		if err != nil {
+			t.Fatal(err)
+		}
 		s, err := metric.Summarize(ctx, d, 20261101, 20261102)
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := metric.Summary{From: 20261101, To: 20261102, GMV: 40000, PaidOrders: 3, AOV: 13333, Buyers: 2,
 			NewCustomers: 2, Refunds: 10000, NetSales: 30000, COGS: 3 * 4000, GrossMarginBP: 6000}
-		if s != want {
-			t.Fatalf("Summarize = %+v\nwant        %+v", s, want)
+		if s != want || raw != want {
+			t.Fatalf("Summarize = %+v\nraw         %+v\nwant        %+v", s, raw, want)
 		}
 		day2, _ := metric.Summarize(ctx, d, 20261102, 20261102)
 		if day2.NewCustomers != 0 || day2.Buyers != 1 {

@@ -43,8 +43,11 @@ func (f *fixture) seedOrders() (today int64) {
 		{"SO-3", 1, 30000, today, 4000, 30000},
 		{"SO-0", 3, 20000, earlier, 4000, 20000},
 	} {
-		f.exec(`INSERT INTO orders (order_no, customer_id, status, items_total, total, created_at, paid_at, paid_day, updated_at)
-			VALUES ($1, $2, 'paid', $3, $3, $4, $4, $5, $4)`, o.no, o.customer, o.total, ms-int64(i), o.paidDay)
+		// Written as the order service writes a paid order: its cost at the
+		// time of sale, and the customer's first paid day.
+		f.exec(`INSERT INTO orders (order_no, customer_id, status, items_total, total, cost_total, created_at, paid_at, paid_day, updated_at)
+			VALUES ($1, $2, 'paid', $3, $3, $4, $5, $5, $6, $5)`, o.no, o.customer, o.total, o.unitCost, ms-int64(i), o.paidDay)
+		f.exec(`UPDATE customers SET first_paid_day = $2 WHERE id = $1 AND (first_paid_day IS NULL OR first_paid_day > $2)`, o.customer, o.paidDay)
 		f.exec(`INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, list_price, unit_price, line_total, unit_cost)
 			VALUES ((SELECT id FROM orders WHERE order_no = $1), 1, 1, '测试商品', 1, $2, $2, $2, $3)`, o.no, o.unitPrice, o.unitCost)
 	}

@@ -441,3 +441,20 @@ func TestListProducts_FiltersAndPagesNewestFirst(t *testing.T) {
 		}
 	})
 }
+
+func TestGetSKU_ReturnsTheSKUWithItsProduct(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s := newService(d)
+		p := mustCreate(t, s, catalog.ProductInput{Title: "夏季碎花连衣裙", SKUs: []catalog.SKUInput{
+			{Code: "D-S", Spec: "S", ListPrice: 29900, CostPrice: 11000},
+			{Code: "D-M", Spec: "M", ListPrice: 29900, CostPrice: 11000},
+		}})
+		got, err := s.GetSKU(context.Background(), p.SKUs[1].ID)
+		if err != nil || got.Code != "D-M" || got.ProductTitle != "夏季碎花连衣裙" || got.ProductID != p.ID {
+			t.Fatalf("GetSKU = %+v, %v", got, err)
+		}
+		if _, err := s.GetSKU(context.Background(), 999999); !errors.Is(err, apperr.ErrNotFound) {
+			t.Fatalf("GetSKU(missing) = %v, want not found", err)
+		}
+	})
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"github.com/storeops/storeops/internal/catalog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -63,7 +64,7 @@ type adjustForm struct {
 }
 
 type skuStockPage struct {
-	SKU       skuInfo
+	SKU       catalog.SKURef
 	Level     inventory.Level
 	Movements []inventory.Movement
 	Next      string
@@ -78,7 +79,7 @@ func (c *Console) inventorySKU(w http.ResponseWriter, r *http.Request) {
 func (c *Console) skuStockPage(w http.ResponseWriter, r *http.Request, status int, f adjustForm) {
 	v := viewerFrom(r.Context())
 	id := parseID(r.PathValue("skuID"))
-	sku, err := lookupSKU(r.Context(), c.DB, id)
+	sku, err := c.Catalog.GetSKU(r.Context(), id)
 	if err != nil {
 		c.fail(w, r, err)
 		return

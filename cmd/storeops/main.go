@@ -46,6 +46,7 @@ func commands() []*command {
 		migrateCommand(),
 		userCommand(),
 		tokenCommand(),
+		importCommand(),
 		versionCommand(),
 	}
 }

@@ -13,10 +13,13 @@ import (
 
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/auth"
+	"github.com/storeops/storeops/internal/cart"
 	"github.com/storeops/storeops/internal/catalog"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/inventory"
+	"github.com/storeops/storeops/internal/order"
+	"github.com/storeops/storeops/internal/shopper"
 )
 
 // API serves /api/v1.
@@ -28,6 +31,12 @@ type API struct {
 	Inventory *inventory.Service
 	Log       *slog.Logger
 	Version   string
+
+	// The commerce core; nil ones are built over DB by Handler.
+	Orders   *order.Service
+	Carts    *cart.Service
+	Shoppers *shopper.Service
+	Keys     *order.Keys
 }
 
 // Route is one endpoint: what it needs, what it takes and returns (for the
@@ -42,7 +51,18 @@ type Route struct {
 	Body    any     // zero value of the request body type, nil for none
 	Status  int     // success status (200 unless set)
 	Reply   any     // zero value of the response type, nil for 204
-	handle  func(ctx context.Context, r *request) (any, error)
+	// Store routes belong to the storefront: the caller is a customer
+	// with a storefront token (Authorization: Bearer cs_…), not an
+	// operator, and Perm is unused. Guest store routes also serve callers
+	// without one (a guest cart goes by X-Cart-Token).
+	Store, Guest bool
+	// Public routes take no credentials: the handler verifies the request
+	// itself (a signed payment callback).
+	Public bool
+	// Idempotent routes honour an Idempotency-Key header: a retry with the
+	// same key and body gets the first response again, byte for byte.
+	Idempotent bool
+	handle     func(ctx context.Context, r *request) (any, error)
 }
 
 // Param is a documented query parameter.
@@ -55,6 +75,10 @@ type request struct {
 	*http.Request
 	op    auth.Operator
 	token auth.Token
+	// On store routes: the signed-in customer (0 for a guest) and the
+	// guest's cart token.
+	customerID int64
+	cartToken  string
 }
 
 // Prefix is where the API is mounted.
@@ -62,6 +86,7 @@ const Prefix = "/api/v1"
 
 // Handler serves every route of the API and the OpenAPI document.
 func (a *API) Handler() http.Handler {
+	a.commerceDefaults()
 	mux := http.NewServeMux()
 	for _, rt := range a.Routes() {
 		mux.Handle(rt.Method+" "+Prefix+rt.Path, a.serve(rt))
@@ -77,6 +102,9 @@ func (a *API) Handler() http.Handler {
 }
 
 func (a *API) serve(rt Route) http.Handler {
+	if rt.Store || rt.Public {
+		return a.serveStore(rt)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op, tok, err := a.authenticate(r)
 		if err != nil {
@@ -91,6 +119,10 @@ func (a *API) serve(rt Route) http.Handler {
 			return
 		}
 		ctx := audit.WithActor(r.Context(), audit.Actor{Kind: "token", ID: op.ID, Name: op.Username + " (token " + tok.Prefix + ")", IP: clientIP(r)})
+		if rt.Idempotent {
+			a.runIdempotent(w, r.WithContext(ctx), rt, &request{op: op, token: tok}, "operator:"+itoa64(op.ID))
+			return
+		}
 		out, err := rt.handle(ctx, &request{Request: r.WithContext(ctx), op: op, token: tok})
 		if err != nil {
 			writeError(w, r, a.Log, err)

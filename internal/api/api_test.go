@@ -262,6 +262,10 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 	f := newFixture(t, dbtest.SQLite(t))
 	for _, rt := range f.a.Routes() {
 		path := strings.NewReplacer("{id}", "999999", "{sku_id}", "999999", "{address_id}", "999999").Replace(api.Prefix + rt.Path)
+		if rt.Store || rt.Public {
+			f.walkStoreRoute(rt, path)
+			continue
+		}
 		for _, role := range auth.Roles() {
 			body := any(nil)
 			if rt.Body != nil {

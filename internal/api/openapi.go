@@ -30,7 +30,22 @@ func (a *API) OpenAPI() map[string]any {
 			"description": permDoc(rt.Perm),
 			"security":    []map[string][]string{{"bearer": {}}},
 		}
+		switch {
+		case rt.Public:
+			op["description"] = "No credentials; the request is verified by its signature."
+			op["security"] = []map[string][]string{}
+		case rt.Store && rt.Guest:
+			op["description"] = "Storefront: a signed-in customer or a guest (whose cart goes by X-Cart-Token)."
+			op["security"] = []map[string][]string{{}, {"customer": {}}}
+		case rt.Store:
+			op["description"] = "Storefront: a signed-in customer."
+			op["security"] = []map[string][]string{{"customer": {}}}
+		}
 		var params []map[string]any
+		for _, h := range headerParams(rt) {
+			params = append(params, map[string]any{"name": h.Name, "in": "header", "required": false,
+				"description": h.Description, "schema": map[string]any{"type": h.Type}})
+		}
 		for _, name := range pathParams(rt.Path) {
 			params = append(params, map[string]any{"name": name, "in": "path", "required": true,
 				"schema": map[string]any{"type": "integer", "format": "int64"}})
@@ -62,6 +77,9 @@ func (a *API) OpenAPI() map[string]any {
 		for _, code := range []string{"400", "401", "403", "404", "409", "422", "500"} {
 			responses[code] = errRef
 		}
+		if rt.Store {
+			responses["429"] = errRef // sign-in attempts are limited
+		}
 		op["responses"] = responses
 		paths[p][strings.ToLower(rt.Method)] = op
 	}
@@ -77,7 +95,8 @@ func (a *API) OpenAPI() map[string]any {
 		"components": map[string]any{
 			"schemas": g.defs,
 			"securitySchemes": map[string]any{
-				"bearer": map[string]any{"type": "http", "scheme": "bearer", "description": "An API token (so_…) from the console or `storeops token create`."},
+				"bearer":   map[string]any{"type": "http", "scheme": "bearer", "description": "An API token (so_…) from the console or `storeops token create`."},
+				"customer": map[string]any{"type": "http", "scheme": "bearer", "description": "A storefront session token (cs_…) from POST /api/v1/store/sessions or /store/register."},
 			},
 		},
 	}

@@ -11,6 +11,10 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.inventoryRoutes()...)
 	rs = append(rs, a.metricRoutes()...)
 	rs = append(rs, a.adminRoutes()...)
+	rs = append(rs, a.segmentRoutes()...)
+	rs = append(rs, a.orderRoutes()...)
+	rs = append(rs, a.importRoutes()...)
+	rs = append(rs, a.storeRoutes()...)
 	return rs
 }
 
@@ -22,11 +26,15 @@ var (
 	permCustomersWrite = auth.Write("customers")
 	permInventoryRead  = auth.Read("inventory")
 	permInventoryWrite = auth.Write("inventory")
+	permOrdersRead     = auth.Read("orders")
+	permOrdersWrite    = auth.Write("orders")
 	permOverviewRead   = auth.Read("overview")
 	permAuditRead      = auth.Read("audit")
 	permOperatorsRead  = auth.Read("operators")
 	permOperatorsWrite = auth.Write("operators")
 	permTokensRead     = auth.Read("tokens")
+	permSegmentsRead   = auth.Read("segments")
+	permSegmentsWrite  = auth.Write("segments")
 	// anyOperator marks routes every operator may call for themselves (their
 	// own API tokens); the handler checks ownership.
 	anyOperator       auth.Permission = ""

@@ -15,6 +15,7 @@ import (
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/inventory"
+	"github.com/storeops/storeops/internal/metric"
 	"github.com/storeops/storeops/internal/server"
 	"github.com/storeops/storeops/internal/web"
 )
@@ -50,6 +51,7 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 		Metrics:   server.NewMetrics(),
 	}
 	a.API = &api.API{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, Version: opt.Version}
+	a.wireCommerce()
 	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, SecureCookies: opt.SecureCookies}
 	return a
 }
@@ -87,6 +89,16 @@ func (j *Jobs) Wait() { j.wg.Wait() }
 // StartJobs starts the recurring housekeeping until ctx ends.
 func (a *App) StartJobs(ctx context.Context) *Jobs {
 	j := &Jobs{}
+	a.startCommerceJobs(ctx, j)
+	// The sales rollup follows orders within a minute even when nobody
+	// opens the overview (which refreshes it too).
+	rollup := &metric.Rollup{DB: a.DB}
+	j.every(ctx, time.Minute, func(ctx context.Context) {
+		if _, err := rollup.Refresh(ctx); err != nil {
+			a.Log.Warn("refresh sales rollup", "err", err)
+		}
+	})
+	j.every(ctx, time.Hour, a.refreshSegments)
 	j.every(ctx, time.Hour, func(ctx context.Context) {
 		if n, err := a.Auth.PurgeExpiredSessions(ctx); err != nil {
 			a.Log.Warn("purge expired sessions", "err", err)

@@ -76,6 +76,8 @@ var areas = []struct {
 	{"customers", grants{RoleOperator: rw, RoleService: r, RoleFinance: r, RoleViewer: r}},
 	{"inventory", grants{RoleOperator: rw, RoleSupply: rw, RoleFinance: r, RoleViewer: r}},
 	{"orders", grants{RoleOperator: rw, RoleService: rw, RoleSupply: r, RoleFinance: r, RoleViewer: r}},
+	{"segments", grants{RoleOperator: rw, RoleFinance: r, RoleViewer: r}},
+	{"imports", grants{RoleOperator: rw, RoleSupply: rw, RoleFinance: r}},
 	{"audit", grants{}},
 	{"operators", grants{}},
 	{"tokens", grants{}},

@@ -19,12 +19,14 @@ func TestCan_MatrixRowByRow(t *testing.T) {
 			"customers:read", "customers:write",
 			"inventory:read", "inventory:write",
 			"orders:read", "orders:write",
+			"segments:read", "segments:write",
+			"imports:read", "imports:write",
 		}},
 		{RoleDesigner, []Permission{"overview:read", "products:read", "products:write"}},
 		{RoleService, []Permission{"products:read", "customers:read", "orders:read", "orders:write"}},
-		{RoleSupply, []Permission{"products:read", "inventory:read", "inventory:write", "orders:read"}},
-		{RoleFinance, []Permission{"overview:read", "products:read", "customers:read", "inventory:read", "orders:read"}},
-		{RoleViewer, []Permission{"overview:read", "products:read", "customers:read", "inventory:read", "orders:read"}},
+		{RoleSupply, []Permission{"products:read", "inventory:read", "inventory:write", "orders:read", "imports:read", "imports:write"}},
+		{RoleFinance, []Permission{"overview:read", "products:read", "customers:read", "inventory:read", "orders:read", "segments:read", "imports:read"}},
+		{RoleViewer, []Permission{"overview:read", "products:read", "customers:read", "inventory:read", "orders:read", "segments:read"}},
 	}
 	if len(rows) != len(Roles()) {
 		t.Fatalf("the table has %d rows but there are %d roles", len(rows), len(Roles()))
@@ -73,7 +75,7 @@ func TestCan_UnknownRoleOrPermissionIsRefused(t *testing.T) {
 }
 
 func TestPermissions_ReadAndWriteForEveryArea(t *testing.T) {
-	want := []string{"overview", "products", "customers", "inventory", "orders", "audit", "operators", "tokens", "settings"}
+	want := []string{"overview", "products", "customers", "inventory", "orders", "segments", "imports", "audit", "operators", "tokens", "settings"}
 	if got := Areas(); !slices.Equal(got, want) {
 		t.Fatalf("Areas() = %v, want %v", got, want)
 	}

@@ -58,6 +58,7 @@ type customerPage struct {
 	Customer customer.Customer
 	Profile  customer.Profile // the form's values: the saved ones, or what was typed
 	Orders   []customerOrder
+	Value    *customerValueCard // RFM segment, stage, CLV; nil without segments:read
 	Channels []string
 	Genders  []string
 	Errors   map[string]string
@@ -82,6 +83,10 @@ func (c *Console) customerPage(w http.ResponseWriter, r *http.Request, status in
 	}
 	pg.Customer, pg.Channels, pg.Genders = cu, customerChannels, customerGenders
 	if pg.Orders, err = recentOrdersOf(r.Context(), c.DB, id, customerOrdersLimit); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	if pg.Value, err = c.customerValueOf(r.Context(), v, cu); err != nil {
 		c.serverError(w, r, err)
 		return
 	}

@@ -34,6 +34,17 @@ func (c *Console) Routes() []Route {
 		{Method: "GET", Pattern: "/inventory/{skuID}", Perm: read("inventory"), Handler: c.inventorySKU},
 		{Method: "POST", Pattern: "/inventory/{skuID}/adjust", Perm: write("inventory"), Handler: c.adjustStock},
 
+		{Method: "GET", Pattern: "/segments", Perm: read("segments"), Handler: c.segments},
+		{Method: "POST", Pattern: "/segments/runs", Perm: write("segments"), Handler: c.recomputeSegments},
+		{Method: "GET", Pattern: "/customer-value", Perm: read("segments"), Handler: c.customerValue},
+		{Method: "POST", Pattern: "/customer-value/fits", Perm: write("segments"), Handler: c.refitValue},
+
+		{Method: "GET", Pattern: "/imports", Perm: read("imports"), Handler: c.imports},
+		{Method: "POST", Pattern: "/imports", Perm: write("imports"), Handler: c.uploadImport},
+		{Method: "POST", Pattern: "/imports/mappings", Perm: write("imports"), Handler: c.saveImportMapping},
+		{Method: "GET", Pattern: "/imports/{id}", Perm: read("imports"), Handler: c.importJob},
+		{Method: "POST", Pattern: "/imports/{id}/commit", Perm: write("imports"), Handler: c.commitImport},
+
 		{Method: "GET", Pattern: "/audit", Perm: read("audit"), Handler: c.auditLog},
 
 		{Method: "GET", Pattern: "/operators", Perm: read("operators"), Handler: c.operators},

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/storeops/storeops/internal/audit"
+	"github.com/storeops/storeops/internal/demo"
+	"github.com/storeops/storeops/internal/importer"
+)
+
+func importCommand() *command {
+	c := &command{name: "import", summary: "import orders, customers, products or stock levels from CSV or XLSX"}
+	for _, k := range []struct {
+		kind    importer.Kind
+		summary string
+	}{
+		{importer.KindOrders, "import orders with their lines (and the customers who placed them)"},
+		{importer.KindCustomers, "import customers"},
+		{importer.KindProducts, "import products (one SKU a row)"},
+		{importer.KindStock, "set stock levels by SKU code (a stocktake)"},
+	} {
+		c.subs = append(c.subs, importKindCommand(k.kind, k.summary))
+	}
+	return c
+}
+
+func importKindCommand(kind importer.Kind, summary string) *command {
+	var f dbFlags
+	var preset, mapping string
+	var dryRun, asJSON bool
+	return &command{
+		name:    string(kind),
+		summary: summary,
+		usage:   "FILE",
+		flags: func(fs *flag.FlagSet) {
+			f.register(fs, "./storeops.db")
+			fs.StringVar(&preset, "preset", "generic", "the file's layout: "+strings.Join(importer.PresetNames(), ", "))
+			fs.StringVar(&mapping, "mapping", "", "a saved column mapping to apply over the preset")
+			fs.BoolVar(&dryRun, "dry-run", false, "validate and report, write nothing")
+			fs.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
+		},
+		run: func(ctx context.Context, e *cmdEnv) error {
+			// Flags may follow the file: storeops import orders a.csv --preset taobao.
+			if len(e.args) > 1 {
+				if err := e.fs.Parse(e.args[1:]); err != nil {
+					return errUsage
+				}
+				e.args = append(e.args[:1], e.fs.Args()...)
+			}
+			if len(e.args) != 1 {
+				fmt.Fprintf(e.stderr, "storeops import %s: give exactly one FILE, got %d\n", kind, len(e.args))
+				return errUsage
+			}
+			d, err := f.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			ctx = audit.WithActor(ctx, audit.Actor{Kind: "system", Name: "storeops import"})
+			s := &importer.Service{DB: d}
+			req := importer.Request{Kind: kind, Preset: preset, Mapping: mapping, Path: e.args[0]}
+			progress := importProgress(e)
+			start := time.Now()
+			var rep importer.Report
+			if dryRun {
+				rep, err = s.Validate(ctx, req, progress)
+			} else {
+				rep, err = s.Import(ctx, req, progress)
+			}
+			fmt.Fprint(e.stderr, "\r\033[K")
+			if err != nil && !errors.Is(err, importer.ErrInvalid) {
+				return err
+			}
+			if asJSON {
+				out := map[string]any{"rows": rep.Rows, "customers": rep.Customers, "orders": rep.Orders, "lines": rep.Lines,
+					"revenue": rep.Revenue, "products": rep.Products, "stock": rep.Stock, "skipped": rep.Skipped,
+					"error_count": rep.ErrorCount, "errors": rep.Errors, "job_id": rep.JobID, "dry_run": dryRun, "encoding": rep.Encoding}
+				if err := json.NewEncoder(e.stdout).Encode(out); err != nil {
+					return err
+				}
+			} else {
+				printImportReport(e, rep, dryRun, time.Since(start))
+			}
+			if rep.ErrorCount > 0 {
+				return fmt.Errorf("%d errors in %s; nothing was imported", rep.ErrorCount, e.args[0])
+			}
+			return nil
+		},
+	}
+}
+
+// importProgress draws the validation as a running count (its total is
+// not known yet) and the commit as a bar.
+func importProgress(e *cmdEnv) func(importer.Progress) {
+	bar := demo.ProgressBar(e.stderr)
+	var mu sync.Mutex
+	return func(p importer.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if p.Phase == "commit" && p.Total > 0 {
+			bar(p.Rows, p.Total, "commit")
+			return
+		}
+		fmt.Fprintf(e.stderr, "\rvalidate %d rows", p.Rows)
+	}
+}
+
+func printImportReport(e *cmdEnv, r importer.Report, dryRun bool, took time.Duration) {
+	verb := "imported"
+	if dryRun {
+		verb = "would import (dry run)"
+	}
+	fmt.Fprintf(e.stdout, "%d rows read (%s) in %s; %s: %d customers, %d orders, %d lines, revenue %d.%02d, %d products, %d stock levels; %d already in the store\n",
+		r.Rows, r.Encoding, took.Round(time.Millisecond), verb, r.Customers, r.Orders, r.Lines, r.Revenue/100, r.Revenue%100, r.Products, r.Stock, r.Skipped)
+	for _, er := range r.Errors {
+		fmt.Fprintln(e.stdout, "  "+er.Error())
+	}
+	if r.ErrorCount > len(r.Errors) {
+		fmt.Fprintf(e.stdout, "  … and %d more errors\n", r.ErrorCount-len(r.Errors))
+	}
+	if r.JobID != 0 {
+		fmt.Fprintf(e.stdout, "import job %d\n", r.JobID)
+	}
+}

@@ -1,0 +1,438 @@
+package importer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/audit"
+	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/settings"
+)
+
+// ErrInvalid means the file has errors; the report lists them and nothing
+// was written.
+var ErrInvalid = errors.New("the file has errors; nothing was imported")
+
+// Service imports files into the store.
+type Service struct {
+	DB     *db.DB
+	Limits Limits // zero: DefaultLimits
+	// ChunkRows is how many rows one transaction of a commit writes: a file
+	// that size or smaller commits all at once, a larger one in recorded
+	// chunks. Zero: 8,192.
+	ChunkRows int
+	// MaxErrors is how many errors a report lists (all are counted). Zero: 500.
+	MaxErrors int
+	Now       func() time.Time
+
+	// inChunk, when set, runs inside each chunk's transaction after its
+	// rows are written: tests stop a commit there.
+	inChunk func()
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) limits() Limits {
+	if s.Limits == (Limits{}) {
+		return DefaultLimits
+	}
+	return s.Limits
+}
+
+func (s *Service) chunkRows() int {
+	if s.ChunkRows > 0 {
+		return s.ChunkRows
+	}
+	return 8192
+}
+
+// Request is one file to import.
+type Request struct {
+	Kind     Kind
+	Preset   string
+	Mapping  string  // the name of a saved mapping, applied over the preset
+	Columns  Mapping // a mapping given with the request; wins over a saved one
+	Path     string  // the file on disk
+	Filename string  // the name the user knows it by; Path's base when empty
+}
+
+// Report is what a validation or a commit found and did. Counts are what
+// the commit writes (or, for a dry run, would write): rows already in the
+// store are skipped, not counted again. Revenue is the total of the
+// imported orders that were paid, in minor units.
+type Report struct {
+	JobID      int64      `json:"job_id"`
+	Kind       Kind       `json:"kind"`
+	Preset     string     `json:"preset"`
+	Encoding   Encoding   `json:"encoding"`
+	DryRun     bool       `json:"dry_run"`
+	Rows       int64      `json:"rows"`
+	Customers  int64      `json:"customers"`
+	Orders     int64      `json:"orders"`
+	Lines      int64      `json:"lines"`
+	Revenue    int64      `json:"revenue"`
+	Products   int64      `json:"products"`
+	Stock      int64      `json:"stock"`
+	Skipped    int64      `json:"skipped"`
+	LastRow    int64      `json:"last_row"`
+	ErrorCount int        `json:"error_count"`
+	Errors     []RowError `json:"errors"`
+}
+
+// Progress is reported while a file is read: rows so far and, when a
+// validation has counted them, of how many.
+type Progress struct {
+	Phase string // "validate" or "commit"
+	Rows  int64
+	Total int64
+}
+
+func (r Request) check() (Preset, error) {
+	if !ValidKind(string(r.Kind)) {
+		return Preset{}, apperr.Field("kind", "%q is not something to import; use orders, customers, products or stock", r.Kind)
+	}
+	if r.Preset == "" {
+		r.Preset = "generic"
+	}
+	p, ok := LookupPreset(r.Preset)
+	if !ok {
+		return Preset{}, apperr.Field("preset", "%q is not a preset; use one of %v", r.Preset, PresetNames())
+	}
+	if p.Whitespace && r.Kind != KindOrders {
+		return Preset{}, apperr.Field("preset", "the %s preset reads orders only", p.Name)
+	}
+	if r.Path == "" {
+		return Preset{}, apperr.Field("file", "no file given")
+	}
+	return p, nil
+}
+
+// Validate reads the whole file and reports every error by line and column,
+// and what a commit would write. Nothing is written but the job's record.
+func (s *Service) Validate(ctx context.Context, req Request, progress func(Progress)) (Report, error) {
+	p, err := req.check()
+	if err != nil {
+		return Report{}, err
+	}
+	if req.Preset == "" {
+		req.Preset = "generic"
+	}
+	rep, err := s.pass(ctx, req, p, nil, progress)
+	if err != nil {
+		return rep, err
+	}
+	rep.DryRun = true
+	id, err := s.createJob(ctx, req, rep)
+	if err != nil {
+		return rep, err
+	}
+	rep.JobID = id
+	return rep, nil
+}
+
+// Import validates the file and, when it has no errors, commits it. With
+// errors it returns the report and ErrInvalid, having written nothing.
+func (s *Service) Import(ctx context.Context, req Request, progress func(Progress)) (Report, error) {
+	rep, err := s.Validate(ctx, req, progress)
+	if err != nil {
+		return rep, err
+	}
+	if rep.ErrorCount > 0 {
+		return rep, ErrInvalid
+	}
+	return s.Commit(ctx, rep.JobID, req, progress)
+}
+
+// Commit writes a validated file. Each chunk of rows commits in one
+// transaction together with the job's last_row, so a commit that stops
+// (cancelled, crashed) leaves the store exactly at a recorded chunk
+// boundary; committing the job again finishes it, since rows already in
+// the store are skipped.
+func (s *Service) Commit(ctx context.Context, jobID int64, req Request, progress func(Progress)) (Report, error) {
+	p, err := req.check()
+	if err != nil {
+		return Report{}, err
+	}
+	job, err := s.Job(ctx, jobID)
+	if err != nil {
+		return Report{}, err
+	}
+	switch job.Status {
+	case JobValidated, JobFailed, JobRunning:
+	case JobDone:
+		return job.Report, fmt.Errorf("import %d is done already: %w", jobID, apperr.ErrConflict)
+	default:
+		return job.Report, fmt.Errorf("import %d has errors; fix the file and validate it again: %w", jobID, ErrInvalid)
+	}
+	if sum, err := fileSHA256(req.Path); err != nil {
+		return Report{}, err
+	} else if sum != job.SHA256 {
+		return Report{}, fmt.Errorf("import %d: %s is not the file that was validated; validate it again: %w", jobID, req.displayName(), ErrInvalid)
+	}
+	now := s.now().UnixMilli()
+	if _, err := s.DB.Exec(ctx, `UPDATE import_jobs SET status = 'running', message = '', updated_at = $1 WHERE id = $2`, now, jobID); err != nil {
+		return Report{}, fmt.Errorf("start import %d: %w", jobID, err)
+	}
+	if s.DB.Dialect() == db.SQLite {
+		// A bigger page cache for the writer while the import runs: each
+		// chunk touches pages all over the orders' indexes, and with
+		// SQLite's default 2 MB they are written out and read back again
+		// and again (measured: a third of a large import's time).
+		if _, err := s.DB.Exec(ctx, "PRAGMA cache_size = -65536"); err == nil {
+			defer s.DB.Exec(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000")
+		}
+	}
+	total := job.Report.Rows
+	wrap := func(pr Progress) {
+		if progress != nil {
+			pr.Total = total
+			progress(pr)
+		}
+	}
+	rep, err := s.pass(ctx, req, p, &jobID, wrap)
+	rep.JobID = jobID
+	// The job's final state is written even when ctx was cancelled.
+	bg := context.WithoutCancel(ctx)
+	if err != nil {
+		msg := err.Error()
+		s.DB.Exec(bg, `UPDATE import_jobs SET status = 'failed', message = $1, updated_at = $2 WHERE id = $3`, msg, s.now().UnixMilli(), jobID)
+		if j, jerr := s.Job(bg, jobID); jerr == nil {
+			rep.LastRow = j.Report.LastRow
+		}
+		return rep, err
+	}
+	if _, err := s.DB.Exec(bg, `UPDATE import_jobs SET status = 'done', updated_at = $1 WHERE id = $2`, s.now().UnixMilli(), jobID); err != nil {
+		return rep, fmt.Errorf("finish import %d: %w", jobID, err)
+	}
+	j, err := s.Job(bg, jobID)
+	if err != nil {
+		return rep, err
+	}
+	// A resumed job's counts include what earlier attempts wrote.
+	j.Report.Encoding = rep.Encoding
+	j.Report.Errors = []RowError{}
+	return j.Report, nil
+}
+
+// pass reads the file once: validating only (job nil) or writing the rows
+// chunk by chunk under the job.
+func (s *Service) pass(ctx context.Context, req Request, p Preset, job *int64, progress func(Progress)) (Report, error) {
+	rep := Report{Kind: req.Kind, Preset: p.Name, Errors: []RowError{}}
+	mapping, err := s.mappingFor(ctx, req)
+	if err != nil {
+		return rep, err
+	}
+	st, err := settings.Load(ctx, s.DB)
+	if err != nil {
+		return rep, err
+	}
+	rows, enc, err := Open(req.Path, p, s.limits())
+	if err != nil {
+		var re *RowError
+		if errors.As(err, &re) {
+			rep.Errors, rep.ErrorCount = append(rep.Errors, *re), 1
+			return rep, nil
+		}
+		return rep, fmt.Errorf("open %s: %w", req.displayName(), err)
+	}
+	defer rows.Close()
+	rep.Encoding = enc
+	header, err := rows.Next()
+	if errors.Is(err, io.EOF) {
+		rep.Errors, rep.ErrorCount = append(rep.Errors, RowError{Line: 1, Message: "the file is empty"}), 1
+		return rep, nil
+	}
+	var re *RowError
+	if errors.As(err, &re) {
+		rep.Errors, rep.ErrorCount = append(rep.Errors, *re), 1
+		return rep, nil
+	}
+	if err != nil {
+		return rep, err
+	}
+	lay, err := resolve(req.Kind, p, mapping, header)
+	if errors.As(err, &re) {
+		rep.Errors, rep.ErrorCount = append(rep.Errors, *re), 1
+		return rep, nil
+	}
+	if err != nil {
+		return rep, err
+	}
+	maxErr := s.MaxErrors
+	if maxErr <= 0 {
+		maxErr = 500
+	}
+	errs := &errorList{max: maxErr}
+	phase := "validate"
+	if job != nil {
+		phase = "commit"
+	}
+	w := &writer{s: s, ctx: ctx, job: job, p: p, st: st, rep: &rep, errs: errs, phase: phase, progress: progress,
+		skus: map[string]skuRef{}, dryCustomers: map[string]bool{}, drySKUs: map[string]bool{}}
+	switch req.Kind {
+	case KindOrders:
+		err = w.orders(newOrderReader(rows, lay, p, st, errs))
+	default:
+		err = w.records(rows, lay, req.Kind)
+	}
+	rep.ErrorCount = errs.count
+	rep.Errors = errs.list
+	if rep.Errors == nil {
+		rep.Errors = []RowError{}
+	}
+	return rep, err
+}
+
+func (r Request) displayName() string {
+	if r.Filename != "" {
+		return r.Filename
+	}
+	return filepath.Base(r.Path)
+}
+
+// Job statuses.
+const (
+	JobValidated = "validated"
+	JobInvalid   = "invalid"
+	JobRunning   = "running"
+	JobDone      = "done"
+	JobFailed    = "failed"
+)
+
+// Job is the record of one import.
+type Job struct {
+	ID        int64     `json:"id"`
+	Status    string    `json:"status"`
+	Filename  string    `json:"filename"`
+	Mapping   string    `json:"mapping"`
+	SHA256    string    `json:"sha256"`
+	Message   string    `json:"message"`
+	Actor     string    `json:"actor"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Report    Report    `json:"report"`
+	// Planned is what the validation found the commit would write.
+	Planned Planned `json:"planned"`
+}
+
+// Planned is a dry run's counts.
+type Planned struct {
+	Customers int64 `json:"customers"`
+	Orders    int64 `json:"orders"`
+	Lines     int64 `json:"lines"`
+	Revenue   int64 `json:"revenue"`
+	Products  int64 `json:"products"`
+	Stock     int64 `json:"stock"`
+	Skipped   int64 `json:"skipped"`
+}
+
+func (counts) of(r Report) Planned {
+	return Planned{Customers: r.Customers, Orders: r.Orders, Lines: r.Lines, Revenue: r.Revenue, Products: r.Products, Stock: r.Stock, Skipped: r.Skipped}
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func (s *Service) createJob(ctx context.Context, req Request, rep Report) (int64, error) {
+	sum, err := fileSHA256(req.Path)
+	if err != nil {
+		return 0, err
+	}
+	status := JobValidated
+	if rep.ErrorCount > 0 {
+		status = JobInvalid
+	}
+	errsJSON, _ := json.Marshal(rep.Errors)
+	planned, _ := json.Marshal(counts{}.of(rep))
+	now := s.now().UnixMilli()
+	var id int64
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO import_jobs (kind, preset, mapping, filename, file_sha256, status, total_rows, error_count,
+			customers, orders, lines, revenue, products, stock, skipped, errors, planned, actor, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, 0, 0, 0, 0, 0, $9, $10, $11, $12, $12) RETURNING id`,
+			string(req.Kind), rep.Preset, req.Mapping, req.displayName(), sum, status, rep.Rows, rep.ErrorCount,
+			string(errsJSON), string(planned), audit.ActorFrom(ctx).Name, now).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("record import job: %w", err)
+		}
+		return audit.Record(ctx, tx, "import.validate", "import_job", id, nil, map[string]any{
+			"file": req.displayName(), "kind": req.Kind, "preset": rep.Preset, "rows": rep.Rows, "errors": rep.ErrorCount})
+	})
+	return id, err
+}
+
+// Job returns the record of import id; its report holds what the commit
+// has written so far (what validation found, before a commit starts).
+func (s *Service) Job(ctx context.Context, id int64) (Job, error) {
+	jobs, err := s.queryJobs(ctx, "WHERE id = $1", id)
+	if err != nil {
+		return Job{}, err
+	}
+	if len(jobs) == 0 {
+		return Job{}, fmt.Errorf("import %d: %w", id, apperr.ErrNotFound)
+	}
+	return jobs[0], nil
+}
+
+// Jobs lists the latest imports, newest first.
+func (s *Service) Jobs(ctx context.Context, limit int) ([]Job, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	return s.queryJobs(ctx, "ORDER BY id DESC LIMIT $1", limit)
+}
+
+func (s *Service) queryJobs(ctx context.Context, rest string, args ...any) ([]Job, error) {
+	rs, err := s.DB.Query(ctx, `SELECT id, kind, preset, mapping, filename, file_sha256, status, total_rows, last_row, error_count,
+		customers, orders, lines, revenue, products, stock, skipped, errors, planned, message, actor, created_at, updated_at
+		FROM import_jobs `+rest, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list imports: %w", err)
+	}
+	defer rs.Close()
+	var out []Job
+	for rs.Next() {
+		var j Job
+		var kind, errsJSON, planned string
+		var created, updated int64
+		r := &j.Report
+		if err := rs.Scan(&j.ID, &kind, &r.Preset, &j.Mapping, &j.Filename, &j.SHA256, &j.Status, &r.Rows, &r.LastRow, &r.ErrorCount,
+			&r.Customers, &r.Orders, &r.Lines, &r.Revenue, &r.Products, &r.Stock, &r.Skipped, &errsJSON, &planned, &j.Message, &j.Actor,
+			&created, &updated); err != nil {
+			return nil, err
+		}
+		r.Kind, r.JobID = Kind(kind), j.ID
+		if err := json.Unmarshal([]byte(errsJSON), &r.Errors); err != nil || r.Errors == nil {
+			r.Errors = []RowError{}
+		}
+		json.Unmarshal([]byte(planned), &j.Planned)
+		r.Encoding = ""
+		j.CreatedAt, j.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+		out = append(out, j)
+	}
+	return out, rs.Err()
+}

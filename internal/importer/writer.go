@@ -1,0 +1,433 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/storeops/storeops/internal/audit"
+	"github.com/storeops/storeops/internal/catalog"
+	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/settings"
+)
+
+// writer takes validated rows to the store chunk by chunk; with no job it
+// only looks, counting what a commit would write.
+type writer struct {
+	s        *Service
+	ctx      context.Context
+	job      *int64
+	p        Preset
+	st       settings.Store
+	rep      *Report
+	errs     *errorList
+	phase    string
+	progress func(Progress)
+
+	skus map[string]skuRef // SKU code → ids, for codes seen in committed chunks
+	// a dry run writes nothing, so what it would create is remembered here
+	// to be counted once
+	dryCustomers map[string]bool
+	drySKUs      map[string]bool
+}
+
+type skuRef struct{ sku, product int64 }
+
+// counts is what one chunk wrote.
+type counts struct {
+	rows, customers, orders, lines, revenue, products, stock, skipped int64
+}
+
+func (w *writer) add(c counts) {
+	w.rep.Customers += c.customers
+	w.rep.Orders += c.orders
+	w.rep.Lines += c.lines
+	w.rep.Revenue += c.revenue
+	w.rep.Products += c.products
+	w.rep.Stock += c.stock
+	w.rep.Skipped += c.skipped
+}
+
+func (w *writer) report() {
+	if w.progress != nil {
+		w.progress(Progress{Phase: w.phase, Rows: w.rep.Rows})
+	}
+}
+
+// errFileChanged: a commit met an error the validation did not, so the file
+// changed in between.
+var errFileChanged = errors.New("the file has an error its validation did not find (was it changed?); validate it again")
+
+func (w *writer) orders(r *orderReader) error {
+	var chunk []*order
+	rows := 0
+	flush := func() error {
+		if len(chunk) == 0 {
+			return nil
+		}
+		last := int64(chunk[len(chunk)-1].lastLine)
+		err := w.commit(last, func(q db.Queryer) (counts, map[string]skuRef, error) { return w.planOrders(q, chunk) })
+		chunk, rows = chunk[:0], 0
+		return err
+	}
+	for {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		o, err := r.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		w.rep.Rows = int64(r.rowCount)
+		if o.bad {
+			if w.job != nil {
+				return fmt.Errorf("line %d: %w", o.firstLine, errFileChanged)
+			}
+			continue
+		}
+		chunk = append(chunk, o)
+		rows += len(o.lines)
+		if rows >= w.s.chunkRows() {
+			if err := flush(); err != nil {
+				return err
+			}
+			w.report()
+		}
+	}
+	if w.job != nil && w.errs.count > 0 {
+		return fmt.Errorf("line %d: %w", w.errs.list[0].Line, errFileChanged)
+	}
+	err := flush()
+	w.rep.Rows = int64(r.rowCount)
+	w.report()
+	return err
+}
+
+// commit runs one chunk: in a dry run as reads on the store; in a commit
+// in one transaction that also advances the job to lastRow.
+func (w *writer) commit(lastRow int64, plan func(q db.Queryer) (counts, map[string]skuRef, error)) error {
+	ctx := w.ctx
+	if w.job == nil {
+		c, _, err := plan(w.s.DB)
+		if err != nil {
+			return err
+		}
+		w.add(c)
+		return nil
+	}
+	var c counts
+	var made map[string]skuRef
+	err := w.s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		c, made, err = plan(tx)
+		if err != nil {
+			return err
+		}
+		if w.s.inChunk != nil {
+			w.s.inChunk()
+		}
+		_, err = tx.Exec(ctx, `UPDATE import_jobs SET last_row = $1, customers = customers + $2, orders = orders + $3, lines = lines + $4,
+			revenue = revenue + $5, products = products + $6, stock = stock + $7, skipped = skipped + $8, updated_at = $9 WHERE id = $10`,
+			lastRow, c.customers, c.orders, c.lines, c.revenue, c.products, c.stock, c.skipped, w.s.now().UnixMilli(), *w.job)
+		if err != nil {
+			return fmt.Errorf("record progress of import %d: %w", *w.job, err)
+		}
+		return audit.Record(ctx, tx, "import.commit", "import_job", *w.job, nil, map[string]any{
+			"through_line": lastRow, "customers": c.customers, "orders": c.orders, "lines": c.lines,
+			"revenue": c.revenue, "products": c.products, "stock": c.stock, "skipped": c.skipped})
+	})
+	if err != nil {
+		return err
+	}
+	for k, v := range made {
+		w.skus[k] = v
+	}
+	w.add(c)
+	w.rep.LastRow = lastRow
+	return nil
+}
+
+var (
+	customerCols = []string{"external_id", "name", "phone", "email", "source_channel", "note", "gender", "birthday", "search_text", "created_at", "updated_at"}
+	orderCols    = []string{"id", "order_no", "external_id", "customer_id", "channel", "status", "currency", "items_total", "discount_total",
+		"shipping_fee", "total", "created_at", "paid_at", "paid_day", "cancelled_at", "updated_at"}
+	lineCols = []string{"order_id", "sku_id", "product_id", "title", "quantity", "list_price", "unit_price", "discount", "line_total"}
+)
+
+func customerSearch(name, phone, email string) string {
+	return strings.ToLower(strings.Join([]string{name, phone, email}, " "))
+}
+
+// planOrders writes (or, in a dry run, counts) a chunk of orders: their new
+// customers, placeholder products for SKUs the catalog lacks, the orders
+// not yet in the store, and their lines.
+func (w *writer) planOrders(q db.Queryer, chunk []*order) (counts, map[string]skuRef, error) {
+	ctx := w.ctx
+	var c counts
+	write := w.job != nil
+	now := w.s.now().UnixMilli()
+
+	// Customers, by the platform's buyer id.
+	firstOf := map[string]*order{}
+	var refs []string
+	for _, o := range chunk {
+		if o.customerRef != "" && firstOf[o.customerRef] == nil {
+			firstOf[o.customerRef] = o
+			refs = append(refs, o.customerRef)
+		}
+	}
+	custID, err := lookup(ctx, q, "customers", "external_id", refs)
+	if err != nil {
+		return c, nil, err
+	}
+	var args []any
+	for _, ref := range refs {
+		if _, ok := custID[ref]; ok {
+			continue
+		}
+		if !write {
+			if !w.dryCustomers[ref] {
+				w.dryCustomers[ref] = true
+				c.customers++
+			}
+			continue
+		}
+		o := firstOf[ref]
+		// A customer imported with their orders joined the shop with the
+		// first of them, so cohorts and new-customer counts come out right.
+		args = append(args, ref, o.customerName, o.phone, o.email, w.p.Channel, "", "", "",
+			customerSearch(o.customerName, o.phone, o.email), o.createdAt.UnixMilli(), now)
+		c.customers++
+	}
+	if len(args) > 0 {
+		err := insert(ctx, q, "customers", customerCols, " RETURNING id, external_id", args, func(s *scanner) error {
+			var id int64
+			var ref string
+			if err := s.Scan(&id, &ref); err != nil {
+				return err
+			}
+			custID[ref] = id
+			return nil
+		})
+		if err != nil {
+			return c, nil, err
+		}
+	}
+
+	// Orders already in the store are skipped: that is what makes importing
+	// the same file twice change nothing.
+	ids := make([]string, len(chunk))
+	for i, o := range chunk {
+		ids[i] = o.externalID
+	}
+	existing, err := lookup(ctx, q, "orders", "external_id", ids)
+	if err != nil {
+		return c, nil, err
+	}
+	fresh := chunk[:0:0]
+	for _, o := range chunk {
+		if _, ok := existing[o.externalID]; ok {
+			c.skipped++
+			continue
+		}
+		fresh = append(fresh, o)
+	}
+
+	// SKUs: the catalog's, or a placeholder product made for the line.
+	made := map[string]skuRef{}
+	var codes []string
+	want := map[string]*line{}
+	for _, o := range fresh {
+		for i := range o.lines {
+			l := &o.lines[i]
+			if _, ok := w.skus[l.sku]; ok {
+				continue
+			}
+			if want[l.sku] == nil {
+				want[l.sku] = l
+				codes = append(codes, l.sku)
+			}
+		}
+	}
+	found, err := lookupSKUs(ctx, q, codes)
+	if err != nil {
+		return c, nil, err
+	}
+	for _, code := range codes {
+		if ref, ok := found[code]; ok {
+			made[code] = ref
+			continue
+		}
+		if !write {
+			if !w.drySKUs[code] {
+				w.drySKUs[code] = true
+				c.products++
+			}
+			continue
+		}
+		ref, err := createPlaceholder(ctx, q, code, want[code], w.st.Currency, now)
+		if err != nil {
+			return c, nil, err
+		}
+		made[code] = ref
+		c.products++
+	}
+	skuOf := func(code string) skuRef {
+		if r, ok := made[code]; ok {
+			return r
+		}
+		return w.skus[code]
+	}
+
+	loc := w.st.Location()
+	args = args[:0]
+	for _, o := range fresh {
+		items, discount, shipping, total := o.settle()
+		var paidAt, paidDay, cancelledAt any
+		switch {
+		case isPaid(o.status):
+			t := o.paidAt
+			if t.IsZero() {
+				t = o.createdAt
+			}
+			paidAt, paidDay = t.UnixMilli(), settings.Day(t, loc)
+			c.revenue += total
+		case o.status == "cancelled" || o.status == "closed":
+			cancelledAt = o.createdAt.UnixMilli()
+		}
+		var cust any
+		if id, ok := custID[o.customerRef]; ok {
+			cust = id
+		}
+		args = append(args, nil, o.externalID, o.externalID, cust, w.p.Channel, o.status, o.currency, items, discount, shipping, total,
+			o.createdAt.UnixMilli(), paidAt, paidDay, cancelledAt, now)
+		c.orders++
+		c.lines += int64(len(o.lines))
+	}
+	if !write || len(fresh) == 0 {
+		return c, made, nil
+	}
+	orderIDs, err := allocateIDs(ctx, q, "orders", len(fresh))
+	if err != nil {
+		return c, nil, err
+	}
+	for i := range fresh {
+		args[i*len(orderCols)] = orderIDs[i]
+	}
+	if err := insert(ctx, q, "orders", orderCols, "", args, nil); err != nil {
+		return c, nil, err
+	}
+	args = args[:0]
+	for i, o := range fresh {
+		id := orderIDs[i]
+		for _, l := range o.lines {
+			ref := skuOf(l.sku)
+			args = append(args, id, ref.sku, ref.product, l.title, l.qty, l.listPrice, l.total/l.qty, l.discount, l.total)
+		}
+	}
+	if err := insert(ctx, q, "order_lines", lineCols, "", args, nil); err != nil {
+		return c, nil, err
+	}
+	if err := notePaid(ctx, q, fresh, custID); err != nil {
+		return c, nil, err
+	}
+	return c, made, nil
+}
+
+// notePaid keeps customers.first_paid_day (see customer.NotePaid) for the
+// buyers of a chunk's paid orders: the earliest paid day of all their
+// orders, one statement for a few hundred customers.
+func notePaid(ctx context.Context, q db.Queryer, orders []*order, custID map[string]int64) error {
+	seen := map[int64]bool{}
+	var ids []any
+	for _, o := range orders {
+		id, ok := custID[o.customerRef]
+		if ok && !seen[id] && isPaid(o.status) {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	ps := newPrepared(ctx, q)
+	defer ps.close()
+	per := rowsPerStatement(q.Dialect(), 1)
+	for done := 0; done < len(ids); {
+		n := min(per, len(ids)-done)
+		_, err := ps.exec(`UPDATE customers SET first_paid_day = (SELECT MIN(o.paid_day) FROM orders o
+			WHERE o.customer_id = customers.id AND o.paid_day IS NOT NULL) WHERE id IN `+valuesSQL(q.Dialect(), 1, n), ids[done:done+n])
+		if err != nil {
+			return fmt.Errorf("note first paid days: %w", err)
+		}
+		done += n
+	}
+	return nil
+}
+
+func isPaid(status string) bool {
+	switch status {
+	case "paid", "shipped", "delivered", "completed":
+		return true
+	}
+	return false
+}
+
+func lookupSKUs(ctx context.Context, q db.Queryer, codes []string) (map[string]skuRef, error) {
+	out := make(map[string]skuRef, len(codes))
+	per := rowsPerStatement(q.Dialect(), 1)
+	ps := newPrepared(ctx, q)
+	defer ps.close()
+	for done := 0; done < len(codes); {
+		n := min(per, len(codes)-done)
+		args := make([]any, n)
+		for i, k := range codes[done : done+n] {
+			args[i] = k
+		}
+		rs, err := ps.query("SELECT id, product_id, code FROM skus WHERE code IN "+valuesSQL(q.Dialect(), 1, n), args)
+		if err != nil {
+			return nil, fmt.Errorf("look up SKUs: %w", err)
+		}
+		for rs.Next() {
+			var r skuRef
+			var code string
+			if err := rs.Scan(&r.sku, &r.product, &code); err != nil {
+				rs.Close()
+				return nil, err
+			}
+			out[code] = r
+		}
+		if err := rs.Close(); err != nil {
+			return nil, err
+		}
+		done += n
+	}
+	return out, nil
+}
+
+// placeholderAttrs marks what an import made up: a product the catalog did
+// not have, kept off the shelf until someone completes it.
+const placeholderAttrs = `{"imported":"true"}`
+
+func createPlaceholder(ctx context.Context, q db.Queryer, code string, l *line, currency string, now int64) (skuRef, error) {
+	var r skuRef
+	err := q.QueryRow(ctx, `INSERT INTO products (title, status, attributes, search_text, created_at, updated_at)
+		VALUES ($1, 'off_shelf', $2, $3, $4, $4) RETURNING id`,
+		l.title, placeholderAttrs, catalog.SearchText(l.title, "", []string{code}, nil), now).Scan(&r.product)
+	if err != nil {
+		return r, fmt.Errorf("create placeholder product for SKU %s: %w", code, err)
+	}
+	err = q.QueryRow(ctx, `INSERT INTO skus (product_id, code, attributes, list_price, cost_price, currency, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, 0, $5, $6, $6) RETURNING id`, r.product, code, placeholderAttrs, l.listPrice, currency, now).Scan(&r.sku)
+	if err != nil {
+		return r, fmt.Errorf("create placeholder SKU %s: %w", code, err)
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO stock (sku_id, on_hand, reserved, updated_at) VALUES ($1, 0, 0, $2)`, r.sku, now); err != nil {
+		return r, fmt.Errorf("create stock for SKU %s: %w", code, err)
+	}
+	return r, nil
+}
+
+func auditActor(ctx context.Context) string { return audit.ActorFrom(ctx).Name }

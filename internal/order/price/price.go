@@ -1,0 +1,184 @@
+// Package price is the seam between the order and the promotions engine:
+// the server, never the client, decides what every line costs. The default
+// Pricer charges each SKU's list price; the promotions engine plugs in
+// behind the same interface.
+package price
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/db"
+)
+
+// Limits on what one order or cart may ask for.
+const (
+	MaxQuantity = 999 // units of one SKU per line
+	MaxLines    = 100 // lines per order
+)
+
+// ErrNotOnSale: a SKU exists but its product is a draft or off the shelf.
+var ErrNotOnSale = fmt.Errorf("not on sale: %w", apperr.ErrConflict)
+
+// Line is what a buyer asks for: a SKU and how many. There is no price.
+type Line struct {
+	SKUID    int64 `json:"sku_id"`
+	Quantity int64 `json:"quantity"`
+}
+
+// Request asks for the price of lines for a customer (0: a guest) on a
+// channel at an instant; promotions depend on all four.
+type Request struct {
+	CustomerID int64
+	Channel    string
+	Lines      []Line
+	At         time.Time
+}
+
+// LinePrice is one priced line. ListPrice and UnitPrice are per unit;
+// Discount is what promotions took off the whole line, so
+// Total = ListPrice × Quantity − Discount. UnitCost is the SKU's cost, kept
+// on the order for the margin.
+type LinePrice struct {
+	SKUID       int64    `json:"sku_id"`
+	ProductID   int64    `json:"product_id"`
+	Title       string   `json:"title"`
+	Spec        string   `json:"spec"`
+	Code        string   `json:"code"`
+	Quantity    int64    `json:"quantity"`
+	ListPrice   int64    `json:"list_price"`
+	UnitPrice   int64    `json:"unit_price"`
+	Discount    int64    `json:"discount"`
+	Total       int64    `json:"total"`
+	UnitCost    int64    `json:"-"`
+	Explanation []string `json:"explanation"`
+}
+
+// Priced is the answer: every line and the totals (before shipping).
+type Priced struct {
+	Lines       []LinePrice `json:"lines"`
+	Currency    string      `json:"currency"`
+	ItemsTotal  int64       `json:"items_total"`    // Σ list price × quantity
+	Discount    int64       `json:"discount_total"` // Σ line discounts
+	Total       int64       `json:"total"`          // ItemsTotal − Discount
+	CostTotal   int64       `json:"-"`
+	Explanation []string    `json:"explanation"`
+}
+
+// Pricer prices lines. Implementations refuse what CheckLines refuses,
+// unknown SKUs (a FieldError naming the line) and SKUs not on sale
+// (ErrNotOnSale).
+type Pricer interface {
+	Price(ctx context.Context, r Request) (Priced, error)
+}
+
+// CheckLines refuses what no pricer should price: no lines, too many, a
+// quantity outside 1…MaxQuantity, a SKU twice. The error names the field
+// the API uses (lines[2].quantity).
+func CheckLines(lines []Line) error {
+	if len(lines) == 0 {
+		return apperr.Field("lines", "add at least one item")
+	}
+	if len(lines) > MaxLines {
+		return apperr.Field("lines", "at most %d lines per order (this has %d)", MaxLines, len(lines))
+	}
+	seen := make(map[int64]int, len(lines))
+	for i, l := range lines {
+		if l.SKUID <= 0 {
+			return apperr.Field(fmt.Sprintf("lines[%d].sku_id", i), "must be the id of a SKU, not %d", l.SKUID)
+		}
+		if l.Quantity <= 0 || l.Quantity > MaxQuantity {
+			return apperr.Field(fmt.Sprintf("lines[%d].quantity", i), "must be from 1 to %d, not %d", MaxQuantity, l.Quantity)
+		}
+		if j, dup := seen[l.SKUID]; dup {
+			return apperr.Field(fmt.Sprintf("lines[%d].sku_id", i), "SKU %d is already in lines[%d]; change that line's quantity instead", l.SKUID, j)
+		}
+		seen[l.SKUID] = i
+	}
+	return nil
+}
+
+// ListPricer charges every SKU its list price: the default until the
+// promotions engine takes over.
+type ListPricer struct {
+	DB *db.DB
+}
+
+// Price implements Pricer.
+func (p ListPricer) Price(ctx context.Context, r Request) (Priced, error) {
+	if err := CheckLines(r.Lines); err != nil {
+		return Priced{}, err
+	}
+	skus, err := loadSKUs(ctx, p.DB, r.Lines)
+	if err != nil {
+		return Priced{}, err
+	}
+	out := Priced{Lines: make([]LinePrice, 0, len(r.Lines)), Explanation: []string{}}
+	for i, l := range r.Lines {
+		k, ok := skus[l.SKUID]
+		field := fmt.Sprintf("lines[%d].sku_id", i)
+		if !ok {
+			return Priced{}, apperr.Field(field, "there is no SKU %d", l.SKUID)
+		}
+		if k.status != "on_sale" {
+			return Priced{}, fmt.Errorf("%s: %s (%s) is %s: %w", field, k.title, k.code, strings.ReplaceAll(k.status, "_", " "), ErrNotOnSale)
+		}
+		if out.Currency == "" {
+			out.Currency = k.currency
+		} else if out.Currency != k.currency {
+			return Priced{}, apperr.Field(field, "%s is priced in %s but the order is in %s; buy it in a separate order", k.code, k.currency, out.Currency)
+		}
+		lp := LinePrice{SKUID: k.id, ProductID: k.productID, Title: k.title, Spec: k.spec, Code: k.code, Quantity: l.Quantity,
+			ListPrice: k.listPrice, UnitPrice: k.listPrice, Total: k.listPrice * l.Quantity, UnitCost: k.cost,
+			Explanation: []string{"list price"}}
+		out.Lines = append(out.Lines, lp)
+		out.ItemsTotal += lp.ListPrice * lp.Quantity
+		out.Discount += lp.Discount
+		out.CostTotal += lp.UnitCost * lp.Quantity
+	}
+	out.Total = out.ItemsTotal - out.Discount
+	return out, nil
+}
+
+type skuRow struct {
+	id, productID, listPrice, cost int64
+	code, spec, title, status      string
+	currency                       string
+}
+
+func loadSKUs(ctx context.Context, q db.Queryer, lines []Line) (map[int64]skuRow, error) {
+	ids := make([]int64, len(lines))
+	for i, l := range lines {
+		ids[i] = l.SKUID
+	}
+	slices.Sort(ids)
+	var args []any
+	ph := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		ph[i] = "$" + strconv.Itoa(i+1)
+	}
+	rows, err := q.Query(ctx, `SELECT k.id, k.product_id, k.list_price, k.cost_price, k.code, k.spec, p.title, p.status, k.currency
+		FROM skus k JOIN products p ON p.id = k.product_id WHERE k.id IN (`+strings.Join(ph, ",")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("price: load SKUs: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]skuRow, len(ids))
+	for rows.Next() {
+		var k skuRow
+		if err := rows.Scan(&k.id, &k.productID, &k.listPrice, &k.cost, &k.code, &k.spec, &k.title, &k.status, &k.currency); err != nil {
+			return nil, fmt.Errorf("price: load SKUs: %w", err)
+		}
+		out[k.id] = k
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("price: load SKUs: %w", err)
+	}
+	return out, nil
+}

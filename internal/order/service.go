@@ -1,0 +1,345 @@
+package order
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/audit"
+	"github.com/storeops/storeops/internal/cart"
+	"github.com/storeops/storeops/internal/customer"
+	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/inventory"
+	"github.com/storeops/storeops/internal/order/price"
+	"github.com/storeops/storeops/internal/payment"
+	"github.com/storeops/storeops/internal/settings"
+)
+
+// Service is the shop's orders over a database.
+type Service struct {
+	DB        *db.DB
+	Inventory *inventory.Service
+	Pricer    price.Pricer     // nil: list prices (price.ListPricer)
+	Provider  payment.Provider // nil: Sandbox
+	Sandbox   *payment.Sandbox // verifies sandbox callbacks; nil: one over DB
+	Now       func() time.Time // nil: the wall clock
+
+	PaymentWindow    time.Duration // unpaid orders close after this; 0: PaymentWindow
+	FreeShippingFrom int64         // 0: FreeShippingFrom
+	ShippingFee      int64         // 0: ShippingFee
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) pricer() price.Pricer {
+	if s.Pricer != nil {
+		return s.Pricer
+	}
+	return price.ListPricer{DB: s.DB}
+}
+
+func (s *Service) sandbox() *payment.Sandbox {
+	if s.Sandbox != nil {
+		return s.Sandbox
+	}
+	return &payment.Sandbox{DB: s.DB}
+}
+
+func (s *Service) provider() payment.Provider {
+	if s.Provider != nil {
+		return s.Provider
+	}
+	return s.sandbox()
+}
+
+func (s *Service) window() time.Duration {
+	if s.PaymentWindow > 0 {
+		return s.PaymentWindow
+	}
+	return PaymentWindow
+}
+
+func (s *Service) inventory() *inventory.Service {
+	if s.Inventory != nil {
+		return s.Inventory
+	}
+	return &inventory.Service{DB: s.DB, Now: s.Now}
+}
+
+// Quote prices lines and adds shipping without placing an order, for the
+// checkout page.
+func (s *Service) Quote(ctx context.Context, customerID int64, channel string, lines []price.Line) (price.Priced, int64, error) {
+	p, err := s.pricer().Price(ctx, price.Request{CustomerID: customerID, Channel: channel, Lines: lines, At: s.now()})
+	if err != nil {
+		return p, 0, err
+	}
+	return p, s.shipping(p.Total), nil
+}
+
+func (s *Service) shipping(goods int64) int64 {
+	from, fee := s.FreeShippingFrom, s.ShippingFee
+	if from <= 0 {
+		from = FreeShippingFrom
+	}
+	if fee <= 0 {
+		fee = ShippingFee
+	}
+	return Shipping(goods, from, fee)
+}
+
+// Checkout places an order: it prices the lines on the server, then in one
+// transaction writes the order and reserves every line's stock with a
+// conditional update, so two buyers of the last unit cannot both get it.
+// Out of stock is inventory.ErrOutOfStock (409) naming the line.
+func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error) {
+	in.ShipTo = normalizeShipTo(in.ShipTo)
+	in.Note = strings.TrimSpace(in.Note)
+	if in.Channel == "" {
+		in.Channel = customer.ChannelDirect
+	}
+	if err := in.validate(); err != nil {
+		return Order{}, err
+	}
+	now := s.now()
+	priced, err := s.pricer().Price(ctx, price.Request{CustomerID: in.CustomerID, Channel: in.Channel, Lines: in.Lines, At: now})
+	if err != nil {
+		return Order{}, err
+	}
+	st, err := settings.Load(ctx, s.DB)
+	if err != nil {
+		return Order{}, err
+	}
+	fee := s.shipping(priced.Total)
+	shipTo, _ := json.Marshal(in.ShipTo)
+	var id int64
+	for attempt := 0; ; attempt++ {
+		no := NewOrderNo(now, st.Location())
+		err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+			var customerID any
+			if in.CustomerID > 0 {
+				customerID = in.CustomerID
+			}
+			err := tx.QueryRow(ctx, `INSERT INTO orders (order_no, customer_id, channel, status, currency, items_total, discount_total,
+					shipping_fee, total, cost_total, ship_to, buyer_note, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) ON CONFLICT DO NOTHING RETURNING id`,
+				no, customerID, in.Channel, string(PendingPayment), priced.Currency, priced.ItemsTotal, priced.Discount,
+				fee, priced.Total+fee, priced.CostTotal, string(shipTo), in.Note, now.UnixMilli()).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				return errNumberTaken
+			}
+			if err != nil {
+				if db.IsForeignKeyViolation(err) {
+					return apperr.Field("customer_id", "there is no customer %d", in.CustomerID)
+				}
+				return fmt.Errorf("checkout: %w", err)
+			}
+			for _, l := range priced.Lines {
+				if _, err := tx.Exec(ctx, `INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, list_price, unit_price,
+						discount, line_total, unit_cost) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+					id, l.SKUID, l.ProductID, lineTitle(l), l.Quantity, l.ListPrice, l.UnitPrice, l.Discount, l.Total, l.UnitCost); err != nil {
+					return fmt.Errorf("checkout: %w", err)
+				}
+			}
+			// Ascending SKU order: two checkouts of the same SKUs lock
+			// their stock rows in the same order and cannot deadlock.
+			byID := slices.Clone(priced.Lines)
+			slices.SortFunc(byID, func(a, b price.LinePrice) int { return cmp.Compare(a.SKUID, b.SKUID) })
+			for _, l := range byID {
+				if err := s.inventory().Reserve(ctx, tx, l.SKUID, l.Quantity); err != nil {
+					if errors.Is(err, inventory.ErrOutOfStock) {
+						return fmt.Errorf("%s (%s): %w", lineTitle(l), l.Code, err)
+					}
+					return err
+				}
+			}
+			if in.CartID > 0 {
+				if err := cart.RemoveBought(ctx, tx, in.CartID, in.Lines); err != nil {
+					return err
+				}
+			}
+			if err := addEvent(ctx, tx, id, ActionCreate, "", PendingPayment, in.Note, now); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, "order.create", "order", id, nil, map[string]any{"order_no": no, "total": priced.Total + fee, "lines": len(priced.Lines)})
+		})
+		if errors.Is(err, errNumberTaken) && attempt < 3 {
+			continue
+		}
+		break
+	}
+	if err != nil {
+		return Order{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+var errNumberTaken = errors.New("order number taken")
+
+func lineTitle(l price.LinePrice) string {
+	if l.Spec == "" {
+		return l.Title
+	}
+	return l.Title + " " + l.Spec
+}
+
+func normalizeShipTo(a ShipTo) ShipTo {
+	t := strings.TrimSpace
+	return ShipTo{Recipient: t(a.Recipient), Phone: customer.NormalizePhone(a.Phone), Province: t(a.Province), City: t(a.City),
+		District: t(a.District), Detail: t(a.Detail), Postcode: t(a.Postcode)}
+}
+
+func addEvent(ctx context.Context, q db.Queryer, orderID int64, a Action, from string, to Status, note string, now time.Time) error {
+	actor := audit.ActorFrom(ctx)
+	var actorID any
+	if actor.ID != 0 {
+		actorID = actor.ID
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO order_events (order_id, at, action, from_status, to_status, actor_kind, actor_id, actor_name, note)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, orderID, now.UnixMilli(), string(a), from, string(to), actor.Kind, actorID, actor.Name, note); err != nil {
+		return fmt.Errorf("record order event: %w", err)
+	}
+	return nil
+}
+
+// Get returns an order with its lines, events and payments.
+func (s *Service) Get(ctx context.Context, id int64) (Order, error) {
+	return getFull(ctx, s.DB, id, s.window())
+}
+
+// GetForCustomer is Get for the buyer: another customer's order is
+// ErrNotFound, exactly like a missing one, so ids reveal nothing.
+func (s *Service) GetForCustomer(ctx context.Context, customerID, id int64) (Order, error) {
+	o, err := s.Get(ctx, id)
+	if err != nil {
+		return Order{}, err
+	}
+	if customerID <= 0 || o.CustomerID != customerID {
+		return Order{}, fmt.Errorf("order %d: %w", id, apperr.ErrNotFound)
+	}
+	return o, nil
+}
+
+func getFull(ctx context.Context, q db.Queryer, id int64, window time.Duration) (Order, error) {
+	o, err := getOrder(ctx, q, id, window)
+	if err != nil {
+		return o, err
+	}
+	if o.Lines, err = loadLines(ctx, q, id); err != nil {
+		return o, err
+	}
+	if o.Events, err = loadEvents(ctx, q, id); err != nil {
+		return o, err
+	}
+	if o.Payments, err = payment.ForOrder(ctx, q, id); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+const orderColumns = `id, order_no, COALESCE(customer_id, 0), channel, status, currency, items_total, discount_total, shipping_fee, total,
+	refunded_total, cost_total, ship_to, buyer_note, carrier, tracking_no, created_at, paid_at, COALESCE(paid_day, 0), shipped_at,
+	delivered_at, completed_at, cancelled_at, updated_at`
+
+func scanOrder(row interface{ Scan(...any) error }, window time.Duration) (Order, error) {
+	var o Order
+	var shipTo string
+	var created, updated int64
+	var paid, shipped, delivered, completed, cancelled sql.NullInt64
+	err := row.Scan(&o.ID, &o.No, &o.CustomerID, &o.Channel, &o.Status, &o.Currency, &o.ItemsTotal, &o.DiscountTotal, &o.ShippingFee,
+		&o.Total, &o.RefundedTotal, &o.CostTotal, &shipTo, &o.BuyerNote, &o.Carrier, &o.TrackingNo, &created, &paid, &o.PaidDay,
+		&shipped, &delivered, &completed, &cancelled, &updated)
+	if err != nil {
+		return o, err
+	}
+	json.Unmarshal([]byte(shipTo), &o.ShipTo)
+	o.CreatedAt, o.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+	o.PaidAt, o.ShippedAt, o.DeliveredAt = optTime(paid), optTime(shipped), optTime(delivered)
+	o.CompletedAt, o.CancelledAt = optTime(completed), optTime(cancelled)
+	if o.Status == PendingPayment {
+		by := o.CreatedAt.Add(window)
+		o.PayBy = &by
+	}
+	return o, nil
+}
+
+func optTime(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := time.UnixMilli(n.Int64).UTC()
+	return &t
+}
+
+func getOrder(ctx context.Context, q db.Queryer, id int64, window time.Duration) (Order, error) {
+	o, err := scanOrder(q.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id), window)
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, fmt.Errorf("order %d: %w", id, apperr.ErrNotFound)
+	}
+	if err != nil {
+		return o, fmt.Errorf("order %d: %w", id, err)
+	}
+	return o, nil
+}
+
+// GetByNo returns the order with an order number, with its details.
+func (s *Service) GetByNo(ctx context.Context, no string) (Order, error) {
+	var id int64
+	err := s.DB.QueryRow(ctx, `SELECT id FROM orders WHERE order_no = $1`, no).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Order{}, fmt.Errorf("order %s: %w", no, apperr.ErrNotFound)
+	}
+	if err != nil {
+		return Order{}, fmt.Errorf("order %s: %w", no, err)
+	}
+	return s.Get(ctx, id)
+}
+
+func loadLines(ctx context.Context, q db.Queryer, orderID int64) ([]Line, error) {
+	rows, err := q.Query(ctx, `SELECT id, sku_id, product_id, title, quantity, list_price, unit_price, discount, line_total, unit_cost, refunded_quantity
+		FROM order_lines WHERE order_id = $1 ORDER BY id`, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("lines of order %d: %w", orderID, err)
+	}
+	defer rows.Close()
+	out := []Line{}
+	for rows.Next() {
+		var l Line
+		if err := rows.Scan(&l.ID, &l.SKUID, &l.ProductID, &l.Title, &l.Quantity, &l.ListPrice, &l.UnitPrice, &l.Discount, &l.LineTotal, &l.UnitCost, &l.RefundedQuantity); err != nil {
+			return nil, fmt.Errorf("lines of order %d: %w", orderID, err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+func loadEvents(ctx context.Context, q db.Queryer, orderID int64) ([]Event, error) {
+	rows, err := q.Query(ctx, `SELECT id, at, action, from_status, to_status, actor_kind, actor_name, note
+		FROM order_events WHERE order_id = $1 ORDER BY id`, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("events of order %d: %w", orderID, err)
+	}
+	defer rows.Close()
+	out := []Event{}
+	for rows.Next() {
+		var e Event
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.Action, &e.From, &e.To, &e.ActorKind, &e.ActorName, &e.Note); err != nil {
+			return nil, fmt.Errorf("events of order %d: %w", orderID, err)
+		}
+		e.At = time.UnixMilli(at).UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,131 @@
+package rfm
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/lifecycle"
+)
+
+const dayMS = 24 * 60 * 60 * 1000
+
+// Options choose how a run scores.
+type Options struct {
+	AsOf  time.Time // zero: now
+	Since time.Time // start of the window; zero: all history
+	// Cuts replaces quintiles with configured cut points.
+	Cuts *Cuts
+	// Lifecycle sets the stage thresholds; nil derives them from the shop's
+	// inter-purchase times (lifecycle.FromGaps).
+	Lifecycle *lifecycle.Thresholds
+}
+
+// Result is a computed, not yet stored, run: one entry per customer in each
+// slice, in the same order.
+type Result struct {
+	AsOf       time.Time
+	Since      time.Time
+	Method     string
+	Thresholds lifecycle.Thresholds
+	Customers  []Customer
+	Scores     []Score
+	Segments   []Segment
+	Stages     []lifecycle.Stage
+}
+
+// Aggregate reads every customer with a paid order in [since, asOf] (unix
+// ms; since 0 means all history) in one streaming aggregate query over the
+// orders, grouped by customer and store day and ordered so that each
+// customer's days arrive together; the customers' figures and the shop's
+// inter-purchase gaps (days between consecutive purchase days) are summed up
+// in Go as the rows stream by.
+func Aggregate(ctx context.Context, q db.Queryer, since, asOf int64) ([]Customer, []lifecycle.Gap, error) {
+	rows, err := q.Query(ctx, `SELECT customer_id, paid_day, COUNT(*), MIN(paid_at), MAX(paid_at), CAST(SUM(total - refunded_total) AS BIGINT)
+		FROM orders
+		WHERE customer_id IS NOT NULL AND paid_at IS NOT NULL AND paid_day IS NOT NULL AND paid_at >= $1 AND paid_at <= $2
+		GROUP BY customer_id, paid_day ORDER BY customer_id, paid_day`, since, asOf)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rfm aggregate: %w", err)
+	}
+	defer rows.Close()
+	var out []Customer
+	gaps := map[int64]int64{}
+	var prevDay int64
+	for rows.Next() {
+		var id, day, n, first, last, net int64
+		if err := rows.Scan(&id, &day, &n, &first, &last, &net); err != nil {
+			return nil, nil, fmt.Errorf("rfm aggregate: %w", err)
+		}
+		dn := lifecycle.DayNumber(day)
+		if len(out) == 0 || out[len(out)-1].ID != id {
+			out = append(out, Customer{ID: id, FirstPaidAt: first})
+		} else {
+			gaps[dn-prevDay]++
+		}
+		prevDay = dn
+		c := &out[len(out)-1]
+		c.Frequency += n
+		c.Monetary += net
+		c.LastPaidAt = max(c.LastPaidAt, last)
+		c.FirstPaidAt = min(c.FirstPaidAt, first)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("rfm aggregate: %w", err)
+	}
+	for i := range out {
+		out[i].RecencyDays = (asOf - out[i].LastPaidAt) / dayMS
+	}
+	hist := make([]lifecycle.Gap, 0, len(gaps))
+	for d, n := range gaps {
+		hist = append(hist, lifecycle.Gap{Days: d, Count: n})
+	}
+	return out, hist, nil
+}
+
+// Compute scores every customer as of asOf with the default options:
+// quintiles over all history, lifecycle thresholds from the shop's gaps.
+func (s *Service) Compute(ctx context.Context, asOf time.Time) (Result, error) {
+	return s.ComputeWith(ctx, Options{AsOf: asOf})
+}
+
+// ComputeWith scores every customer with the options given.
+func (s *Service) ComputeWith(ctx context.Context, o Options) (Result, error) {
+	if o.AsOf.IsZero() {
+		o.AsOf = time.Now()
+	}
+	if o.Cuts != nil {
+		if err := o.Cuts.Validate(); err != nil {
+			return Result{}, err
+		}
+	}
+	asOf := o.AsOf.UnixMilli()
+	var since int64
+	if !o.Since.IsZero() {
+		since = o.Since.UnixMilli()
+	}
+	if o.Lifecycle != nil {
+		if err := o.Lifecycle.Validate(); err != nil {
+			return Result{}, err
+		}
+	}
+	cs, gaps, err := Aggregate(ctx, s.DB, since, asOf)
+	if err != nil {
+		return Result{}, err
+	}
+	th := lifecycle.FromGaps(gaps, lifecycle.DefaultNewDays)
+	if o.Lifecycle != nil {
+		th = *o.Lifecycle
+	}
+	res := Result{AsOf: o.AsOf, Since: o.Since, Method: "quintiles", Thresholds: th, Customers: cs,
+		Scores: ScoreAll(cs, o.Cuts), Segments: make([]Segment, len(cs)), Stages: make([]lifecycle.Stage, len(cs))}
+	if o.Cuts != nil {
+		res.Method = "cuts"
+	}
+	for i, c := range cs {
+		res.Segments[i] = SegmentOf(res.Scores[i])
+		res.Stages[i] = th.StageOf((asOf-c.FirstPaidAt)/dayMS, c.RecencyDays)
+	}
+	return res, nil
+}

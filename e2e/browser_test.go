@@ -173,3 +173,39 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		t.Logf("screenshot %s: %v", name, err)
 	}
 }
+
+// TestBrowser_SegmentsAndCustomerValue recomputes the RFM segments and refits
+// the customer-value model from their pages, as an operator would, and checks
+// that every chart on both pages drew.
+func TestBrowser_SegmentsAndCustomerValue(t *testing.T) {
+	ctx := browser(t)
+	base := demoServer(t)
+	var segCharts, valueCharts int
+	err := chromedp.Run(ctx,
+		login(base, "boss", "e2e-password"),
+		chromedp.WaitVisible(`#chart-gmv`, chromedp.ByQuery),
+		chromedp.Navigate(base+"/segments"),
+		chromedp.WaitVisible(`form[action="/segments/runs"] button`, chromedp.ByQuery),
+		chromedp.Click(`form[action="/segments/runs"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.chart[data-rendered="true"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('.chart[data-rendered="true"] canvas').length`, &segCharts),
+	)
+	if err != nil {
+		t.Fatalf("segments page: %v", err)
+	}
+	screenshot(t, ctx, "segments.png")
+	err = chromedp.Run(ctx,
+		chromedp.Navigate(base+"/customer-value"),
+		chromedp.WaitVisible(`form[action="/customer-value/fits"] button`, chromedp.ByQuery),
+		chromedp.Click(`form[action="/customer-value/fits"] button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.chart[data-rendered="true"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('.chart[data-rendered="true"] canvas').length`, &valueCharts),
+	)
+	if err != nil {
+		t.Fatalf("customer value page: %v", err)
+	}
+	screenshot(t, ctx, "customer-value.png")
+	if segCharts < 1 || valueCharts < 1 {
+		t.Fatalf("charts drawn: segments %d, customer value %d", segCharts, valueCharts)
+	}
+}

@@ -35,14 +35,21 @@
     var scale = cfg.scale || 1;
     var fmt = formatter(cfg);
     var chart = echarts.init(el, null, { renderer: "canvas" });
+    // Several series need a legend to tell them apart; category labels
+    // that would overlap (segment names) are tilted instead of dropped.
+    var many = (cfg.series || []).length > 1;
     chart.setOption({
       animation: false,
-      grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
+      legend: many ? { top: 0, type: "scroll" } : undefined,
+      grid: { left: 8, right: 28, top: many ? 36 : 24, bottom: 8, containLabel: true },
       tooltip: {
         trigger: "axis",
         valueFormatter: function (v) { return fmt(v * scale); }
       },
-      xAxis: { type: "category", data: cfg.x, boundaryGap: cfg.kind === "bar" },
+      xAxis: {
+        type: "category", data: cfg.x, boundaryGap: cfg.kind === "bar",
+        axisLabel: cfg.kind === "bar" && cfg.x.length <= 16 ? { interval: 0, rotate: 30 } : {}
+      },
       yAxis: {
         type: "value",
         minInterval: scale === 1 ? 1 : 0,

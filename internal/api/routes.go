@@ -13,8 +13,10 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.adminRoutes()...)
 	rs = append(rs, a.segmentRoutes()...)
 	rs = append(rs, a.orderRoutes()...)
+	rs = append(rs, a.aftersaleRoutes()...)
 	rs = append(rs, a.importRoutes()...)
 	rs = append(rs, a.storeRoutes()...)
+	rs = append(rs, a.storeAftersaleRoutes()...)
 	return rs
 }
 

@@ -39,14 +39,14 @@ const (
 type AfterSaleStatus string
 
 const (
-	CaseRequested     AfterSaleStatus = "requested"       // 待处理
-	CaseApproved      AfterSaleStatus = "approved"        // 已同意
+	CaseRequested      AfterSaleStatus = "requested"       // 待处理
+	CaseApproved       AfterSaleStatus = "approved"        // 已同意
 	CaseAwaitingReturn AfterSaleStatus = "awaiting_return" // 待退货: the buyer sent the goods back
-	CaseGoodsReceived AfterSaleStatus = "goods_received"  // 已收到退货
-	CaseRefunded      AfterSaleStatus = "refunded"        // 已退款
-	CaseExchanged     AfterSaleStatus = "exchanged"       // 已换货: the replacement left
-	CaseClosed        AfterSaleStatus = "closed"          // 已关闭
-	CaseRejected      AfterSaleStatus = "rejected"        // 已拒绝
+	CaseGoodsReceived  AfterSaleStatus = "goods_received"  // 已收到退货
+	CaseRefunded       AfterSaleStatus = "refunded"        // 已退款
+	CaseExchanged      AfterSaleStatus = "exchanged"       // 已换货: the replacement left
+	CaseClosed         AfterSaleStatus = "closed"          // 已关闭
+	CaseRejected       AfterSaleStatus = "rejected"        // 已拒绝
 )
 
 // AfterSaleAction moves a case.

@@ -16,8 +16,6 @@ import (
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/page"
-	"github.com/storeops/storeops/internal/payment"
-	"github.com/storeops/storeops/internal/settings"
 )
 
 const maxDescription = 500
@@ -160,14 +158,12 @@ func (s *Service) OpenAfterSale(ctx context.Context, customerID int64, in AfterS
 	var id int64
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
 		o, err := getOrder(ctx, tx, in.OrderID, s.window())
-		if errors.Is(err, apperr.ErrNotFound) {
-			return apperr.Field("order_id", "there is no order %d", in.OrderID)
-		}
 		if err != nil {
 			return err
 		}
+		// Another buyer's order is not found, exactly like a missing one.
 		if customerID > 0 && o.CustomerID != customerID {
-			return apperr.Field("order_id", "there is no order %d", in.OrderID)
+			return fmt.Errorf("order %d: %w", in.OrderID, apperr.ErrNotFound)
 		}
 		switch {
 		case o.Status == Paid && in.Kind != RefundOnly:

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -64,6 +66,11 @@ func importKindCommand(kind importer.Kind, summary string) *command {
 			}
 			defer d.Close()
 			ctx = audit.WithActor(ctx, audit.Actor{Kind: "system", Name: "storeops import"})
+			// The importer streams; a soft limit keeps the garbage of a
+			// large file from doubling the heap before it is collected.
+			if debug.SetMemoryLimit(-1) == math.MaxInt64 {
+				debug.SetMemoryLimit(160 << 20)
+			}
 			s := &importer.Service{DB: d}
 			req := importer.Request{Kind: kind, Preset: preset, Mapping: mapping, Path: e.args[0]}
 			progress := importProgress(e)

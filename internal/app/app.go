@@ -52,7 +52,7 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 	}
 	a.API = &api.API{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, Version: opt.Version}
 	a.wireCommerce()
-	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, SecureCookies: opt.SecureCookies}
+	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Orders: a.API.Orders, Log: log, SecureCookies: opt.SecureCookies}
 	return a
 }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/storeops/storeops/internal/settings"
@@ -150,5 +149,3 @@ func (s *sliceRows) Next() ([]string, error) {
 }
 func (s *sliceRows) Line() int    { return s.i + 1 }
 func (s *sliceRows) Close() error { return nil }
-
-var _ = time.Now

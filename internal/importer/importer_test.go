@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -308,4 +309,50 @@ func TestXLSX_ImportsTheFirstSheet(t *testing.T) {
 	if _, err := s.Validate(context.Background(), Request{Kind: KindOrders, Path: path}, nil); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("a workbook unpacking beyond the limit: err = %v, want ErrTooLarge", err)
 	}
+}
+
+func TestCSV_AnUnclosedQuoteDoesNotSwallowTheFile(t *testing.T) {
+	data := "a,b\n1,\"" + strings.Repeat("x,y\n", 1<<20)
+	rows, _, err := NewCSV(strings.NewReader(data), Limits{MaxCellBytes: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows.Next()
+	if _, err := rows.Next(); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("err = %v, want ErrTooLarge", err)
+	}
+}
+
+func TestDecode_DetectsTheEncoding(t *testing.T) {
+	// a three-byte character cut by the end of the sniffed window
+	straddle := strings.Repeat("a", sniffSize-1) + "订单\n"
+	for _, c := range []struct {
+		name string
+		in   []byte
+		want Encoding
+		text string
+	}{
+		{"utf-8", []byte("订单,金额\n"), UTF8, "订单,金额\n"},
+		{"bom", []byte("\xef\xbb\xbf订单\n"), UTF8BOM, "订单\n"},
+		{"gbk", gbk(t, "订单,金额\n"), GB18030, "订单,金额\n"},
+		{"gb18030 beyond gbk", []byte("\x81\x30\x81\x30"), GB18030, "\u0080"},
+		{"rune across the window", []byte(straddle), UTF8, straddle},
+		{"empty", nil, UTF8, ""},
+	} {
+		r, enc, err := Decode(bytes.NewReader(c.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(r)
+		if enc != c.want || string(got) != c.text {
+			t.Errorf("%s: %s %q, want %s %q", c.name, enc, truncate(string(got)), c.want, truncate(c.text))
+		}
+	}
+}
+
+func truncate(s string) string {
+	if len(s) > 20 {
+		return s[:10] + "…" + s[len(s)-10:]
+	}
+	return s
 }

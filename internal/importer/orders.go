@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"strings"
 	"time"
@@ -76,8 +77,14 @@ type orderReader struct {
 	currency string
 	errs     *errorList
 
-	cur      *order
-	seen     map[string]int // external order id → the line it first appeared on
+	cur *order
+	// seen maps a hash of each external order id to the line it first
+	// appeared on: 12 bytes an order instead of the id itself, so that a
+	// file of millions of orders is checked for repeats in little memory.
+	// (Two different ids sharing a 64-bit hash is a chance of about one in
+	// 10^8 for a million orders; the commit's unique index would stop it.)
+	// nil: not checked (a commit re-reads a file its validation checked).
+	seen     map[uint64]int32
 	synth    map[string]int // customer and day → orders so far, for CDNOW's order numbers
 	rowCount int
 	done     bool
@@ -89,7 +96,7 @@ func newOrderReader(rows Rows, lay layout, p Preset, st settings.Store, errs *er
 		cur = st.Currency
 	}
 	return &orderReader{rows: rows, lay: lay, p: p, loc: st.Location(), currency: cur, errs: errs,
-		seen: map[string]int{}, synth: map[string]int{}}
+		seen: map[uint64]int32{}, synth: map[string]int{}}
 }
 
 // next returns the next whole order, io.EOF after the last. An order with
@@ -145,13 +152,19 @@ func (r *orderReader) checkDuplicate(o *order) {
 	if o.externalID == "" {
 		return
 	}
-	if first, dup := r.seen[o.externalID]; dup {
+	if r.seen == nil {
+		return
+	}
+	h := fnv.New64a()
+	h.Write([]byte(o.externalID))
+	key := h.Sum64()
+	if first, dup := r.seen[key]; dup {
 		r.errs.add(&RowError{Line: o.firstLine, Column: r.lay.column(FOrderNo), Field: FOrderNo,
 			Message: fmt.Sprintf("order %s appears again: it was on line %d already; an order's rows must be next to each other and appear once", o.externalID, first)})
 		o.bad = true
 		return
 	}
-	r.seen[o.externalID] = o.firstLine
+	r.seen[key] = int32(o.firstLine)
 }
 
 // merge adds a further row of the current order: its line, and any order

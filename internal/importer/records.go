@@ -1,12 +1,12 @@
 package importer
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/catalog"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
@@ -305,13 +305,9 @@ func (w *writer) planStock(q db.Queryer, chunk []record) (counts, map[string]sku
 		}
 		if _, err := q.Exec(ctx, `INSERT INTO stock_movements (sku_id, delta, reason, ref, note, actor, on_hand_after, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, ref.sku, r.n-onHand, inventory.ReasonCount, fmt.Sprintf("import:%d", *w.job),
-			"导入库存 imported stock level", actorName(ctx), r.n, now); err != nil {
+			"导入库存 imported stock level", audit.ActorFrom(ctx).Name, r.n, now); err != nil {
 			return c, nil, fmt.Errorf("line %d: record movement of %s: %w", r.line, r.key, err)
 		}
 	}
 	return c, nil, nil
-}
-
-func actorName(ctx context.Context) string {
-	return auditActor(ctx)
 }

@@ -96,11 +96,12 @@ var DefaultLimits = Limits{MaxCellBytes: 64 << 10, MaxColumns: 512, MaxRows: 20_
 var ErrTooLarge = errors.New("file too large")
 
 type csvRows struct {
-	r     *csv.Reader
-	c     io.Closer
-	lim   Limits
-	line  int
-	count int
+	r      *csv.Reader
+	budget *budget
+	c      io.Closer
+	lim    Limits
+	line   int
+	count  int
 }
 
 // NewCSV reads CSV text in any of the encodings Decode knows.
@@ -109,16 +110,49 @@ func NewCSV(r io.Reader, lim Limits) (Rows, Encoding, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	cr := csv.NewReader(text)
+	// csv.Reader holds a whole record in memory before handing it over, so
+	// a record is cut off at a budget: one unterminated quote must not
+	// make it swallow a gigabyte.
+	b := &budget{r: text}
+	cr := csv.NewReader(b)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	cr.ReuseRecord = true
-	return &csvRows{r: cr, lim: lim}, enc, nil
+	return &csvRows{r: cr, lim: lim, budget: b}, enc, nil
+}
+
+// budget fails a read once more than max bytes were read since reset.
+type budget struct {
+	r         io.Reader
+	used, max int
+}
+
+var errRecordTooLong = errors.New("record too long")
+
+func (b *budget) Read(p []byte) (int, error) {
+	if b.max > 0 && b.used > b.max {
+		return 0, errRecordTooLong
+	}
+	n, err := b.r.Read(p)
+	b.used += n
+	return n, err
+}
+
+func (l Limits) recordBytes() int {
+	if l.MaxCellBytes <= 0 {
+		return 0
+	}
+	return l.MaxCellBytes * 16
 }
 
 func (c *csvRows) Next() ([]string, error) {
 	for {
+		c.budget.used, c.budget.max = 0, c.lim.recordBytes()
 		rec, err := c.r.Read()
+		if errors.Is(err, errRecordTooLong) {
+			line, _ := c.r.FieldPos(0)
+			return nil, fmt.Errorf("%w: a record after line %d is longer than %d bytes (an unclosed quote?)", ErrTooLarge, line, c.lim.recordBytes())
+		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {

@@ -429,5 +429,3 @@ func createPlaceholder(ctx context.Context, q db.Queryer, code string, l *line, 
 	}
 	return r, nil
 }
-
-func auditActor(ctx context.Context) string { return audit.ActorFrom(ctx).Name }

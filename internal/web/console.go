@@ -24,6 +24,7 @@ import (
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/i18n"
 	"github.com/storeops/storeops/internal/inventory"
+	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/settings"
 )
 
@@ -34,6 +35,7 @@ type Console struct {
 	Catalog   *catalog.Service
 	Customers *customer.Service
 	Inventory *inventory.Service
+	Orders    *order.Service // the same instance the API uses
 	Log       *slog.Logger
 	// SecureCookies sets the Secure flag on cookies; set it behind HTTPS.
 	SecureCookies bool

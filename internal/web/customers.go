@@ -7,6 +7,7 @@ import (
 
 	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/customer"
+	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/page"
 )
 
@@ -54,10 +55,14 @@ func (c *Console) customers(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, http.StatusOK, "customers", tr(v, "nav.customers"), "customers", pg)
 }
 
+// customerOrdersLimit is how many of a customer's orders the detail page
+// shows; the order list filtered on the customer has them all.
+const customerOrdersLimit = 20
+
 type customerPage struct {
 	Customer customer.Customer
-	Profile  customer.Profile // the form's values: the saved ones, or what was typed
-	Orders   []customerOrder
+	Profile  customer.Profile   // the form's values: the saved ones, or what was typed
+	Orders   []order.Order      // the newest customerOrdersLimit
 	Value    *customerValueCard // RFM segment, stage, CLV; nil without segments:read
 	Channels []string
 	Genders  []string
@@ -82,7 +87,7 @@ func (c *Console) customerPage(w http.ResponseWriter, r *http.Request, status in
 		pg = &customerPage{Profile: profileOf(cu)}
 	}
 	pg.Customer, pg.Channels, pg.Genders = cu, customerChannels, customerGenders
-	if pg.Orders, err = recentOrdersOf(r.Context(), c.DB, id, customerOrdersLimit); err != nil {
+	if pg.Orders, _, err = c.Orders.List(r.Context(), order.Filter{CustomerID: id, Request: page.Request{Limit: customerOrdersLimit}}); err != nil {
 		c.serverError(w, r, err)
 		return
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/inventory"
+	"github.com/storeops/storeops/internal/order"
 )
 
 const testPassword = "s3cret-password"
@@ -47,6 +48,7 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 		Catalog:   &catalog.Service{DB: d},
 		Customers: &customer.Service{DB: d},
 		Inventory: &inventory.Service{DB: d},
+		Orders:    &order.Service{DB: d},
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	return &fixture{t: t, d: d, console: c, h: c.Handler()}

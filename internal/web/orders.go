@@ -129,7 +129,10 @@ type ordersPage struct {
 	Picked    string              // the name of the customer filtered on
 	Next      string
 	ExportCSV string
-	Error     string
+	// FilterError repeats the fields' errors inside the table, which is
+	// all an htmx update replaces.
+	FilterError string
+	Error       string
 }
 
 func (c *Console) orders(w http.ResponseWriter, r *http.Request) {
@@ -138,7 +141,8 @@ func (c *Console) orders(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	pg := ordersPage{Form: ordersFormOf(q), Channels: customerChannels}
 	f := pg.Form.filter(v)
-	if err := c.pickCustomer(ctx, v, &pg, q, &f); err != nil {
+	picked, err := c.pickCustomer(ctx, v, &pg, &f)
+	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
@@ -149,14 +153,25 @@ func (c *Console) orders(w http.ResponseWriter, r *http.Request) {
 	}
 	req.Limit = ordersPageSize
 	f.Request = req
+	if len(pg.Form.Errors) > 0 {
+		msgs := make([]string, 0, len(pg.Form.Errors))
+		for _, m := range pg.Form.Errors {
+			msgs = append(msgs, m)
+		}
+		slices.Sort(msgs)
+		pg.FilterError = tr(v, "orders.error.filter", strings.Join(msgs, "; "))
+	}
 	if pg.Tabs, err = c.statusTabs(ctx, q); err != nil {
 		c.serverError(w, r, err)
 		return
 	}
-	list, next, err := c.Orders.List(ctx, f)
-	if err != nil {
-		c.fail(w, r, err)
-		return
+	var list []order.Order
+	var next string
+	if picked {
+		if list, next, err = c.Orders.List(ctx, f); err != nil {
+			c.fail(w, r, err)
+			return
+		}
 	}
 	if pg.Rows, err = c.orderRows(ctx, v, list); err != nil {
 		c.serverError(w, r, err)
@@ -179,40 +194,40 @@ func (c *Console) orders(w http.ResponseWriter, r *http.Request) {
 // pickCustomer resolves the customer part of the filter: an id is used as
 // it is; a name or phone that matches exactly one customer picks them, and
 // several matches are offered to pick from (the list then shows nothing
-// until one is picked, rather than everyone's orders).
-func (c *Console) pickCustomer(ctx context.Context, v *viewer, pg *ordersPage, q url.Values, f *order.Filter) error {
+// until one is picked, rather than everyone's orders). It reports whether
+// there are orders to list.
+func (c *Console) pickCustomer(ctx context.Context, v *viewer, pg *ordersPage, f *order.Filter) (bool, error) {
 	if f.CustomerID > 0 {
 		cu, err := c.Customers.Get(ctx, f.CustomerID)
 		switch {
 		case errors.Is(err, apperr.ErrNotFound):
 			pg.Form.Errors["customer"] = tr(v, "orders.error.customer")
+			return false, nil
 		case err != nil:
-			return err
-		default:
-			pg.Picked = customerTitle(v, cu)
+			return false, err
 		}
-		return nil
+		pg.Picked = customerTitle(v, cu)
+		return true, nil
 	}
 	if pg.Form.CustomerQ == "" {
-		return nil
+		return true, nil
 	}
 	found, _, err := c.Customers.List(ctx, customer.Filter{Query: pg.Form.CustomerQ, Request: page.Request{Limit: 10}})
 	if err != nil {
-		return err
+		return false, err
 	}
 	switch len(found) {
 	case 0:
 		pg.Form.Errors["customer_q"] = tr(v, "orders.error.no_customer")
-		f.CustomerID = -1 // matches no order
+		return false, nil
 	case 1:
 		f.CustomerID = found[0].ID
 		pg.Form.Customer = strconv.FormatInt(found[0].ID, 10)
 		pg.Picked = customerTitle(v, found[0])
-	default:
-		pg.Picks = found
-		f.CustomerID = -1
+		return true, nil
 	}
-	return nil
+	pg.Picks = found
+	return false, nil
 }
 
 // statusTabs are the status filter's tabs with how many orders each holds;
@@ -306,11 +321,12 @@ func (c *Console) ordersCSV(w http.ResponseWriter, r *http.Request) {
 	f := form.filter(v)
 	var pg ordersPage
 	pg.Form = form
-	if err := c.pickCustomer(ctx, v, &pg, q, &f); err != nil {
+	picked, err := c.pickCustomer(ctx, v, &pg, &f)
+	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	if len(pg.Form.Errors) > 0 {
+	if !picked || len(pg.Form.Errors) > 0 {
 		c.redirect(w, r, "/orders?"+withoutCursor(q).Encode(), "flash.error.orders_filter")
 		return
 	}
@@ -321,7 +337,7 @@ func (c *Console) ordersCSV(w http.ResponseWriter, r *http.Request) {
 		}
 		return t.In(loc).Format("2006-01-02 15:04:05")
 	}
-	header := []string{tr(v, "order.no"), tr(v, "orders.csv.customer_id"), tr(v, "order.customer"), tr(v, "common.channel"),
+	header := []string{tr(v, "order.no"), tr(v, "orders.csv.customer_id"), tr(v, "common.channel"),
 		tr(v, "common.status"), tr(v, "order.items_total"), tr(v, "order.discount_total"), tr(v, "order.shipping_fee"),
 		tr(v, "order.total"), tr(v, "order.refunded_total"), tr(v, "csv.currency"), tr(v, "common.created_at"),
 		tr(v, "order.paid_at"), tr(v, "orders.csv.recipient"), tr(v, "orders.csv.region"), tr(v, "order.tracking_no")}
@@ -333,17 +349,14 @@ func (c *Console) ordersCSV(w http.ResponseWriter, r *http.Request) {
 			c.fail(w, r, err)
 			return
 		}
-		named, err := c.orderRows(ctx, v, list)
-		if err != nil {
-			c.serverError(w, r, err)
-			return
-		}
-		for _, o := range named {
+		// No customer names: reading every customer would make a big export
+		// slow; the id and the recipient identify the buyer.
+		for _, o := range list {
 			cid := ""
 			if o.CustomerID > 0 {
 				cid = itoa(o.CustomerID)
 			}
-			rows = append(rows, []string{o.No, cid, o.CustomerName, o.Channel, tr(v, "order.status."+string(o.Status)),
+			rows = append(rows, []string{o.No, cid, tr(v, "channel."+o.Channel), tr(v, "order.status."+string(o.Status)),
 				formatYuan(o.ItemsTotal), formatYuan(o.DiscountTotal), formatYuan(o.ShippingFee), formatYuan(o.Total),
 				formatYuan(o.RefundedTotal), o.Currency, stamp(&o.CreatedAt), stamp(o.PaidAt), o.ShipTo.Recipient,
 				strings.TrimSpace(o.ShipTo.Province + " " + o.ShipTo.City + " " + o.ShipTo.District), o.TrackingNo})

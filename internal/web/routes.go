@@ -30,6 +30,14 @@ func (c *Console) Routes() []Route {
 		{Method: "POST", Pattern: "/customers/{id}/tags/remove", Perm: write("customers"), Handler: c.removeCustomerTag},
 		{Method: "POST", Pattern: "/customers/{id}/consent", Perm: write("customers"), Handler: c.setCustomerConsent},
 
+		{Method: "GET", Pattern: "/orders", Perm: read("orders"), Handler: c.orders},
+		{Method: "GET", Pattern: "/orders.csv", Perm: read("orders"), Handler: c.ordersCSV},
+		{Method: "GET", Pattern: "/orders/{id}", Perm: read("orders"), Handler: c.orderDetail},
+		{Method: "POST", Pattern: "/orders/{id}/ship", Perm: write("orders"), Handler: c.shipOrder},
+		{Method: "POST", Pattern: "/orders/{id}/deliver", Perm: write("orders"), Handler: c.deliverOrder},
+		{Method: "POST", Pattern: "/orders/{id}/complete", Perm: write("orders"), Handler: c.completeOrder},
+		{Method: "POST", Pattern: "/orders/{id}/cancel", Perm: write("orders"), Handler: c.cancelOrder},
+
 		{Method: "GET", Pattern: "/inventory", Perm: read("inventory"), Handler: c.inventory},
 		{Method: "GET", Pattern: "/inventory/{skuID}", Perm: read("inventory"), Handler: c.inventorySKU},
 		{Method: "POST", Pattern: "/inventory/{skuID}/adjust", Perm: write("inventory"), Handler: c.adjustStock},

@@ -47,6 +47,7 @@ func commands() []*command {
 		userCommand(),
 		tokenCommand(),
 		importCommand(),
+		benchCommand(),
 		versionCommand(),
 	}
 }

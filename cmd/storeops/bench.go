@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/storeops/storeops/internal/bench"
+)
+
+func benchCommand() *command {
+	var target, scenario, token, dsn, synchronous, cpuProfile string
+	var self, asJSON bool
+	var clients, requests, customers int
+	var duration time.Duration
+	return &command{
+		name:    "bench",
+		summary: "load a storeops on loopback with simulated shoppers and operators, and report throughput and latency",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&target, "url", "", "the storeops to load (loopback only), e.g. http://127.0.0.1:8080; empty: --self")
+			fs.BoolVar(&self, "self", false, "generate a small demo store in a temporary folder and serve it on 127.0.0.1 for the run (the default without --url)")
+			fs.StringVar(&scenario, "scenario", bench.Checkout, "checkout (shoppers order and pay), browse (operators list and search) or mixed")
+			fs.IntVar(&clients, "clients", 64, "concurrent simulated users")
+			fs.DurationVar(&duration, "duration", 30*time.Second, "how long to run (at most 10m)")
+			fs.IntVar(&requests, "requests", 0, "stop after this many requests (0: run for --duration)")
+			fs.StringVar(&token, "token", "", "an operator API token (so_…) for --url: browse calls the operator API, and checkout finds on-sale SKUs with it")
+			fs.StringVar(&dsn, "bench-db", "", "with --self: the database to generate the store in (an empty PostgreSQL schema, or a new SQLite path); empty: a temporary SQLite file")
+			fs.StringVar(&synchronous, "synchronous", "FULL", "with --self on SQLite: the synchronous pragma (FULL or NORMAL)")
+			fs.IntVar(&customers, "customers", 2000, "with --self: demo customers to generate")
+			fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
+			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (with --self it covers the server too)")
+		},
+		run: func(ctx context.Context, e *cmdEnv) error {
+			if len(e.args) > 0 {
+				return fmt.Errorf("bench takes no arguments, got %q", e.args)
+			}
+			if self && target != "" {
+				return fmt.Errorf("--self and --url: choose one (a store bench serves itself, or the one at --url)")
+			}
+			cfg := bench.Config{URL: target, Scenario: scenario, Clients: clients, Duration: duration, Requests: requests, Token: token}
+			if target == "" {
+				dir, err := os.MkdirTemp("", "storeops-bench-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(dir)
+				fmt.Fprintf(e.stderr, "bench: generating a demo store (%d customers) and serving it on loopback…\n", customers)
+				s, err := bench.StartStore(ctx, bench.StoreOptions{Dir: dir, DSN: dsn, Synchronous: synchronous, Customers: customers})
+				if err != nil {
+					return err
+				}
+				defer s.Close()
+				cfg.URL, cfg.Token, cfg.SKUs = s.URL, s.Token, s.SKUs
+			} else if _, err := bench.CheckLoopback(target); err != nil {
+				return err
+			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			fmt.Fprintf(e.stderr, "bench: %s against %s with %d clients for %s…\n", scenario, cfg.URL, clients, runLimit(duration, requests))
+			rep, err := bench.Run(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(e.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			printBenchReport(e.stdout, rep)
+			return nil
+		},
+	}
+}
+
+func runLimit(d time.Duration, requests int) string {
+	if requests > 0 {
+		return fmt.Sprintf("%d requests (at most %s)", requests, d)
+	}
+	return d.String()
+}
+
+func printBenchReport(w io.Writer, r bench.Report) {
+	fmt.Fprintf(w, "scenario %s, %d clients, %s\n", r.Scenario, r.Clients, r.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "requests  %d (%.0f/s)\n", r.Requests, r.RequestsPerSecond)
+	if r.Scenario != bench.Browse {
+		fmt.Fprintf(w, "orders    %d placed, %d paid (%.0f paid orders/s)\n", r.OrdersPlaced, r.OrdersPaid, r.OrdersPerSecond)
+	}
+	if len(r.Errors) == 0 {
+		fmt.Fprintln(w, "errors    none")
+	} else {
+		var keys []string
+		for k := range r.Errors {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s×%d", k, r.Errors[k]))
+		}
+		fmt.Fprintf(w, "errors    %s\n", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(w, "\n%-16s %8s %9s %9s %9s %9s\n", "latency", "count", "p50", "p90", "p99", "max")
+	row := func(name string, l bench.Latency) {
+		fmt.Fprintf(w, "%-16s %8d %9s %9s %9s %9s\n", name, l.Count, millis(l.P50), millis(l.P90), millis(l.P99), millis(l.Max))
+	}
+	row("all", r.Latency)
+	var ops []string
+	for op := range r.ByOperation {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	for _, op := range ops {
+		row(op, r.ByOperation[op])
+	}
+}
+
+func millis(d time.Duration) string {
+	return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+}

@@ -25,6 +25,7 @@ func benchCommand() *command {
 		summary: "load a storeops on loopback with simulated shoppers and operators, and report throughput and latency",
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&target, "url", "", "the storeops to load (loopback only), e.g. http://127.0.0.1:8080; empty: --self")
+			fs.StringVar(&target, "target", "", "the same as --url")
 			fs.BoolVar(&self, "self", false, "generate a small demo store in a temporary folder and serve it on 127.0.0.1 for the run (the default without --url)")
 			fs.StringVar(&scenario, "scenario", bench.Checkout, "checkout (shoppers order and pay), browse (operators list and search) or mixed")
 			fs.IntVar(&clients, "clients", 64, "concurrent simulated users")
@@ -38,8 +39,13 @@ func benchCommand() *command {
 			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (with --self it covers the server too)")
 		},
 		run: func(ctx context.Context, e *cmdEnv) error {
-			if len(e.args) > 0 {
-				return fmt.Errorf("bench takes no arguments, got %q", e.args)
+			// The scenario may also come first: storeops bench checkout.
+			switch len(e.args) {
+			case 0:
+			case 1:
+				scenario = e.args[0]
+			default:
+				return fmt.Errorf("bench takes at most one argument, the scenario; got %q", e.args)
 			}
 			if self && target != "" {
 				return fmt.Errorf("--self and --url: choose one (a store bench serves itself, or the one at --url)")

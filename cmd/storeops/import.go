@@ -49,13 +49,6 @@ func importKindCommand(kind importer.Kind, summary string) *command {
 			fs.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 		},
 		run: func(ctx context.Context, e *cmdEnv) error {
-			// Flags may follow the file: storeops import orders a.csv --preset taobao.
-			if len(e.args) > 1 {
-				if err := e.fs.Parse(e.args[1:]); err != nil {
-					return errUsage
-				}
-				e.args = append(e.args[:1], e.fs.Args()...)
-			}
 			if len(e.args) != 1 {
 				fmt.Fprintf(e.stderr, "storeops import %s: give exactly one FILE, got %d\n", kind, len(e.args))
 				return errUsage

@@ -102,17 +102,27 @@ func dispatch(ctx context.Context, c *command, path []string, args []string, std
 		c.flags(fs)
 	}
 	fs.Usage = func() { printCommandHelp(fs.Output(), c, path, fs) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return flag.ErrHelp
+	// Flags may come before or after the arguments
+	// (storeops import orders a.csv --preset taobao; storeops bench checkout --json).
+	var positional []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return flag.ErrHelp
+			}
+			return errUsage
 		}
-		return errUsage
+		rest = fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		positional, rest = append(positional, rest[0]), rest[1:]
 	}
 	if err := applyEnv(fs); err != nil {
 		fmt.Fprintln(stderr, err)
 		return errUsage
 	}
-	return c.run(ctx, &cmdEnv{fs: fs, args: fs.Args(), stdout: stdout, stderr: stderr, stdin: stdin})
+	return c.run(ctx, &cmdEnv{fs: fs, args: positional, stdout: stdout, stderr: stderr, stdin: stdin})
 }
 
 // envName is the environment variable that sets a flag: --db → STOREOPS_DB.

@@ -80,10 +80,13 @@ type Report struct {
 	Clients           int                `json:"clients"`
 	Elapsed           time.Duration      `json:"elapsed_ns"`
 	Requests          int64              `json:"requests"`
-	Errors            map[string]int64   `json:"errors"`
+	Errors            map[string]int64   `json:"errors_by_status"`
+	ErrorCount        int64              `json:"errors"`
 	OrdersPlaced      int64              `json:"orders_placed"`
 	OrdersPaid        int64              `json:"orders_paid"`
-	OrdersPerSecond   float64            `json:"paid_orders_per_second"`
+	OrdersPerSecond   float64            `json:"orders_per_sec"` // paid orders per second
+	P50Ms             float64            `json:"p50_ms"`         // all requests
+	P99Ms             float64            `json:"p99_ms"`
 	RequestsPerSecond float64            `json:"requests_per_second"`
 	Latency           Latency            `json:"latency"`
 	ByOperation       map[string]Latency `json:"by_operation"`
@@ -184,6 +187,11 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		rep.ByOperation["register (setup)"] = Summarize(ds)
 	}
 	rep.Latency = Summarize(all)
+	rep.P50Ms = float64(rep.Latency.P50.Microseconds()) / 1000
+	rep.P99Ms = float64(rep.Latency.P99.Microseconds()) / 1000
+	for _, n := range rep.Errors {
+		rep.ErrorCount += n
+	}
 	if s := elapsed.Seconds(); s > 0 {
 		rep.OrdersPerSecond = float64(rep.OrdersPaid) / s
 		rep.RequestsPerSecond = float64(rep.Requests) / s

@@ -23,7 +23,9 @@ func (a *API) adminRoutes() []Route {
 		{Method: "POST", Path: "/operators", Perm: permOperatorsWrite, Tag: "admin", Summary: "Create an operator account",
 			Body: auth.NewOperator{}, Status: http.StatusCreated, Reply: auth.Operator{}, handle: a.createOperator},
 		{Method: "PATCH", Path: "/operators/{id}", Perm: permOperatorsWrite, Tag: "admin", Summary: "Change an operator's name, role, language or disabled flag",
-			Body: auth.OperatorUpdate{}, Reply: auth.Operator{}, handle: a.updateOperator},
+			Body: auth.OperatorUpdate{}, Reply: auth.Operator{}, handle: byID(func(ctx context.Context, id int64, in auth.OperatorUpdate) (any, error) {
+				return a.Auth.UpdateOperator(ctx, id, in)
+			})},
 		{Method: "GET", Path: "/tokens", Perm: anyOperator, Tag: "admin", Summary: "List API tokens (your own; an admin sees all)",
 			Reply: List[auth.Token]{}, handle: a.listTokens},
 		{Method: "POST", Path: "/tokens", Perm: anyOperator, Tag: "admin", Summary: "Create an API token for yourself; the secret is in the reply only",
@@ -67,18 +69,6 @@ func (a *API) createOperator(ctx context.Context, r *request) (any, error) {
 		return nil, err
 	}
 	return a.Auth.CreateOperator(ctx, in)
-}
-
-func (a *API) updateOperator(ctx context.Context, r *request) (any, error) {
-	id, err := r.id("id")
-	if err != nil {
-		return nil, err
-	}
-	var in auth.OperatorUpdate
-	if err := decode(r.Request, &in); err != nil {
-		return nil, err
-	}
-	return a.Auth.UpdateOperator(ctx, id, in)
 }
 
 // TokenInput asks for a new API token.

@@ -14,7 +14,9 @@ func (a *API) catalogRoutes() []Route {
 		{Method: "POST", Path: "/categories", Perm: permProductsWrite, Tag: "catalog", Summary: "Create a category",
 			Body: catalog.NewCategory{}, Status: http.StatusCreated, Reply: catalog.Category{}, handle: a.createCategory},
 		{Method: "PUT", Path: "/categories/{id}", Perm: permProductsWrite, Tag: "catalog", Summary: "Change a category",
-			Body: catalog.NewCategory{}, Reply: catalog.Category{}, handle: a.updateCategory},
+			Body: catalog.NewCategory{}, Reply: catalog.Category{}, handle: byID(func(ctx context.Context, id int64, in catalog.NewCategory) (any, error) {
+				return a.Catalog.UpdateCategory(ctx, id, in)
+			})},
 		{Method: "GET", Path: "/products", Perm: permProductsRead, Tag: "catalog", Summary: "List and search products",
 			Query: append([]Param{
 				{"q", "string", "search: every word must occur in the Chinese or English title, a SKU code or a category name"},
@@ -28,7 +30,9 @@ func (a *API) catalogRoutes() []Route {
 		{Method: "GET", Path: "/products/{id}", Perm: permProductsRead, Tag: "catalog", Summary: "Get a product with its SKUs and stock",
 			Reply: catalog.Product{}, handle: a.getProduct},
 		{Method: "PUT", Path: "/products/{id}", Perm: permProductsWrite, Tag: "catalog", Summary: "Replace a product; SKUs are matched by code",
-			Body: catalog.ProductInput{}, Reply: catalog.Product{}, handle: a.updateProduct},
+			Body: catalog.ProductInput{}, Reply: catalog.Product{}, handle: byID(func(ctx context.Context, id int64, in catalog.ProductInput) (any, error) {
+				return a.Catalog.UpdateProduct(ctx, id, in)
+			})},
 		{Method: "PUT", Path: "/products/{id}/status", Perm: permProductsWrite, Tag: "catalog", Summary: "Put a product on sale, off the shelf or back to draft",
 			Body: StatusInput{}, Reply: catalog.Product{}, handle: a.setProductStatus},
 	}
@@ -50,18 +54,6 @@ func (a *API) createCategory(ctx context.Context, r *request) (any, error) {
 		return nil, err
 	}
 	return a.Catalog.CreateCategory(ctx, in)
-}
-
-func (a *API) updateCategory(ctx context.Context, r *request) (any, error) {
-	id, err := r.id("id")
-	if err != nil {
-		return nil, err
-	}
-	var in catalog.NewCategory
-	if err := decode(r.Request, &in); err != nil {
-		return nil, err
-	}
-	return a.Catalog.UpdateCategory(ctx, id, in)
 }
 
 func (a *API) listProducts(ctx context.Context, r *request) (any, error) {
@@ -93,18 +85,6 @@ func (a *API) getProduct(ctx context.Context, r *request) (any, error) {
 		return nil, err
 	}
 	return a.Catalog.GetProduct(ctx, id)
-}
-
-func (a *API) updateProduct(ctx context.Context, r *request) (any, error) {
-	id, err := r.id("id")
-	if err != nil {
-		return nil, err
-	}
-	var in catalog.ProductInput
-	if err := decode(r.Request, &in); err != nil {
-		return nil, err
-	}
-	return a.Catalog.UpdateProduct(ctx, id, in)
 }
 
 func (a *API) setProductStatus(ctx context.Context, r *request) (any, error) {

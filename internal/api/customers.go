@@ -21,13 +21,17 @@ func (a *API) customerRoutes() []Route {
 		{Method: "GET", Path: "/customers/{id}", Perm: permCustomersRead, Tag: "customers", Summary: "Get a customer with tags and addresses",
 			Reply: customer.Customer{}, handle: a.getCustomer},
 		{Method: "PUT", Path: "/customers/{id}", Perm: permCustomersWrite, Tag: "customers", Summary: "Replace a customer's profile",
-			Body: customer.Profile{}, Reply: customer.Customer{}, handle: a.updateCustomer},
+			Body: customer.Profile{}, Reply: customer.Customer{}, handle: byID(func(ctx context.Context, id int64, in customer.Profile) (any, error) {
+				return a.Customers.Update(ctx, id, in)
+			})},
 		{Method: "PUT", Path: "/customers/{id}/tags", Perm: permCustomersWrite, Tag: "customers", Summary: "Replace a customer's tags (用户标签)",
 			Body: TagsInput{}, Reply: customer.Customer{}, handle: a.setCustomerTags},
 		{Method: "PUT", Path: "/customers/{id}/consent", Perm: permCustomersWrite, Tag: "customers", Summary: "Record what marketing the customer agreed to",
 			Body: customer.Consent{}, Reply: customer.Customer{}, handle: a.setCustomerConsent},
 		{Method: "POST", Path: "/customers/{id}/addresses", Perm: permCustomersWrite, Tag: "customers", Summary: "Add an address",
-			Body: customer.AddressInput{}, Status: http.StatusCreated, Reply: customer.Address{}, handle: a.addAddress},
+			Body: customer.AddressInput{}, Status: http.StatusCreated, Reply: customer.Address{}, handle: byID(func(ctx context.Context, id int64, in customer.AddressInput) (any, error) {
+				return a.Customers.AddAddress(ctx, id, in)
+			})},
 		{Method: "PUT", Path: "/customers/{id}/addresses/{address_id}", Perm: permCustomersWrite, Tag: "customers", Summary: "Change an address",
 			Body: customer.AddressInput{}, Reply: customer.Address{}, handle: a.updateAddress},
 		{Method: "DELETE", Path: "/customers/{id}/addresses/{address_id}", Perm: permCustomersWrite, Tag: "customers", Summary: "Delete an address",
@@ -66,18 +70,6 @@ func (a *API) getCustomer(ctx context.Context, r *request) (any, error) {
 	return a.Customers.Get(ctx, id)
 }
 
-func (a *API) updateCustomer(ctx context.Context, r *request) (any, error) {
-	id, err := r.id("id")
-	if err != nil {
-		return nil, err
-	}
-	var in customer.Profile
-	if err := decode(r.Request, &in); err != nil {
-		return nil, err
-	}
-	return a.Customers.Update(ctx, id, in)
-}
-
 func (a *API) setCustomerTags(ctx context.Context, r *request) (any, error) {
 	id, err := r.id("id")
 	if err != nil {
@@ -106,18 +98,6 @@ func (a *API) setCustomerConsent(ctx context.Context, r *request) (any, error) {
 		return nil, err
 	}
 	return a.Customers.Get(ctx, id)
-}
-
-func (a *API) addAddress(ctx context.Context, r *request) (any, error) {
-	id, err := r.id("id")
-	if err != nil {
-		return nil, err
-	}
-	var in customer.AddressInput
-	if err := decode(r.Request, &in); err != nil {
-		return nil, err
-	}
-	return a.Customers.AddAddress(ctx, id, in)
 }
 
 func (a *API) updateAddress(ctx context.Context, r *request) (any, error) {

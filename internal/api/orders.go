@@ -26,17 +26,27 @@ func (a *API) orderRoutes() []Route {
 		{Method: "GET", Path: "/orders/{id}", Perm: permOrdersRead, Tag: "orders", Summary: "An order with its lines, events and payments",
 			Reply: order.Order{}, handle: a.getOrder},
 		{Method: "POST", Path: "/orders/{id}/ship", Perm: permOrdersWrite, Tag: "orders", Summary: "Ship a paid order (发货) with carrier and tracking number" + idem,
-			Body: order.ShipInput{}, Reply: order.Order{}, Idempotent: true, handle: a.shipOrder},
+			Body: order.ShipInput{}, Reply: order.Order{}, Idempotent: true, handle: byID(func(ctx context.Context, id int64, in order.ShipInput) (any, error) {
+				return a.Orders.Ship(ctx, id, in)
+			})},
 		{Method: "POST", Path: "/orders/{id}/deliver", Perm: permOrdersWrite, Tag: "orders", Summary: "Record that a shipped order arrived (签收)",
-			Body: NoteInput{}, Reply: order.Order{}, handle: a.deliverOrder},
+			Body: NoteInput{}, Reply: order.Order{}, handle: byID(func(ctx context.Context, id int64, in NoteInput) (any, error) {
+				return a.Orders.Deliver(ctx, id, in.Note)
+			})},
 		{Method: "POST", Path: "/orders/{id}/complete", Perm: permOrdersWrite, Tag: "orders", Summary: "Complete a delivered order (确认收货)",
-			Body: NoteInput{}, Reply: order.Order{}, handle: a.completeOrder},
+			Body: NoteInput{}, Reply: order.Order{}, handle: byID(func(ctx context.Context, id int64, in NoteInput) (any, error) {
+				return a.Orders.Complete(ctx, id, in.Note)
+			})},
 		{Method: "POST", Path: "/orders/{id}/cancel", Perm: permOrdersWrite, Tag: "orders",
 			Summary: "Cancel an order before shipping: unpaid → cancelled, stock released; paid → closed, refunded in full, stock back" + idem,
-			Body:    CancelInput{}, Reply: order.Order{}, Idempotent: true, handle: a.cancelOrder},
+			Body:    CancelInput{}, Reply: order.Order{}, Idempotent: true, handle: byID(func(ctx context.Context, id int64, in CancelInput) (any, error) {
+				return a.Orders.Cancel(ctx, id, in.Reason)
+			})},
 		{Method: "PUT", Path: "/customers/{id}/password", Perm: permCustomersWrite, Tag: "customers",
 			Summary: "Set the password a customer signs in to the storefront with (with their phone number)",
-			Body:    PasswordInput{}, handle: a.setCustomerPassword},
+			Body:    PasswordInput{}, handle: byID(func(ctx context.Context, id int64, in PasswordInput) (any, error) {
+				return done(a.Shoppers.SetPassword(ctx, id, in.Password))
+			})},
 	}
 }
 
@@ -107,64 +117,4 @@ func (a *API) getOrder(ctx context.Context, r *request) (any, error) {
 		return nil, err
 	}
 	return a.Orders.Get(ctx, id)
-}
-
-func (a *API) shipOrder(ctx context.Context, r *request) (any, error) {
-	id, err := r.id("id")
-	if err != nil {
-		return nil, err
-	}
-	var in order.ShipInput
-	if err := decode(r.Request, &in); err != nil {
-		return nil, err
-	}
-	return a.Orders.Ship(ctx, id, in)
-}
-
-func (a *API) deliverOrder(ctx context.Context, r *request) (any, error) {
-	id, err := r.id("id")
-	if err != nil {
-		return nil, err
-	}
-	var in NoteInput
-	if err := decode(r.Request, &in); err != nil {
-		return nil, err
-	}
-	return a.Orders.Deliver(ctx, id, in.Note)
-}
-
-func (a *API) completeOrder(ctx context.Context, r *request) (any, error) {
-	id, err := r.id("id")
-	if err != nil {
-		return nil, err
-	}
-	var in NoteInput
-	if err := decode(r.Request, &in); err != nil {
-		return nil, err
-	}
-	return a.Orders.Complete(ctx, id, in.Note)
-}
-
-func (a *API) cancelOrder(ctx context.Context, r *request) (any, error) {
-	id, err := r.id("id")
-	if err != nil {
-		return nil, err
-	}
-	var in CancelInput
-	if err := decode(r.Request, &in); err != nil {
-		return nil, err
-	}
-	return a.Orders.Cancel(ctx, id, in.Reason)
-}
-
-func (a *API) setCustomerPassword(ctx context.Context, r *request) (any, error) {
-	id, err := r.id("id")
-	if err != nil {
-		return nil, err
-	}
-	var in PasswordInput
-	if err := decode(r.Request, &in); err != nil {
-		return nil, err
-	}
-	return nil, a.Shoppers.SetPassword(ctx, id, in.Password)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -57,3 +58,23 @@ func (r *request) int64Query(name string) (int64, error) {
 	}
 	return n, nil
 }
+
+// byID is a handler of the common shape "take the {id} from the path, decode
+// the JSON body, call the service": the service call is all that differs.
+func byID[In any](call func(ctx context.Context, id int64, in In) (any, error)) func(context.Context, *request) (any, error) {
+	return func(ctx context.Context, r *request) (any, error) {
+		id, err := r.id("id")
+		if err != nil {
+			return nil, err
+		}
+		var in In
+		if err := decode(r.Request, &in); err != nil {
+			return nil, err
+		}
+		return call(ctx, id, in)
+	}
+}
+
+// done adapts a service call that returns only an error to a handler reply
+// (204 No Content).
+func done(err error) (any, error) { return nil, err }

@@ -209,3 +209,29 @@ func TestBrowser_SegmentsAndCustomerValue(t *testing.T) {
 		t.Fatalf("charts drawn: segments %d, customer value %d", segCharts, valueCharts)
 	}
 }
+
+// TestBrowser_OrdersListAndDetail opens the order list, filters it to
+// completed orders, and follows the first order to its detail page and
+// timeline.
+func TestBrowser_OrdersListAndDetail(t *testing.T) {
+	ctx := browser(t)
+	base := demoServer(t)
+	var timeline, status string
+	err := chromedp.Run(ctx,
+		login(base, "boss", "e2e-password"),
+		chromedp.WaitVisible(`#chart-gmv`, chromedp.ByQuery),
+		chromedp.Navigate(base+"/orders?status=completed"),
+		chromedp.WaitVisible(`#order-table table`, chromedp.ByQuery),
+		chromedp.Click(`#order-table tbody tr a[href^="/orders/"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#order-timeline`, chromedp.ByQuery),
+		chromedp.Text(`#order-timeline`, &timeline, chromedp.ByQuery),
+		chromedp.Text(`.badge`, &status, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("orders in the browser: %v", err)
+	}
+	screenshot(t, ctx, "order.png")
+	if strings.TrimSpace(timeline) == "" || strings.TrimSpace(status) == "" {
+		t.Fatalf("order page shows no timeline (%q) or status (%q)", timeline, status)
+	}
+}

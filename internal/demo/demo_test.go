@@ -320,6 +320,12 @@ func checkInvariants(t *testing.T, d *db.DB, opts Options) {
 			t.Errorf("%s: %d rows break it", c.what, n)
 		}
 	}
+	var badPayments int64
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM orders o WHERE o.paid_at IS NOT NULL AND 1 <> (
+		SELECT COUNT(*) FROM payments p WHERE p.order_id = o.id AND p.status = 'succeeded'
+		AND p.amount = o.total AND p.refunded = o.refunded_total)`).Scan(&badPayments); err != nil || badPayments != 0 {
+		t.Errorf("%d paid orders lack exactly one matching succeeded payment (%v)", badPayments, err)
+	}
 	if n, err := customer.FirstPaidMismatches(ctx, d); err != nil || n != 0 {
 		t.Errorf("first_paid_day disagrees with the orders of %d customers (%v)", n, err)
 	}

@@ -17,6 +17,7 @@ var navItems = []navItem{
 	{"products", "/products", auth.Read("products"), "nav.group.store"},
 	{"customers", "/customers", auth.Read("customers"), "nav.group.store"},
 	{"orders", "/orders", auth.Read("orders"), "nav.group.store"},
+	{"aftersales", "/aftersales", auth.Read("orders"), "nav.group.store"},
 	{"inventory", "/inventory", auth.Read("inventory"), "nav.group.store"},
 	{"segments", "/segments", auth.Read("segments"), "nav.group.store"},
 	{"customer_value", "/customer-value", auth.Read("segments"), "nav.group.store"},

@@ -394,6 +394,9 @@ type orderPage struct {
 	Confirm  bool // the cancel form was sent once: ask again before doing it
 	Errors   map[string]string
 	Error    string
+
+	// AfterSales is the order's after-sales cases, newest first.
+	AfterSales []afterSaleRow
 }
 
 func (c *Console) orderDetail(w http.ResponseWriter, r *http.Request) {
@@ -432,6 +435,10 @@ func (c *Console) orderPage(w http.ResponseWriter, r *http.Request, status int, 
 			return
 		}
 		pg.Lines = append(pg.Lines, ol)
+	}
+	if pg.AfterSales, err = c.orderAfterSales(ctx, o.ID); err != nil {
+		c.serverError(w, r, err)
+		return
 	}
 	c.render(w, r, status, "order", tr(v, "orders.title", o.No), "orders", pg)
 }

@@ -38,6 +38,15 @@ func (c *Console) Routes() []Route {
 		{Method: "POST", Pattern: "/orders/{id}/complete", Perm: write("orders"), Handler: c.completeOrder},
 		{Method: "POST", Pattern: "/orders/{id}/cancel", Perm: write("orders"), Handler: c.cancelOrder},
 
+		{Method: "GET", Pattern: "/aftersales", Perm: read("orders"), Handler: c.afterSales},
+		{Method: "GET", Pattern: "/aftersales/{id}", Perm: read("orders"), Handler: c.afterSaleDetail},
+		{Method: "POST", Pattern: "/aftersales/{id}/approve", Perm: write("orders"), Handler: c.approveAfterSale},
+		{Method: "POST", Pattern: "/aftersales/{id}/reject", Perm: write("orders"), Handler: c.rejectAfterSale},
+		{Method: "POST", Pattern: "/aftersales/{id}/receive", Perm: write("orders"), Handler: c.receiveAfterSale},
+		{Method: "POST", Pattern: "/aftersales/{id}/refund", Perm: write("orders"), Handler: c.refundAfterSale},
+		{Method: "POST", Pattern: "/aftersales/{id}/ship", Perm: write("orders"), Handler: c.shipExchange},
+		{Method: "POST", Pattern: "/aftersales/{id}/close", Perm: write("orders"), Handler: c.closeAfterSale},
+
 		{Method: "GET", Pattern: "/inventory", Perm: read("inventory"), Handler: c.inventory},
 		{Method: "GET", Pattern: "/inventory/{skuID}", Perm: read("inventory"), Handler: c.inventorySKU},
 		{Method: "POST", Pattern: "/inventory/{skuID}/adjust", Perm: write("inventory"), Handler: c.adjustStock},

@@ -1,0 +1,464 @@
+package promo
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/order/price"
+)
+
+// Limits of one pricing.
+const (
+	MaxLines       = price.MaxLines    // lines per cart
+	MaxQuantity    = price.MaxQuantity // units per line
+	MaxConflicting = 10                // promotions and coupons enumerated exhaustively (2^10 combinations)
+)
+
+// Line is one line of the cart, with the prices the catalog knows.
+// MemberPrice 0 means the SKU has none.
+type Line struct {
+	SKUID       int64   `json:"sku_id"`
+	ProductID   int64   `json:"product_id"`
+	CategoryIDs []int64 `json:"category_ids"`
+	Quantity    int64   `json:"quantity"`
+	ListPrice   int64   `json:"list_price"`   // per unit, 分
+	MemberPrice int64   `json:"member_price"` // per unit, 分
+}
+
+// Customer is who buys. Tier "" is a guest or a customer without a tier:
+// no member price.
+type Customer struct {
+	ID         int64    `json:"id"`
+	Tier       string   `json:"tier"`
+	Segments   []string `json:"segments"`
+	FirstOrder bool     `json:"first_order"`
+}
+
+// Points is what the buyer redeems: Amount in 分, at most MaxShareBP of
+// what is left to pay after coupons (0: 10000, the whole of it).
+type Points struct {
+	Amount     int64 `json:"amount"`
+	MaxShareBP int64 `json:"max_share_bp"`
+}
+
+// Input is everything a pricing depends on. Location is the store's time
+// zone for themed days (nil: Asia/Shanghai).
+type Input struct {
+	Lines      []Line
+	Customer   Customer
+	Channel    string
+	At         time.Time
+	Location   *time.Location
+	Promotions []Promotion
+	Coupons    []Coupon
+	Points     Points
+}
+
+// Discount is what one promotion, coupon or the points took off one line.
+type Discount struct {
+	Stage       Stage  `json:"stage"`
+	PromotionID int64  `json:"promotion_id,omitempty"`
+	Coupon      string `json:"coupon,omitempty"`
+	Name        string `json:"name"`
+	Off         int64  `json:"off"`
+}
+
+// LineResult is one priced line. Total = ListPrice × Quantity − Discount;
+// UnitPrice is Total ÷ Quantity rounded down (the exact figure is Total).
+// Gift lines are added by gift promotions and cost 0.
+type LineResult struct {
+	SKUID       int64      `json:"sku_id"`
+	ProductID   int64      `json:"product_id"`
+	Quantity    int64      `json:"quantity"`
+	ListPrice   int64      `json:"list_price"`
+	UnitPrice   int64      `json:"unit_price"`
+	Discount    int64      `json:"discount"`
+	Total       int64      `json:"total"`
+	Gift        bool       `json:"gift,omitempty"`
+	Discounts   []Discount `json:"discounts"`
+	Explanation []string   `json:"explanation"`
+}
+
+// LineOff is a step's share on one line.
+type LineOff struct {
+	SKUID int64 `json:"sku_id"`
+	Off   int64 `json:"off"`
+}
+
+// Step is one applied promotion, coupon or points redemption, in the order
+// they applied.
+type Step struct {
+	Stage       Stage     `json:"stage"`
+	PromotionID int64     `json:"promotion_id,omitempty"`
+	Coupon      string    `json:"coupon,omitempty"`
+	Name        string    `json:"name"`
+	Kind        Kind      `json:"kind,omitempty"`
+	Off         int64     `json:"off"`
+	Lines       []LineOff `json:"lines"`
+	Note        string    `json:"note,omitempty"`
+}
+
+// NotApplied says why a promotion or coupon did not apply.
+type NotApplied struct {
+	PromotionID int64  `json:"promotion_id,omitempty"`
+	Coupon      string `json:"coupon,omitempty"`
+	Name        string `json:"name"`
+	Reason      string `json:"reason"`
+}
+
+// Result is the priced cart: the lines (the cart's, then gifts), the
+// totals, the steps in order and what did not apply.
+type Result struct {
+	Lines      []LineResult `json:"lines"`
+	ItemsTotal int64        `json:"items_total"` // Σ list price × quantity
+	Discount   int64        `json:"discount"`    // Σ line discounts, points included
+	Total      int64        `json:"total"`       // ItemsTotal − Discount
+	PointsUsed int64        `json:"points_used"`
+	Steps      []Step       `json:"steps"`
+	NotApplied []NotApplied `json:"not_applied"`
+}
+
+// candidate is a promotion or coupon whose conditions hold.
+type candidate struct {
+	p      Promotion
+	coupon string
+	stage  Stage
+	n      int // position in Input, a stable tie-break
+}
+
+func (c *candidate) notApplied(reason string) NotApplied {
+	return NotApplied{PromotionID: c.p.ID, Coupon: c.coupon, Name: c.p.Name, Reason: reason}
+}
+
+func (c *candidate) label() string {
+	if c.coupon != "" {
+		return fmt.Sprintf("coupon %s (%s)", c.coupon, c.p.Name)
+	}
+	return fmt.Sprintf("%s (#%d)", c.p.Name, c.p.ID)
+}
+
+// conflicts: the same stacking group, or an exclusive one among promotions.
+// Between a coupon and a promotion only the coupon's own flag counts (a
+// coupon marked 不与其他优惠同享), so an exclusive promotion still takes
+// coupons.
+func conflicts(a, b *candidate) bool {
+	if a.p.Group != "" && a.p.Group == b.p.Group {
+		return true
+	}
+	if (a.coupon == "") != (b.coupon == "") {
+		return (a.coupon != "" && a.p.Exclusive) || (b.coupon != "" && b.p.Exclusive)
+	}
+	return a.p.Exclusive || b.p.Exclusive
+}
+
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+// Price prices the cart of in under its promotions, coupons and points.
+// Bad lines are a *apperr.FieldError naming the line; an invalid promotion
+// or coupon does not fail the checkout, it is listed as not applied.
+func Price(in Input) (Result, error) {
+	if err := checkLines(in.Lines); err != nil {
+		return Result{}, err
+	}
+	if in.Points.Amount < 0 {
+		return Result{}, apperr.Field("points.amount", "must be 0 or a positive amount in 分")
+	}
+	if in.Points.MaxShareBP < 0 || in.Points.MaxShareBP > maxRateBP {
+		return Result{}, apperr.Field("points.max_share_bp", "must be from 0 to 10000 basis points")
+	}
+	if in.At.IsZero() {
+		return Result{}, apperr.Field("at", "the time of the pricing is needed for schedules and validity windows")
+	}
+	if in.Location == nil {
+		in.Location = shanghai
+	}
+	var skipped []NotApplied
+	var cands []*candidate
+	add := func(p Promotion, coupon string, n int) {
+		c := &candidate{p: p, coupon: coupon, stage: p.Stage(), n: n}
+		if coupon != "" {
+			c.stage = StageCoupon
+		}
+		if why := ineligible(p, in); why != "" {
+			skipped = append(skipped, c.notApplied(why))
+			return
+		}
+		cands = append(cands, c)
+	}
+	for i, p := range in.Promotions {
+		if err := p.Validate(); err != nil {
+			skipped = append(skipped, NotApplied{PromotionID: p.ID, Name: p.Name, Reason: "invalid: " + err.Error()})
+			continue
+		}
+		add(p, "", i)
+	}
+	seenCodes := map[string]bool{}
+	for i, c := range in.Coupons {
+		if err := c.Validate(); err != nil {
+			skipped = append(skipped, NotApplied{PromotionID: c.Rule.ID, Coupon: c.Code, Name: c.Rule.Name, Reason: "invalid: " + err.Error()})
+			continue
+		}
+		if seenCodes[c.Code] {
+			skipped = append(skipped, NotApplied{PromotionID: c.Rule.ID, Coupon: c.Code, Name: c.Rule.Name, Reason: "the same coupon twice"})
+			continue
+		}
+		seenCodes[c.Code] = true
+		add(c.Rule, c.Code, len(in.Promotions)+i)
+	}
+	slices.SortStableFunc(cands, inOrder)
+
+	var free, optional []*candidate
+	for _, c := range cands {
+		if slices.ContainsFunc(cands, func(o *candidate) bool { return o != c && conflicts(c, o) }) {
+			optional = append(optional, c)
+		} else {
+			free = append(free, c)
+		}
+	}
+	// A discount can cost the buyer more than it gives when it pushes the
+	// spend under a later threshold (¥10 off turning ¥305 into ¥295 under
+	// 满300减50). With few candidates such a discount is optional too, so
+	// the search can leave it out; the others only ever lower the total.
+	if len(cands) <= MaxConflicting {
+		var always []*candidate
+		for i, c := range free {
+			if slices.ContainsFunc(cands[slices.Index(cands, c)+1:], hasThreshold) {
+				optional = append(optional, c)
+			} else {
+				always = append(always, free[i])
+			}
+		}
+		free = always
+	}
+	chosen, note := choose(in, free, optional)
+	o := run(in, chosen, true)
+	for _, c := range optional {
+		if slices.Contains(chosen, c) {
+			continue
+		}
+		var winners []string
+		for _, w := range chosen {
+			if conflicts(c, w) {
+				winners = append(winners, w.label())
+			}
+		}
+		reason := "does not combine with " + strings.Join(winners, ", ")
+		switch {
+		case len(winners) == 0:
+			reason = "left out: the buyer pays less without it (it lowers the spend below a later threshold)"
+		case note == "":
+			reason += "; together they are the better deal for the buyer"
+		default:
+			reason += "; " + note
+		}
+		skipped = append(skipped, c.notApplied(reason))
+	}
+	return o.result(append(skipped, o.skipped...)), nil
+}
+
+// hasThreshold: c gives more the more is spent before it, by a step.
+func hasThreshold(c *candidate) bool {
+	return c.p.Kind == KindTieredOff || c.p.Kind == KindGift || c.p.Threshold > 0
+}
+
+// inOrder is the order of application: by stage, then priority, then input.
+func inOrder(a, b *candidate) int {
+	return cmp.Or(cmp.Compare(a.stage, b.stage), cmp.Compare(b.p.Priority, a.p.Priority), cmp.Compare(a.n, b.n))
+}
+
+// choose picks the allowed combination best for the buyer; free ones are
+// always in, optional ones are searched.
+func choose(in Input, free, optional []*candidate) ([]*candidate, string) {
+	order := func(s []*candidate) []*candidate {
+		slices.SortStableFunc(s, inOrder)
+		return s
+	}
+	if len(optional) == 0 {
+		return free, ""
+	}
+	if len(optional) > MaxConflicting {
+		byPriority := slices.Clone(optional)
+		slices.SortStableFunc(byPriority, func(a, b *candidate) int {
+			return cmp.Or(cmp.Compare(b.p.Priority, a.p.Priority), cmp.Compare(a.n, b.n))
+		})
+		set := slices.Clone(free)
+		var taken []*candidate
+		for _, c := range byPriority {
+			if !slices.ContainsFunc(taken, func(t *candidate) bool { return conflicts(c, t) }) {
+				taken = append(taken, c)
+			}
+		}
+		return order(append(set, taken...)), fmt.Sprintf("more than %d conflicting promotions, so the higher priority won", MaxConflicting)
+	}
+	return search(in, free, optional), ""
+}
+
+// search prices every allowed combination of the optional candidates
+// (free ones always in) depth first in the order of application, so that
+// combinations sharing a prefix share its pricing: at most 2^(n+1)
+// applications for n optional candidates instead of n·2^n.
+func search(in Input, free, optional []*candidate) []*candidate {
+	all := slices.Concat(free, optional)
+	slices.SortStableFunc(all, inOrder)
+	var members, rest []*candidate
+	for _, c := range all {
+		if c.stage == StageMember {
+			members = append(members, c)
+		} else {
+			rest = append(rest, c)
+		}
+	}
+	isOptional := func(c *candidate) bool { return slices.Contains(optional, c) }
+	clash := func(c *candidate, picked []*candidate) bool {
+		return slices.ContainsFunc(picked, func(p *candidate) bool { return conflicts(c, p) })
+	}
+	var best []*candidate
+	var bestScore score
+	var dfs func(k int, o *outcome, picked []*candidate)
+	dfs = func(k int, o *outcome, picked []*candidate) {
+		if k == len(rest) {
+			leaf := o.clone()
+			leaf.points(in.Points)
+			s := score{total: leaf.total(), gifts: len(leaf.gifts), priorities: priorities(picked), ns: positions(picked)}
+			if best == nil || s.better(bestScore) {
+				best, bestScore = slices.Clone(picked), s
+			}
+			return
+		}
+		c := rest[k]
+		if !clash(c, picked) {
+			with := o.clone()
+			with.apply(c)
+			dfs(k+1, with, append(picked[:len(picked):len(picked)], c))
+		}
+		if isOptional(c) {
+			dfs(k+1, o, picked)
+		}
+	}
+	// The member stage weighs its promotions against each other line by
+	// line, so its subsets are priced as a whole.
+	for mask := 0; mask < 1<<len(members); mask++ {
+		var sub []*candidate
+		ok := true
+		for i, c := range members {
+			if mask&(1<<i) == 0 {
+				ok = isOptional(c)
+			} else if ok = !clash(c, sub); ok {
+				sub = append(sub, c)
+			}
+			if !ok {
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		o := start(in, false)
+		o.member(in.Customer.Tier, sub)
+		dfs(0, o, sub)
+	}
+	if best == nil {
+		best = []*candidate{}
+	}
+	return best
+}
+
+type score struct {
+	total      int64
+	gifts      int
+	priorities []int // descending
+	ns         []int // ascending
+}
+
+func (s score) better(t score) bool {
+	if s.total != t.total {
+		return s.total < t.total
+	}
+	if s.gifts != t.gifts {
+		return s.gifts > t.gifts
+	}
+	if c := slices.Compare(s.priorities, t.priorities); c != 0 {
+		return c > 0
+	}
+	return slices.Compare(s.ns, t.ns) < 0
+}
+
+func priorities(s []*candidate) []int {
+	out := make([]int, len(s))
+	for i, c := range s {
+		out[i] = c.p.Priority
+	}
+	slices.Sort(out)
+	slices.Reverse(out)
+	return out
+}
+
+func positions(s []*candidate) []int {
+	out := make([]int, len(s))
+	for i, c := range s {
+		out[i] = c.n
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ineligible says why p's conditions do not hold for in, or "".
+func ineligible(p Promotion, in Input) string {
+	switch {
+	case !p.StartsAt.IsZero() && in.At.Before(p.StartsAt):
+		return "not started yet (starts " + p.StartsAt.In(in.Location).Format("2006-01-02 15:04") + ")"
+	case !p.EndsAt.IsZero() && !in.At.Before(p.EndsAt):
+		return "ended " + p.EndsAt.In(in.Location).Format("2006-01-02 15:04")
+	case !p.Schedule.On(in.At, in.Location):
+		return "not on today's schedule (" + in.At.In(in.Location).Format("Monday 2 January") + " in " + in.Location.String() + ")"
+	case len(p.Channels) > 0 && !slices.Contains(p.Channels, in.Channel):
+		return fmt.Sprintf("only on channels %v, not %q", p.Channels, in.Channel)
+	case len(p.ForTiers) > 0 && !slices.Contains(p.ForTiers, in.Customer.Tier):
+		return fmt.Sprintf("only for member tiers %v", p.ForTiers)
+	case len(p.Segments) > 0 && !slices.ContainsFunc(p.Segments, func(s string) bool { return slices.Contains(in.Customer.Segments, s) }):
+		return fmt.Sprintf("only for segments %v", p.Segments)
+	case p.FirstOrderOnly && !in.Customer.FirstOrder:
+		return "first order only"
+	case p.Kind == KindMemberDiscount && p.TierRatesBP[in.Customer.Tier] == 0:
+		return "no rate for the buyer's tier"
+	}
+	return ""
+}
+
+func checkLines(lines []Line) error {
+	if len(lines) == 0 {
+		return apperr.Field("lines", "add at least one item")
+	}
+	if len(lines) > MaxLines {
+		return apperr.Field("lines", "at most %d lines (this has %d)", MaxLines, len(lines))
+	}
+	seen := map[int64]int{}
+	for i, l := range lines {
+		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
+		switch {
+		case l.SKUID <= 0:
+			return apperr.Field(f("sku_id"), "must be the id of a SKU, not %d", l.SKUID)
+		case l.Quantity < 1 || l.Quantity > MaxQuantity:
+			return apperr.Field(f("quantity"), "must be from 1 to %d, not %d", MaxQuantity, l.Quantity)
+		case l.ListPrice < 0:
+			return apperr.Field(f("list_price"), "must not be negative")
+		case l.MemberPrice < 0:
+			return apperr.Field(f("member_price"), "must not be negative (0: none)")
+		}
+		if j, dup := seen[l.SKUID]; dup {
+			return apperr.Field(f("sku_id"), "SKU %d is already in lines[%d]", l.SKUID, j)
+		}
+		seen[l.SKUID] = i
+	}
+	return nil
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/storeops/storeops/internal/catalog"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/event"
 	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/metric"
 	"github.com/storeops/storeops/internal/server"
@@ -37,6 +38,7 @@ type App struct {
 	API       *api.API
 	Console   *web.Console
 	Metrics   *server.Metrics
+	Events    *event.Collector
 }
 
 // New builds the program on an open database.
@@ -49,6 +51,7 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 		Customers: &customer.Service{DB: d},
 		Inventory: &inventory.Service{DB: d},
 		Metrics:   server.NewMetrics(),
+		Events:    event.NewCollector(d, log),
 	}
 	a.API = &api.API{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, Version: opt.Version}
 	a.wireCommerce()
@@ -75,21 +78,46 @@ func (a *App) Handler() http.Handler {
 		w.Write([]byte("ready\n"))
 	})
 	mux.Handle("GET /metrics", a.Metrics.Handler())
+	// Traffic events come from the shop's pages on other origins: public,
+	// outside the console's session and CSRF checks.
+	mux.Handle("POST /collect", a.Events)
 	mux.Handle(api.Prefix+"/", a.API.Handler())
 	mux.Handle("/", a.Console.Handler())
 	return server.Logging(a.Log, server.SecurityHeaders(a.Metrics.Instrument(mux)))
 }
 
 // Jobs is the set of background loops; Wait returns once they have stopped.
-type Jobs struct{ wg sync.WaitGroup }
+type Jobs struct {
+	wg sync.WaitGroup
+	// atStop runs after the loops have returned; serve calls Wait once the
+	// server has drained, so what its last requests buffered is written too.
+	atStop []func()
+}
 
 // Wait blocks until every job has returned.
-func (j *Jobs) Wait() { j.wg.Wait() }
+func (j *Jobs) Wait() {
+	j.wg.Wait()
+	for _, fn := range j.atStop {
+		fn()
+	}
+}
 
 // StartJobs starts the recurring housekeeping until ctx ends.
 func (a *App) StartJobs(ctx context.Context) *Jobs {
 	j := &Jobs{}
 	a.startCommerceJobs(ctx, j)
+	j.wg.Add(1)
+	go func() {
+		defer j.wg.Done()
+		a.Events.Run(ctx)
+	}()
+	j.atStop = append(j.atStop, func() {
+		fctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Events.Flush(fctx); err != nil {
+			a.Log.Warn("write traffic events on shutdown", "err", err)
+		}
+	})
 	// The sales rollup follows orders within a minute even when nobody
 	// opens the overview (which refreshes it too).
 	rollup := &metric.Rollup{DB: a.DB}

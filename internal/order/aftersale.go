@@ -143,6 +143,10 @@ func kindAllows(k AfterSaleKind, from AfterSaleStatus, a AfterSaleAction) bool {
 // ErrIllegalCaseTransition: the case's status does not allow the action.
 var ErrIllegalCaseTransition = fmt.Errorf("not allowed in the after-sales case's current status: %w", apperr.ErrConflict)
 
+// ErrOpenAfterSale refuses cancelling a paid order while an after-sales
+// case holds some of its units.
+var ErrOpenAfterSale = fmt.Errorf("an after-sales case is open on this order; finish or close it before cancelling: %w", apperr.ErrConflict)
+
 // NextCase is the status action leads a case of kind k to from status
 // from, or ErrIllegalCaseTransition naming what the case allows.
 func NextCase(k AfterSaleKind, from AfterSaleStatus, a AfterSaleAction) (AfterSaleStatus, error) {

@@ -521,3 +521,29 @@ func TestAfterSale_RollupCountsTheRefund(t *testing.T) {
 		f.moneyAgrees()
 	})
 }
+
+func TestAfterSale_CancelWaitsForTheOpenCase(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := opCtx()
+		a := f.sku("A", 999, 400, 10)
+		buyer := f.customer("张三", "13800138000")
+		o := f.paidOrder(buyer, a, 2)
+		c := f.open(buyer, order.AfterSaleInput{OrderID: o.ID, Kind: order.RefundOnly, Reason: order.ReasonChangedMind, Lines: ask(o.Lines[0].ID, 1)})
+		if _, err := f.svc.Cancel(ctx, o.ID, "顾客不要了"); !errors.Is(err, order.ErrOpenAfterSale) {
+			t.Fatalf("Cancel with an open case = %v, want ErrOpenAfterSale", err)
+		}
+		got, _ := f.svc.Get(ctx, o.ID)
+		if got.Status != order.Paid || got.RefundedTotal != 0 {
+			t.Fatalf("refused cancel changed the order: %s, refunded %d", got.Status, got.RefundedTotal)
+		}
+		if _, err := f.svc.CloseAfterSale(ctx, c.ID, "顾客改为取消订单"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.svc.Cancel(ctx, o.ID, "顾客不要了")
+		if err != nil || got.RefundedTotal != got.Total {
+			t.Fatalf("Cancel after closing the case = %+v, %v; want a full refund", got.Status, err)
+		}
+		f.moneyAgrees()
+	})
+}

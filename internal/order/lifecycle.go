@@ -52,6 +52,18 @@ func (s *Service) transitionTx(ctx context.Context, tx *db.Tx, m move) error {
 	if err != nil {
 		return fmt.Errorf("order %s: %w", o.No, err)
 	}
+	if m.action == ActionCancel && o.Status == Paid {
+		// Cancelling refunds the whole order; units an open after-sales case
+		// holds would then be refunded twice over, by the cancel and by the
+		// case, so the case has to be finished or closed first.
+		var held int64
+		if err := tx.QueryRow(ctx, "SELECT COALESCE(SUM(aftersale_quantity), 0) FROM order_lines WHERE order_id = $1", o.ID).Scan(&held); err != nil {
+			return fmt.Errorf("order %s: %w", o.No, err)
+		}
+		if held > 0 {
+			return fmt.Errorf("order %s: %w", o.No, ErrOpenAfterSale)
+		}
+	}
 	now := s.now()
 	set := "status = $1, updated_at = $2"
 	args := []any{string(to), now.UnixMilli(), o.ID, string(o.Status)}

@@ -328,3 +328,24 @@ func TestSetConsent_StampsTime(t *testing.T) {
 		}
 	})
 }
+
+func TestNames_NameOrElsePhone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		for _, q := range []string{
+			`INSERT INTO customers (id, name, phone, created_at, updated_at) VALUES (1, '张三', '13800138000', 0, 0)`,
+			`INSERT INTO customers (id, name, phone, created_at, updated_at) VALUES (2, '', '13900139000', 0, 0)`,
+		} {
+			if _, err := d.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := customer.Names(ctx, d, []int64{1, 2, 99})
+		if err != nil || len(got) != 2 || got[1] != "张三" || got[2] != "13900139000" {
+			t.Fatalf("Names = %v, %v", got, err)
+		}
+		if got, err := customer.Names(ctx, d, nil); err != nil || len(got) != 0 {
+			t.Fatalf("Names(nil) = %v, %v", got, err)
+		}
+	})
+}

@@ -3,16 +3,13 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/storeops/storeops/internal/auth"
 	"github.com/storeops/storeops/internal/clv"
 	"github.com/storeops/storeops/internal/customer"
-	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/rfm"
 )
 
@@ -57,7 +54,11 @@ func (c *Console) customerValue(w http.ResponseWriter, r *http.Request) {
 			c.serverError(w, r, err)
 			return
 		}
-		names, err := customerNames(r.Context(), c.DB, top)
+		ids := make([]int64, len(top))
+		for i, p := range top {
+			ids[i] = p.CustomerID
+		}
+		names, err := customer.Names(r.Context(), c.DB, ids)
 		if err != nil {
 			c.serverError(w, r, err)
 			return
@@ -72,36 +73,6 @@ func (c *Console) customerValue(w http.ResponseWriter, r *http.Request) {
 		pg.Charts = []chart{holdoutChart(v, f)}
 	}
 	c.render(w, r, http.StatusOK, "customer_value", tr(v, "nav.customer_value"), "customer_value", pg)
-}
-
-// customerNames reads the name (or phone) of the customers in one query.
-func customerNames(ctx context.Context, q db.Queryer, ps []clv.Prediction) (map[int64]string, error) {
-	out := map[int64]string{}
-	if len(ps) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(ps))
-	marks := make([]string, len(ps))
-	for i, p := range ps {
-		args[i], marks[i] = p.CustomerID, "$"+strconv.Itoa(i+1)
-	}
-	rows, err := q.Query(ctx, `SELECT id, name, phone FROM customers WHERE id IN (`+strings.Join(marks, ",")+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("customer names: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name, phone string
-		if err := rows.Scan(&id, &name, &phone); err != nil {
-			return nil, fmt.Errorf("customer names: %w", err)
-		}
-		if name == "" {
-			name = phone
-		}
-		out[id] = name
-	}
-	return out, rows.Err()
 }
 
 // holdoutChart draws predicted against actual repeat purchases per holdout

@@ -95,12 +95,16 @@ type StoreCheckoutInput struct {
 	ShipTo    *order.ShipTo `json:"ship_to" doc:"a delivery address for this order"`
 	Note      string        `json:"note"`
 	Channel   string        `json:"channel" doc:"where the buyer came from: search, live, short_video, community, ads, direct"`
+	Coupons   []int64       `json:"coupons" doc:"ids of my coupons to use"`
+	Points    int64         `json:"points" doc:"points to redeem"`
 }
 
 // QuoteInput asks what lines would cost; no lines: the cart.
 type QuoteInput struct {
 	Lines   []price.Line `json:"lines"`
 	Channel string       `json:"channel"`
+	Coupons []int64      `json:"coupons" doc:"ids of the buyer's coupons to use"`
+	Points  int64        `json:"points" doc:"points to redeem"`
 }
 
 // Quote is the server's price of a basket: every line with its
@@ -126,7 +130,7 @@ func (a *API) storeQuote(ctx context.Context, r *request) (any, error) {
 		}
 		in.Lines = lines
 	}
-	p, fee, err := a.Orders.Quote(ctx, r.customerID, in.Channel, in.Lines)
+	p, fee, err := a.Orders.Quote(ctx, price.Request{CustomerID: r.customerID, Channel: in.Channel, Lines: in.Lines, Coupons: in.Coupons, Points: in.Points})
 	if err != nil {
 		return nil, err
 	}
@@ -286,7 +290,7 @@ func (a *API) storeCheckout(ctx context.Context, r *request) (any, error) {
 	if err := decode(r.Request, &in); err != nil {
 		return nil, err
 	}
-	co := order.CheckoutInput{CustomerID: r.customerID, Channel: in.Channel, Lines: in.Lines, Note: in.Note}
+	co := order.CheckoutInput{CustomerID: r.customerID, Channel: in.Channel, Lines: in.Lines, Note: in.Note, Coupons: in.Coupons, Points: in.Points}
 	if len(co.Lines) == 0 {
 		cartID, lines, err := a.Carts.Lines(ctx, r.owner())
 		if err != nil {

@@ -100,6 +100,11 @@ func (s *Service) transitionTx(ctx context.Context, tx *db.Tx, m move) error {
 	if err := s.effects(ctx, tx, o, to, m, now); err != nil {
 		return err
 	}
+	for _, h := range s.Hooks {
+		if err := h.Moved(ctx, tx, Moved{OrderID: o.ID, No: o.No, CustomerID: o.CustomerID, Action: m.action, From: o.Status, To: to, At: now}); err != nil {
+			return err
+		}
+	}
 	if err := addEvent(ctx, tx, o.ID, m.action, string(o.Status), to, m.note, now); err != nil {
 		return err
 	}

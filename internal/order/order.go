@@ -127,6 +127,8 @@ type CheckoutInput struct {
 	CartID     int64
 	ShipTo     ShipTo
 	Note       string
+	Coupons    []int64 // the buyer's coupons to use (price.Request.Coupons)
+	Points     int64   // points to redeem
 }
 
 func (in CheckoutInput) validate() error {

@@ -31,6 +31,10 @@ type Service struct {
 	Sandbox   *payment.Sandbox // verifies sandbox callbacks; nil: one over DB
 	Now       func() time.Time // nil: the wall clock
 
+	// Hooks take and give back what an order holds beyond its stock (a
+	// coupon, points, flash-sale units) in the order's own transactions.
+	Hooks []Hook
+
 	PaymentWindow    time.Duration // unpaid orders close after this; 0: PaymentWindow
 	FreeShippingFrom int64         // 0: FreeShippingFrom
 	ShippingFee      int64         // 0: ShippingFee
@@ -78,10 +82,11 @@ func (s *Service) inventory() *inventory.Service {
 	return &inventory.Service{DB: s.DB, Now: s.Now}
 }
 
-// Quote prices lines and adds shipping without placing an order, for the
-// checkout page.
-func (s *Service) Quote(ctx context.Context, customerID int64, channel string, lines []price.Line) (price.Priced, int64, error) {
-	p, err := s.pricer().Price(ctx, price.Request{CustomerID: customerID, Channel: channel, Lines: lines, At: s.now()})
+// Quote prices a request and adds shipping without placing an order, for
+// the checkout page. r.At is now.
+func (s *Service) Quote(ctx context.Context, r price.Request) (price.Priced, int64, error) {
+	r.At = s.now()
+	p, err := s.pricer().Price(ctx, r)
 	if err != nil {
 		return p, 0, err
 	}
@@ -113,7 +118,8 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 		return Order{}, err
 	}
 	now := s.now()
-	priced, err := s.pricer().Price(ctx, price.Request{CustomerID: in.CustomerID, Channel: in.Channel, Lines: in.Lines, At: now})
+	req := price.Request{CustomerID: in.CustomerID, Channel: in.Channel, Lines: in.Lines, At: now, Coupons: in.Coupons, Points: in.Points}
+	priced, err := s.pricer().Price(ctx, req)
 	if err != nil {
 		return Order{}, err
 	}
@@ -169,6 +175,12 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 					return err
 				}
 			}
+			placed := Placed{ID: id, No: no, CustomerID: in.CustomerID, Channel: in.Channel, At: now, Request: req, Priced: priced}
+			for _, h := range s.Hooks {
+				if err := h.Placed(ctx, tx, placed); err != nil {
+					return err
+				}
+			}
 			if err := addEvent(ctx, tx, id, ActionCreate, "", PendingPayment, in.Note, now); err != nil {
 				return err
 			}
@@ -186,6 +198,41 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 }
 
 var errNumberTaken = errors.New("order number taken")
+
+// Placed is an order as its checkout transaction wrote it, for the hooks.
+type Placed struct {
+	ID         int64
+	No         string
+	CustomerID int64
+	Channel    string
+	At         time.Time
+	Request    price.Request
+	Priced     price.Priced
+}
+
+// Hook is a part of the shop that holds something for an order beyond its
+// stock — a coupon, points, flash-sale units — and must take it and give
+// it back in the order's own transactions, so that an order and what it
+// holds are written or rolled back together.
+type Hook interface {
+	// Placed runs in the checkout transaction after the order, its lines
+	// and its stock reservations are written. An error cancels the
+	// checkout (a coupon someone else just used is apperr.ErrConflict).
+	Placed(ctx context.Context, tx *db.Tx, o Placed) error
+	// Moved runs in the transaction of every status change of an order
+	// (paid, cancelled, closed, ...) after the order row changed.
+	Moved(ctx context.Context, tx *db.Tx, m Moved) error
+}
+
+// Moved is one status change, for the hooks.
+type Moved struct {
+	OrderID    int64
+	No         string
+	CustomerID int64
+	Action     Action
+	From, To   Status
+	At         time.Time
+}
 
 func lineTitle(l price.LinePrice) string {
 	if l.Spec == "" {

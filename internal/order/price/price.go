@@ -38,6 +38,25 @@ type Request struct {
 	Channel    string
 	Lines      []Line
 	At         time.Time
+	// Coupons are ids of the buyer's own coupons to use; the pricer
+	// refuses one that is not theirs or not usable (a FieldError on
+	// "coupons").
+	Coupons []int64
+	// Points is how many of the buyer's points to redeem (0: none).
+	Points int64
+}
+
+// Applied is one promotion, coupon or points redemption that took money
+// off the order, for the order's record and the promotion's results. The
+// checkout hooks read it to take what the order holds (a coupon is locked
+// by the order that applied it).
+type Applied struct {
+	Kind        string `json:"kind"` // promotion, coupon, points, flash_sale
+	PromotionID int64  `json:"promotion_id,omitempty"`
+	CouponID    int64  `json:"coupon_id,omitempty"`
+	Name        string `json:"name"`
+	Off         int64  `json:"off"`              // 分 taken off the order
+	Points      int64  `json:"points,omitempty"` // points redeemed
 }
 
 // LinePrice is one priced line. ListPrice and UnitPrice are per unit;
@@ -68,6 +87,7 @@ type Priced struct {
 	Total       int64       `json:"total"`          // ItemsTotal − Discount
 	CostTotal   int64       `json:"-"`
 	Explanation []string    `json:"explanation"`
+	Applied     []Applied   `json:"applied"`
 }
 
 // Pricer prices lines. Implementations refuse what CheckLines refuses,
@@ -118,7 +138,13 @@ func (p ListPricer) Price(ctx context.Context, r Request) (Priced, error) {
 	if err != nil {
 		return Priced{}, err
 	}
-	out := Priced{Lines: make([]LinePrice, 0, len(r.Lines)), Explanation: []string{}}
+	if len(r.Coupons) > 0 {
+		return Priced{}, apperr.Field("coupons", "coupons are not taken at list prices; leave coupons empty")
+	}
+	if r.Points > 0 {
+		return Priced{}, apperr.Field("points", "points are not taken at list prices; leave points at 0")
+	}
+	out := Priced{Lines: make([]LinePrice, 0, len(r.Lines)), Explanation: []string{}, Applied: []Applied{}}
 	for i, l := range r.Lines {
 		k, ok := skus[l.SKUID]
 		field := fmt.Sprintf("lines[%d].sku_id", i)

@@ -145,6 +145,7 @@ type Promotion struct {
 // Whether the buyer owns it and may still use it is the coupon store's
 // business; the engine only prices it.
 type Coupon struct {
+	ID   int64     `json:"id,omitempty"` // the coupon's row in the coupon store, 0 in pure tests
 	Code string    `json:"code"`
 	Rule Promotion `json:"rule"`
 }

@@ -77,6 +77,7 @@ var areas = []struct {
 	{"inventory", grants{RoleOperator: rw, RoleSupply: rw, RoleFinance: r, RoleViewer: r}},
 	{"orders", grants{RoleOperator: rw, RoleService: rw, RoleSupply: r, RoleFinance: r, RoleViewer: r}},
 	{"segments", grants{RoleOperator: rw, RoleFinance: r, RoleViewer: r}},
+	{"promotions", grants{RoleOperator: rw, RoleDesigner: r, RoleFinance: r, RoleViewer: r}},
 	{"imports", grants{RoleOperator: rw, RoleSupply: rw, RoleFinance: r}},
 	{"audit", grants{}},
 	{"operators", grants{}},

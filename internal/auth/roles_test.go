@@ -20,13 +20,14 @@ func TestCan_MatrixRowByRow(t *testing.T) {
 			"inventory:read", "inventory:write",
 			"orders:read", "orders:write",
 			"segments:read", "segments:write",
+			"promotions:read", "promotions:write",
 			"imports:read", "imports:write",
 		}},
-		{RoleDesigner, []Permission{"overview:read", "products:read", "products:write"}},
+		{RoleDesigner, []Permission{"overview:read", "products:read", "products:write", "promotions:read"}},
 		{RoleService, []Permission{"products:read", "customers:read", "orders:read", "orders:write"}},
 		{RoleSupply, []Permission{"products:read", "inventory:read", "inventory:write", "orders:read", "imports:read", "imports:write"}},
-		{RoleFinance, []Permission{"overview:read", "products:read", "customers:read", "inventory:read", "orders:read", "segments:read", "imports:read"}},
-		{RoleViewer, []Permission{"overview:read", "products:read", "customers:read", "inventory:read", "orders:read", "segments:read"}},
+		{RoleFinance, []Permission{"overview:read", "products:read", "customers:read", "inventory:read", "orders:read", "segments:read", "promotions:read", "imports:read"}},
+		{RoleViewer, []Permission{"overview:read", "products:read", "customers:read", "inventory:read", "orders:read", "segments:read", "promotions:read"}},
 	}
 	if len(rows) != len(Roles()) {
 		t.Fatalf("the table has %d rows but there are %d roles", len(rows), len(Roles()))
@@ -75,7 +76,7 @@ func TestCan_UnknownRoleOrPermissionIsRefused(t *testing.T) {
 }
 
 func TestPermissions_ReadAndWriteForEveryArea(t *testing.T) {
-	want := []string{"overview", "products", "customers", "inventory", "orders", "segments", "imports", "audit", "operators", "tokens", "settings"}
+	want := []string{"overview", "products", "customers", "inventory", "orders", "segments", "promotions", "imports", "audit", "operators", "tokens", "settings"}
 	if got := Areas(); !slices.Equal(got, want) {
 		t.Fatalf("Areas() = %v, want %v", got, want)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/cart"
+	"github.com/storeops/storeops/internal/event"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/order/price"
 	"github.com/storeops/storeops/internal/payment"
@@ -18,6 +19,8 @@ func (a *App) wireCommerce() {
 	d := a.DB
 	pricer := price.ListPricer{DB: d}
 	a.API.Orders = &order.Service{DB: d, Inventory: a.Inventory, Pricer: pricer, Sandbox: &payment.Sandbox{DB: d}}
+	// Every paid order is a purchase event, whether or not its page said so.
+	a.API.Orders.Hooks = append(a.API.Orders.Hooks, event.PurchaseRecorder{})
 	a.API.Carts = &cart.Service{DB: d, Pricer: pricer}
 	a.API.Shoppers = &shopper.Service{DB: d, Customers: a.Customers}
 	a.API.Keys = &order.Keys{DB: d}

@@ -17,6 +17,7 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.importRoutes()...)
 	rs = append(rs, a.storeRoutes()...)
 	rs = append(rs, a.storeAftersaleRoutes()...)
+	rs = append(rs, a.couponRoutes()...)
 	return rs
 }
 

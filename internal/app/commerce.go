@@ -24,6 +24,7 @@ func (a *App) wireCommerce() {
 	a.API.Carts = &cart.Service{DB: d, Pricer: pricer}
 	a.API.Shoppers = &shopper.Service{DB: d, Customers: a.Customers}
 	a.API.Keys = &order.Keys{DB: d}
+	a.wireCoupons()
 }
 
 // startCommerceJobs closes unpaid orders every minute (their stock goes
@@ -32,6 +33,7 @@ func (a *App) wireCommerce() {
 // closes with a conditional update.
 func (a *App) startCommerceJobs(ctx context.Context, j *Jobs) {
 	orders := a.API.Orders
+	a.startCouponJobs(ctx, j)
 	j.every(ctx, time.Minute, func(ctx context.Context) {
 		if n, err := orders.CloseExpired(ctx, time.Now()); err != nil {
 			a.Log.Warn("close expired orders", "err", err, "closed", n)

@@ -1,9 +1,7 @@
 package promo
 
 import (
-	"cmp"
 	"math/bits"
-	"slices"
 )
 
 // Allocate splits total 分 over lines in proportion to weights (each line's
@@ -18,7 +16,21 @@ import (
 // capped at that sum, and a total ≤ 0 allocates nothing: callers cap their
 // discount first, so neither happens in the engine.
 func Allocate(total int64, weights []int64) []int64 {
-	out := make([]int64, len(weights))
+	var rems []rem
+	return allocateInto(total, weights, make([]int64, len(weights)), &rems)
+}
+
+type rem struct {
+	i int
+	w int64
+	r uint64 // numerator of the fractional part, over sum
+}
+
+// allocateInto is Allocate writing into out (len(weights), not weights
+// itself) with rems as its scratch, so the engine's search allocates
+// nothing.
+func allocateInto(total int64, weights, out []int64, rems *[]rem) []int64 {
+	clear(out)
 	var sum int64
 	for _, w := range weights {
 		if w > 0 {
@@ -29,12 +41,7 @@ func Allocate(total int64, weights []int64) []int64 {
 		return out
 	}
 	total = min(total, sum)
-	type rem struct {
-		i int
-		w int64
-		r uint64 // numerator of the fractional part, over sum
-	}
-	rems := make([]rem, 0, len(weights))
+	rs := (*rems)[:0]
 	left := total
 	for i, w := range weights {
 		if w <= 0 {
@@ -42,27 +49,32 @@ func Allocate(total int64, weights []int64) []int64 {
 		}
 		// total × w can exceed int64 on a large cart; 128-bit keeps it exact.
 		hi, lo := bits.Mul64(uint64(total), uint64(w))
-		q, r := bits.Div64(hi, lo, uint64(sum))
+		var q, r uint64
+		if hi == 0 {
+			q, r = lo/uint64(sum), lo%uint64(sum)
+		} else {
+			q, r = bits.Div64(hi, lo, uint64(sum))
+		}
 		out[i] = int64(q)
 		left -= int64(q)
-		rems = append(rems, rem{i, w, r})
+		rs = append(rs, rem{i, w, r})
 	}
+	*rems = rs
 	if left == 0 {
 		return out
 	}
-	// Only the first left (< len(rems)) places matter, but a sort of at
-	// most MaxLines entries is cheap enough and easier to trust.
-	slices.SortFunc(rems, func(a, b rem) int {
-		switch {
-		case a.r != b.r:
-			return cmp.Compare(b.r, a.r)
-		case a.w != b.w:
-			return cmp.Compare(b.w, a.w)
+	// Only the first left (< len(rs)) places matter; an insertion sort of
+	// at most MaxLines entries is cheap and allocates nothing.
+	for a := 1; a < len(rs); a++ {
+		x := rs[a]
+		b := a
+		for ; b > 0 && remBefore(x, rs[b-1]); b-- {
+			rs[b] = rs[b-1]
 		}
-		return a.i - b.i
-	})
+		rs[b] = x
+	}
 	for k := 0; left > 0; k++ {
-		out[rems[k].i]++
+		out[rs[k].i]++
 		left--
 	}
 	return out
@@ -84,4 +96,16 @@ func mulDiv(a, b, c int64) int64 {
 	hi, lo := bits.Mul64(uint64(a), uint64(b))
 	q, _ := bits.Div64(hi, lo, uint64(c))
 	return int64(q)
+}
+
+// remBefore orders remainders: the largest fraction first, then the larger
+// weight, then the earlier line.
+func remBefore(a, b rem) bool {
+	switch {
+	case a.r != b.r:
+		return a.r > b.r
+	case a.w != b.w:
+		return a.w > b.w
+	}
+	return a.i < b.i
 }

@@ -54,8 +54,17 @@ type Input struct {
 	At         time.Time
 	Location   *time.Location
 	Promotions []Promotion
-	Coupons    []Coupon
-	Points     Points
+	// Prepared, when set, holds the store's promotions validated and
+	// indexed once (Prepare) and is used together with Promotions: only
+	// its promotions that touch a line of the cart are considered, and
+	// those that touch none are not listed in NotApplied.
+	Prepared *Prepared
+	Coupons  []Coupon
+	Points   Points
+	// GiftStock, when set, is the units available of gift SKUs: a gift is
+	// in stock when its SKU has at least the gift's quantity. Nil: each
+	// gift's InStock decides.
+	GiftStock map[int64]int64
 }
 
 // Discount is what one promotion, coupon or the points took off one line.
@@ -108,6 +117,10 @@ type NotApplied struct {
 	Coupon      string `json:"coupon,omitempty"`
 	Name        string `json:"name"`
 	Reason      string `json:"reason"`
+	// Ineligible: the promotion's conditions (window, themed day, channel,
+	// tier, segment, first order) or its scope ruled it out before any
+	// pricing, as opposed to a threshold not reached or a conflict lost.
+	Ineligible bool `json:"ineligible,omitempty"`
 }
 
 // Result is the priced cart: the lines (the cart's, then gifts), the
@@ -124,7 +137,7 @@ type Result struct {
 
 // candidate is a promotion or coupon whose conditions hold.
 type candidate struct {
-	p      Promotion
+	p      *Promotion
 	coupon string
 	stage  Stage
 	n      int // position in Input, a stable tie-break
@@ -183,37 +196,59 @@ func Price(in Input) (Result, error) {
 		in.Location = shanghai
 	}
 	var skipped []NotApplied
-	var cands []*candidate
-	add := func(p Promotion, coupon string, n int) {
-		c := &candidate{p: p, coupon: coupon, stage: p.Stage(), n: n}
+	n := len(in.Promotions) + len(in.Coupons)
+	var touched []int32
+	if in.Prepared != nil {
+		touched = in.Prepared.touching(in.Lines)
+		n += len(touched)
+		skipped = append(skipped, in.Prepared.invalid...)
+	}
+	// One backing array: the candidates are pointed at, never moved.
+	store := make([]candidate, 0, n)
+	cands := make([]*candidate, 0, n)
+	add := func(p *Promotion, coupon string, n int) {
+		stage := p.Stage()
 		if coupon != "" {
-			c.stage = StageCoupon
+			stage = StageCoupon
 		}
-		if why := ineligible(p, in); why != "" {
-			skipped = append(skipped, c.notApplied(why))
+		if why := ineligible(p, &in); why != "" {
+			skipped = append(skipped, NotApplied{PromotionID: p.ID, Coupon: coupon, Name: p.Name, Reason: why, Ineligible: true})
 			return
 		}
-		cands = append(cands, c)
+		store = append(store, candidate{p: p, coupon: coupon, stage: stage, n: n})
+		cands = append(cands, &store[len(store)-1])
 	}
-	for i, p := range in.Promotions {
+	for _, i := range touched {
+		add(&in.Prepared.promos[i], "", int(i))
+	}
+	base := 0
+	if in.Prepared != nil {
+		base = len(in.Prepared.promos)
+	}
+	for i := range in.Promotions {
+		p := &in.Promotions[i]
 		if err := p.Validate(); err != nil {
 			skipped = append(skipped, NotApplied{PromotionID: p.ID, Name: p.Name, Reason: "invalid: " + err.Error()})
 			continue
 		}
-		add(p, "", i)
+		if !touches(p, in.Lines) {
+			skipped = append(skipped, NotApplied{PromotionID: p.ID, Name: p.Name, Reason: "no item in scope", Ineligible: true})
+			continue
+		}
+		add(p, "", base+i)
 	}
-	seenCodes := map[string]bool{}
-	for i, c := range in.Coupons {
+	base += len(in.Promotions)
+	for i := range in.Coupons {
+		c := &in.Coupons[i]
 		if err := c.Validate(); err != nil {
 			skipped = append(skipped, NotApplied{PromotionID: c.Rule.ID, Coupon: c.Code, Name: c.Rule.Name, Reason: "invalid: " + err.Error()})
 			continue
 		}
-		if seenCodes[c.Code] {
+		if slices.ContainsFunc(in.Coupons[:i], func(o Coupon) bool { return o.Code == c.Code }) {
 			skipped = append(skipped, NotApplied{PromotionID: c.Rule.ID, Coupon: c.Code, Name: c.Rule.Name, Reason: "the same coupon twice"})
 			continue
 		}
-		seenCodes[c.Code] = true
-		add(c.Rule, c.Code, len(in.Promotions)+i)
+		add(&c.Rule, c.Code, base+i)
 	}
 	slices.SortStableFunc(cands, inOrder)
 
@@ -240,8 +275,9 @@ func Price(in Input) (Result, error) {
 		}
 		free = always
 	}
-	chosen, note := choose(in, free, optional)
-	o := run(in, chosen, true)
+	sc := newScratch(len(in.Lines))
+	chosen, note := choose(&in, sc, free, optional)
+	o := run(&in, sc, chosen, true)
 	for _, c := range optional {
 		if slices.Contains(chosen, c) {
 			continue
@@ -278,7 +314,7 @@ func inOrder(a, b *candidate) int {
 
 // choose picks the allowed combination best for the buyer; free ones are
 // always in, optional ones are searched.
-func choose(in Input, free, optional []*candidate) ([]*candidate, string) {
+func choose(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, string) {
 	order := func(s []*candidate) []*candidate {
 		slices.SortStableFunc(s, inOrder)
 		return s
@@ -300,14 +336,16 @@ func choose(in Input, free, optional []*candidate) ([]*candidate, string) {
 		}
 		return order(append(set, taken...)), fmt.Sprintf("more than %d conflicting promotions, so the higher priority won", MaxConflicting)
 	}
-	return search(in, free, optional), ""
+	return search(in, sc, free, optional), ""
 }
 
 // search prices every allowed combination of the optional candidates
 // (free ones always in) depth first in the order of application, so that
 // combinations sharing a prefix share its pricing: at most 2^(n+1)
-// applications for n optional candidates instead of n·2^n.
-func search(in Input, free, optional []*candidate) []*candidate {
+// applications for n optional candidates instead of n·2^n. The search
+// keeps only the lines' amounts, one buffer per depth, and allocates
+// nothing per combination.
+func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 	all := slices.Concat(free, optional)
 	slices.SortStableFunc(all, inOrder)
 	var members, rest []*candidate
@@ -320,41 +358,64 @@ func search(in Input, free, optional []*candidate) []*candidate {
 	}
 	isOptional := func(c *candidate) bool { return slices.Contains(optional, c) }
 	clash := func(c *candidate, picked []*candidate) bool {
-		return slices.ContainsFunc(picked, func(p *candidate) bool { return conflicts(c, p) })
+		for _, p := range picked {
+			if conflicts(c, p) {
+				return true
+			}
+		}
+		return false
 	}
+	// From lumpFrom on, every step is scoped to the whole order and only
+	// the total matters to the search.
+	lumpFrom := len(rest)
+	for lumpFrom > 0 && lumpable(rest[lumpFrom-1]) {
+		lumpFrom--
+	}
+	nl := len(in.Lines)
+	depth := len(rest) + 1
+	bufs := make([]int64, depth*nl)
+	outs := make([]outcome, depth)
+	stack := make([]*candidate, len(all))
 	var best []*candidate
-	var bestScore score
-	var dfs func(k int, o *outcome, picked []*candidate)
-	dfs = func(k int, o *outcome, picked []*candidate) {
+	found := false
+	var bestTotal int64
+	var bestGifts int
+	var dfs func(k int, o *outcome, n int)
+	dfs = func(k int, o *outcome, n int) {
+		picked := stack[:n]
 		if k == len(rest) {
-			leaf := o.clone()
-			leaf.points(in.Points)
-			s := score{total: leaf.total(), gifts: len(leaf.gifts), priorities: priorities(picked), ns: positions(picked)}
-			if best == nil || s.better(bestScore) {
-				best, bestScore = slices.Clone(picked), s
+			total := o.total() - o.pointsOff(in.Points)
+			if !found || total < bestTotal || (total == bestTotal && (o.nGifts > bestGifts ||
+				(o.nGifts == bestGifts && betterTie(picked, best)))) {
+				found, bestTotal, bestGifts = true, total, o.nGifts
+				best = append(best[:0], picked...)
 			}
 			return
 		}
 		c := rest[k]
 		if !clash(c, picked) {
-			with := o.clone()
+			with := &outs[k+1]
+			*with = outcome{in: in, sc: sc, amount: bufs[(k+1)*nl : (k+2)*nl], nGifts: o.nGifts, lump: o.lump, lumpOK: k >= lumpFrom}
+			copy(with.amount, o.amount)
 			with.apply(c)
-			dfs(k+1, with, append(picked[:len(picked):len(picked)], c))
+			stack[n] = c
+			dfs(k+1, with, n+1)
 		}
 		if isOptional(c) {
-			dfs(k+1, o, picked)
+			dfs(k+1, o, n)
 		}
 	}
 	// The member stage weighs its promotions against each other line by
 	// line, so its subsets are priced as a whole.
 	for mask := 0; mask < 1<<len(members); mask++ {
-		var sub []*candidate
+		n := 0
 		ok := true
 		for i, c := range members {
 			if mask&(1<<i) == 0 {
 				ok = isOptional(c)
-			} else if ok = !clash(c, sub); ok {
-				sub = append(sub, c)
+			} else if ok = !clash(c, stack[:n]); ok {
+				stack[n] = c
+				n++
 			}
 			if !ok {
 				break
@@ -363,34 +424,36 @@ func search(in Input, free, optional []*candidate) []*candidate {
 		if !ok {
 			continue
 		}
-		o := start(in, false)
-		o.member(in.Customer.Tier, sub)
-		dfs(0, o, sub)
+		o := &outs[0]
+		*o = outcome{in: in, sc: sc, amount: bufs[:nl]}
+		for i, l := range in.Lines {
+			o.amount[i] = l.ListPrice * l.Quantity
+		}
+		o.member(in.Customer.Tier, stack[:n])
+		dfs(0, o, n)
 	}
 	if best == nil {
 		best = []*candidate{}
 	}
-	return best
+	return slices.Clone(best)
 }
 
-type score struct {
-	total      int64
-	gifts      int
-	priorities []int // descending
-	ns         []int // ascending
+// lumpable: c looks at the order's total only.
+func lumpable(c *candidate) bool {
+	switch c.p.Kind {
+	case KindPercentOff, KindFixedOff, KindTieredOff, KindGift:
+		return c.p.Scope == ScopeOrder
+	}
+	return false
 }
 
-func (s score) better(t score) bool {
-	if s.total != t.total {
-		return s.total < t.total
-	}
-	if s.gifts != t.gifts {
-		return s.gifts > t.gifts
-	}
-	if c := slices.Compare(s.priorities, t.priorities); c != 0 {
+// betterTie breaks a tie of totals and gifts: the higher priorities, then
+// the earlier in the input.
+func betterTie(s, t []*candidate) bool {
+	if c := slices.Compare(priorities(s), priorities(t)); c != 0 {
 		return c > 0
 	}
-	return slices.Compare(s.ns, t.ns) < 0
+	return slices.Compare(positions(s), positions(t)) < 0
 }
 
 func priorities(s []*candidate) []int {
@@ -413,7 +476,7 @@ func positions(s []*candidate) []int {
 }
 
 // ineligible says why p's conditions do not hold for in, or "".
-func ineligible(p Promotion, in Input) string {
+func ineligible(p *Promotion, in *Input) string {
 	switch {
 	case !p.StartsAt.IsZero() && in.At.Before(p.StartsAt):
 		return "not started yet (starts " + p.StartsAt.In(in.Location).Format("2006-01-02 15:04") + ")"

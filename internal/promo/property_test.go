@@ -45,6 +45,16 @@ func TestPrice_PropertyRandomCarts(t *testing.T) {
 			t.Fatalf("case %d: %v", n, err)
 		}
 		checkInvariants(t, res)
+		// Prepared once, the same promotions give the same answer.
+		prep := in
+		prep.Prepared, prep.Promotions = promo.Prepare(in.Promotions), nil
+		pres, err := promo.Price(prep)
+		if err != nil {
+			t.Fatalf("case %d prepared: %v", n, err)
+		}
+		if pres.Total != res.Total || len(pres.Steps) != len(res.Steps) || len(pres.Lines) != len(res.Lines) {
+			t.Fatalf("case %d: prepared total %d steps %+v, plain total %d steps %+v", n, pres.Total, pres.Steps, res.Total, res.Steps)
+		}
 		for _, s := range res.Steps {
 			applied[s.Kind]++
 		}

@@ -3,18 +3,24 @@ package promo
 import (
 	"fmt"
 	"slices"
+	"strconv"
 )
 
-type lineState struct {
-	Line
-	amount    int64 // the line's total after the steps so far
-	discounts []Discount
-}
-
-// outcome is one run of the pricing order over a set of promotions.
+// outcome is one run of the pricing order over a set of promotions: the
+// lines' amounts after the steps so far and, when detail is kept, what
+// each step took off each line.
 type outcome struct {
-	lines      []lineState
-	gifts      []LineResult
+	in        *Input
+	sc        *scratch
+	amount    []int64 // per line: its total after the steps so far
+	discounts [][]Discount
+	gifts     []LineResult
+	nGifts    int
+	// lump: the search only needs the total from here on (every step left
+	// is scoped to the whole order), so order discounts are taken off the
+	// total (lump) instead of being allocated to the lines.
+	lumpOK     bool
+	lump       int64
 	steps      []Step
 	skipped    []NotApplied
 	pointsUsed int64
@@ -23,10 +29,30 @@ type outcome struct {
 	detail bool
 }
 
+// scratch holds the buffers the stages reuse from one application to the
+// next, so that the search allocates nothing per combination.
+type scratch struct {
+	idx           []int
+	weights, offs []int64
+	offs2, parts  []int64
+	rems          []rem
+}
+
+func newScratch(lines int) *scratch {
+	return &scratch{idx: make([]int, 0, lines), weights: make([]int64, 0, lines), offs: make([]int64, lines),
+		offs2: make([]int64, lines), parts: make([]int64, 0, lines), rems: make([]rem, 0, lines)}
+}
+
+// zeroOffs is the scratch per-line offs, all 0.
+func (sc *scratch) zeroOffs() []int64 {
+	clear(sc.offs)
+	return sc.offs
+}
+
 // run applies set (ordered by stage, then priority) and the points to the
 // cart of in.
-func run(in Input, set []*candidate, detail bool) *outcome {
-	o := start(in, detail)
+func run(in *Input, sc *scratch, set []*candidate, detail bool) *outcome {
+	o := start(in, sc, detail)
 	var members []*candidate
 	for _, c := range set {
 		if c.stage == StageMember {
@@ -42,17 +68,21 @@ func run(in Input, set []*candidate, detail bool) *outcome {
 }
 
 // start is the cart at list prices.
-func start(in Input, detail bool) *outcome {
-	o := &outcome{lines: make([]lineState, len(in.Lines)), detail: detail}
+func start(in *Input, sc *scratch, detail bool) *outcome {
+	o := &outcome{in: in, sc: sc, amount: make([]int64, len(in.Lines)), detail: detail}
+	if detail {
+		// One backing array for the usual few discounts a line gets.
+		const each = 4
+		o.discounts = make([][]Discount, len(in.Lines))
+		backing := make([]Discount, each*len(in.Lines))
+		for i := range o.discounts {
+			o.discounts[i] = backing[i*each : i*each : (i+1)*each]
+		}
+	}
 	for i, l := range in.Lines {
-		o.lines[i] = lineState{Line: l, amount: l.ListPrice * l.Quantity}
+		o.amount[i] = l.ListPrice * l.Quantity
 	}
 	return o
-}
-
-// clone copies a search state (no details kept).
-func (o *outcome) clone() *outcome {
-	return &outcome{lines: slices.Clone(o.lines), gifts: slices.Clone(o.gifts)}
 }
 
 // apply applies one promotion or coupon after the member stage.
@@ -74,27 +104,35 @@ func (o *outcome) apply(c *candidate) {
 }
 
 func (o *outcome) total() int64 {
-	var t int64
-	for _, l := range o.lines {
-		t += l.amount
+	t := -o.lump
+	for _, a := range o.amount {
+		t += a
 	}
 	return t
 }
 
 // record takes offs (one per line) off the lines and writes the step.
 func (o *outcome) record(st Step, offs []int64) {
+	if o.detail {
+		n := 0
+		for _, off := range offs {
+			if off != 0 {
+				n++
+			}
+		}
+		st.Lines = make([]LineOff, 0, n)
+	}
 	for i, off := range offs {
 		if off == 0 {
 			continue
 		}
-		l := &o.lines[i]
-		l.amount -= off
+		o.amount[i] -= off
 		st.Off += off
 		if !o.detail {
 			continue
 		}
-		l.discounts = append(l.discounts, Discount{Stage: st.Stage, PromotionID: st.PromotionID, Coupon: st.Coupon, Name: st.Name, Off: off})
-		st.Lines = append(st.Lines, LineOff{SKUID: l.SKUID, Off: off})
+		o.discounts[i] = append(o.discounts[i], Discount{Stage: st.Stage, PromotionID: st.PromotionID, Coupon: st.Coupon, Name: st.Name, Off: off})
+		st.Lines = append(st.Lines, LineOff{SKUID: o.in.Lines[i].SKUID, Off: off})
 	}
 	if o.detail {
 		o.steps = append(o.steps, st)
@@ -102,6 +140,9 @@ func (o *outcome) record(st Step, offs []int64) {
 }
 
 func (o *outcome) step(c *candidate, note string) Step {
+	if !o.detail {
+		return Step{}
+	}
 	return Step{Stage: c.stage, PromotionID: c.p.ID, Coupon: c.coupon, Name: c.p.Name, Kind: c.p.Kind, Note: note}
 }
 
@@ -130,44 +171,90 @@ func (o *outcome) skip(c *candidate, format string, args ...any) {
 	}
 }
 
-func inScope(p Promotion, l Line) bool {
+func inScope(p *Promotion, l *Line) bool {
 	switch p.Scope {
 	case ScopeProducts:
-		return slices.Contains(p.ProductIDs, l.ProductID)
+		for _, id := range p.ProductIDs {
+			if id == l.ProductID {
+				return true
+			}
+		}
+		return false
 	case ScopeCategories:
-		return slices.ContainsFunc(l.CategoryIDs, func(id int64) bool { return slices.Contains(p.CategoryIDs, id) })
+		for _, c := range l.CategoryIDs {
+			for _, id := range p.CategoryIDs {
+				if id == c {
+					return true
+				}
+			}
+		}
+		return false
 	}
 	return true
 }
 
-// scope is the lines p looks at that still cost something, and their sum.
-func (o *outcome) scope(p Promotion) (idx []int, base int64) {
-	for i, l := range o.lines {
-		if l.amount > 0 && inScope(p, l.Line) {
+// scope is the lines p looks at that still cost something, and their sum
+// (idx is the scratch buffer, valid until the next scope).
+func (o *outcome) scope(p *Promotion) (idx []int, base int64) {
+	if o.lumpOK {
+		return nil, o.total()
+	}
+	idx = o.sc.idx[:0]
+	for i := range o.in.Lines {
+		if a := o.amount[i]; a > 0 && inScope(p, &o.in.Lines[i]) {
 			idx = append(idx, i)
-			base += l.amount
+			base += a
 		}
 	}
+	o.sc.idx = idx
 	return idx, base
+}
+
+// touches: some line of the cart is in p's scope (a bundle: one of its
+// SKUs is in the cart).
+func touches(p *Promotion, lines []Line) bool {
+	if p.Kind == KindBundle {
+		for _, sku := range p.BundleSKUs {
+			if slices.ContainsFunc(lines, func(l Line) bool { return l.SKUID == sku }) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range lines {
+		if inScope(p, &lines[i]) {
+			return true
+		}
+	}
+	return false
 }
 
 // spread allocates off over the lines idx by their amounts.
 func (o *outcome) spread(c *candidate, idx []int, off int64, note string) {
-	weights := make([]int64, len(idx))
-	for k, i := range idx {
-		weights[k] = o.lines[i].amount
+	if o.lumpOK {
+		o.lump += off
+		return
 	}
-	offs := make([]int64, len(o.lines))
-	for k, share := range Allocate(off, weights) {
+	weights := o.sc.weights[:0]
+	for _, i := range idx {
+		weights = append(weights, o.amount[i])
+	}
+	o.sc.weights = weights
+	shares := allocateInto(off, weights, o.sc.offs2[:len(weights)], &o.sc.rems)
+	offs := o.sc.zeroOffs()
+	for k, share := range shares {
 		offs[idx[k]] = share
 	}
 	o.record(o.step(c, note), offs)
 }
 
 // capped applies p.Cap to off and says so.
-func (o *outcome) capped(p Promotion, off int64) (int64, string) {
+func (o *outcome) capped(p *Promotion, off int64) (int64, string) {
 	if p.Cap > 0 && off > p.Cap {
-		return p.Cap, o.notef("capped at %s", money(p.Cap))
+		if !o.detail {
+			return p.Cap, ""
+		}
+		return p.Cap, "capped at " + yuan(p.Cap)
 	}
 	return off, ""
 }
@@ -175,7 +262,9 @@ func (o *outcome) capped(p Promotion, off int64) (int64, string) {
 // below checks the threshold of p against base.
 func (o *outcome) below(c *candidate, base int64) bool {
 	if base < c.p.Threshold {
-		o.skip(c, "spend %s in scope to qualify; %s more needed", money(c.p.Threshold), money(c.p.Threshold-base))
+		if o.detail {
+			o.skip(c, "spend %s in scope to qualify; %s more needed", money(c.p.Threshold), money(c.p.Threshold-base))
+		}
 		return true
 	}
 	return false
@@ -184,30 +273,32 @@ func (o *outcome) below(c *candidate, base int64) bool {
 // member gives each line the lowest of its list price, its member price
 // (for members) and the member discounts: they compete, never stack.
 func (o *outcome) member(tier string, members []*candidate) {
-	byPrice := make([]int64, len(o.lines))
+	n := len(o.amount)
+	byPrice := make([]int64, n)
 	byPromo := make([][]int64, len(members))
 	for k := range members {
-		byPromo[k] = make([]int64, len(o.lines))
+		byPromo[k] = make([]int64, n)
 	}
 	inAny := make([]bool, len(members))
-	for i, l := range o.lines {
-		best, winner := l.amount, -1
+	for i := range o.in.Lines {
+		l, amount := &o.in.Lines[i], o.amount[i]
+		best, winner := amount, -1
 		if tier != "" && l.MemberPrice > 0 && l.MemberPrice < l.ListPrice {
 			best = l.MemberPrice * l.Quantity
 		}
 		for k, c := range members {
-			if !inScope(c.p, l.Line) {
+			if !inScope(c.p, l) {
 				continue
 			}
 			inAny[k] = true
-			if v := l.amount - mulDivRound(l.amount, c.p.TierRatesBP[tier], maxRateBP); v < best {
+			if v := amount - mulDivRound(amount, c.p.TierRatesBP[tier], maxRateBP); v < best {
 				best, winner = v, k
 			}
 		}
 		if winner < 0 {
-			byPrice[i] = l.amount - best
+			byPrice[i] = amount - best
 		} else {
-			byPromo[winner][i] = l.amount - best
+			byPromo[winner][i] = amount - best
 		}
 	}
 	if slices.ContainsFunc(byPrice, func(v int64) bool { return v > 0 }) {
@@ -220,14 +311,18 @@ func (o *outcome) member(tier string, members []*candidate) {
 		case !slices.ContainsFunc(byPromo[k], func(v int64) bool { return v > 0 }):
 			o.skip(c, "the member price or another member discount is lower on every item")
 		default:
-			o.record(o.step(c, o.notef("%s: %s off", tier, rate(c.p.TierRatesBP[tier]))), byPromo[k])
+			note := ""
+			if o.detail {
+				note = fmt.Sprintf("%s: %s off", tier, rate(c.p.TierRatesBP[tier]))
+			}
+			o.record(o.step(c, note), byPromo[k])
 		}
 	}
 }
 
 func (o *outcome) percentOff(c *candidate) {
 	idx, base := o.scope(c.p)
-	if len(idx) == 0 {
+	if base == 0 {
 		o.skip(c, "no item in scope")
 		return
 	}
@@ -236,15 +331,20 @@ func (o *outcome) percentOff(c *candidate) {
 	}
 	off, note := o.capped(c.p, mulDivRound(base, c.p.RateBP, maxRateBP))
 	if off == 0 {
-		o.skip(c, "%s off %s rounds to ¥0.00", rate(c.p.RateBP), money(base))
+		if o.detail {
+			o.skip(c, "%s off %s rounds to ¥0.00", rate(c.p.RateBP), money(base))
+		}
 		return
 	}
-	o.spread(c, idx, off, joinNote(o.notef("%s off", rate(c.p.RateBP)), note))
+	if o.detail {
+		note = joinNote(rate(c.p.RateBP).String()+" off", note)
+	}
+	o.spread(c, idx, off, note)
 }
 
 func (o *outcome) fixedOff(c *candidate) {
 	idx, base := o.scope(c.p)
-	if len(idx) == 0 {
+	if base == 0 {
 		o.skip(c, "no item in scope")
 		return
 	}
@@ -256,18 +356,20 @@ func (o *outcome) fixedOff(c *candidate) {
 		o.spread(c, idx, off, note)
 		return
 	}
-	offs := make([]int64, len(o.lines))
+	offs := o.sc.zeroOffs()
 	var total int64
 	for _, i := range idx {
-		l := o.lines[i]
-		offs[i] = min(c.p.Amount*l.Quantity, l.amount)
+		offs[i] = min(c.p.Amount*o.in.Lines[i].Quantity, o.amount[i])
 		total += offs[i]
 	}
 	off, note := o.capped(c.p, total)
 	if off < total {
-		offs = Allocate(off, offs)
+		offs = allocateInto(off, offs, o.sc.offs2, &o.sc.rems)
 	}
-	o.record(o.step(c, joinNote(o.notef("%s off each unit", money(c.p.Amount)), note)), offs)
+	if o.detail {
+		note = joinNote(money(c.p.Amount).String()+" off each unit", note)
+	}
+	o.record(o.step(c, note), offs)
 }
 
 // buyNGetM makes the cheapest units free: for every N+M units in scope, M.
@@ -275,18 +377,20 @@ func (o *outcome) buyNGetM(c *candidate) {
 	idx, _ := o.scope(c.p)
 	var units int64
 	for _, i := range idx {
-		units += o.lines[i].Quantity
+		units += o.in.Lines[i].Quantity
 	}
 	group := c.p.BuyN + c.p.GetM
 	free := units / group * c.p.GetM
 	if free == 0 {
-		o.skip(c, "buy %d to get %d free; %d in scope", c.p.BuyN, c.p.GetM, units)
+		if o.detail {
+			o.skip(c, "buy %d to get %d free; %d in scope", c.p.BuyN, c.p.GetM, units)
+		}
 		return
 	}
 	// Cheapest unit first: a/q < b/r ⇔ a·r < b·q (amounts ≤ 1e13, quantities ≤ 999).
+	lines, amount := o.in.Lines, o.amount
 	slices.SortStableFunc(idx, func(a, b int) int {
-		la, lb := o.lines[a], o.lines[b]
-		x, y := la.amount*lb.Quantity, lb.amount*la.Quantity
+		x, y := amount[a]*lines[b].Quantity, amount[b]*lines[a].Quantity
 		switch {
 		case x < y:
 			return -1
@@ -295,56 +399,75 @@ func (o *outcome) buyNGetM(c *candidate) {
 		}
 		return 0
 	})
-	offs := make([]int64, len(o.lines))
+	offs := o.sc.zeroOffs()
 	var total int64
 	for _, i := range idx {
 		if free == 0 {
 			break
 		}
-		l := o.lines[i]
-		k := min(free, l.Quantity)
+		q := lines[i].Quantity
+		k := min(free, q)
 		free -= k
-		offs[i] = mulDivRound(l.amount, k, l.Quantity)
+		offs[i] = mulDivRound(amount[i], k, q)
 		total += offs[i]
 	}
 	off, note := o.capped(c.p, total)
 	if off < total {
-		offs = Allocate(off, offs)
+		offs = allocateInto(off, offs, o.sc.offs2, &o.sc.rems)
 	}
-	o.record(o.step(c, joinNote(o.notef("buy %d get %d free, cheapest free", c.p.BuyN, c.p.GetM), note)), offs)
+	if o.detail {
+		note = joinNote(fmt.Sprintf("buy %d get %d free, cheapest free", c.p.BuyN, c.p.GetM), note)
+	}
+	o.record(o.step(c, note), offs)
 }
 
 // bundle charges BundlePrice for every complete set of BundleSKUs.
 func (o *outcome) bundle(c *candidate) {
-	var idx []int
+	idx := o.sc.idx[:0]
 	sets := int64(MaxQuantity + 1)
 	for _, sku := range c.p.BundleSKUs {
-		i := slices.IndexFunc(o.lines, func(l lineState) bool { return l.SKUID == sku && l.amount > 0 })
+		i := -1
+		for j := range o.in.Lines {
+			if o.in.Lines[j].SKUID == sku && o.amount[j] > 0 {
+				i = j
+				break
+			}
+		}
 		if i < 0 {
-			o.skip(c, "add SKU %d to complete the bundle", sku)
+			if o.detail {
+				o.skip(c, "add SKU %d to complete the bundle", sku)
+			}
 			return
 		}
 		idx = append(idx, i)
-		sets = min(sets, o.lines[i].Quantity)
+		sets = min(sets, o.in.Lines[i].Quantity)
 	}
-	parts := make([]int64, len(idx))
+	o.sc.idx = idx
+	parts := o.sc.parts[:0]
 	var sum int64
-	for k, i := range idx {
-		l := o.lines[i]
-		parts[k] = mulDivRound(l.amount, sets, l.Quantity)
-		sum += parts[k]
+	for _, i := range idx {
+		part := mulDivRound(o.amount[i], sets, o.in.Lines[i].Quantity)
+		parts = append(parts, part)
+		sum += part
 	}
+	o.sc.parts = parts
 	off := sum - sets*c.p.BundlePrice
 	if off <= 0 {
-		o.skip(c, "the items already cost %s, not more than the bundle price %s", money(sum), money(sets*c.p.BundlePrice))
+		if o.detail {
+			o.skip(c, "the items already cost %s, not more than the bundle price %s", money(sum), money(sets*c.p.BundlePrice))
+		}
 		return
 	}
 	off, note := o.capped(c.p, off)
-	offs := make([]int64, len(o.lines))
-	for k, share := range Allocate(off, parts) {
+	shares := allocateInto(off, parts, o.sc.offs2[:len(parts)], &o.sc.rems)
+	offs := o.sc.zeroOffs()
+	for k, share := range shares {
 		offs[idx[k]] = share
 	}
-	o.record(o.step(c, joinNote(o.notef("%d set(s) at %s", sets, money(c.p.BundlePrice)), note)), offs)
+	if o.detail {
+		note = joinNote(fmt.Sprintf("%d set(s) at %s", sets, money(c.p.BundlePrice)), note)
+	}
+	o.record(o.step(c, note), offs)
 }
 
 // tieredOff is 满减: the highest level reached, or with Repeat 每满 the one
@@ -358,15 +481,22 @@ func (o *outcome) tieredOff(c *candidate) {
 		}
 	}
 	if lv < 0 {
-		first := c.p.Levels[0]
-		o.skip(c, "spend %s in scope for 满%s减%s; %s more needed", money(first.Threshold), wholeYuan(first.Threshold), wholeYuan(first.Off), money(first.Threshold-base))
+		if o.detail {
+			first := c.p.Levels[0]
+			o.skip(c, "spend %s in scope for 满%s减%s; %s more needed", money(first.Threshold), wholeYuan(first.Threshold), wholeYuan(first.Off), money(first.Threshold-base))
+		}
 		return
 	}
 	l := c.p.Levels[lv]
-	off, note := l.Off, o.notef("满%s减%s", wholeYuan(l.Threshold), wholeYuan(l.Off))
+	off, note := l.Off, ""
 	if c.p.Repeat {
 		times := base / l.Threshold
-		off, note = times*l.Off, o.notef("每满%s减%s ×%d", wholeYuan(l.Threshold), wholeYuan(l.Off), times)
+		off = times * l.Off
+		if o.detail {
+			note = fmt.Sprintf("每满%s减%s ×%d", wholeYuan(l.Threshold), wholeYuan(l.Off), times)
+		}
+	} else if o.detail {
+		note = "满" + whole(l.Threshold) + "减" + whole(l.Off)
 	}
 	off, capNote := o.capped(c.p, min(off, base))
 	o.spread(c, idx, off, joinNote(note, capNote))
@@ -374,8 +504,8 @@ func (o *outcome) tieredOff(c *candidate) {
 
 // gift adds the gift line once the threshold is met.
 func (o *outcome) gift(c *candidate) {
-	idx, base := o.scope(c.p)
-	if len(idx) == 0 {
+	_, base := o.scope(c.p)
+	if base == 0 {
 		o.skip(c, "no item in scope")
 		return
 	}
@@ -383,13 +513,35 @@ func (o *outcome) gift(c *candidate) {
 		return
 	}
 	g := c.p.Gift
-	if !g.InStock {
-		o.skip(c, "gift SKU %d is out of stock, not added", g.SKUID)
+	inStock := g.InStock
+	if o.in.GiftStock != nil {
+		inStock = o.in.GiftStock[g.SKUID] >= g.Quantity
+	}
+	if !inStock {
+		if o.detail {
+			o.skip(c, "gift SKU %d is out of stock, not added", g.SKUID)
+		}
+		return
+	}
+	o.nGifts++
+	if !o.detail {
 		return
 	}
 	o.gifts = append(o.gifts, LineResult{SKUID: g.SKUID, ProductID: g.ProductID, Quantity: g.Quantity, Gift: true,
 		Discounts: []Discount{}, Explanation: []string{"赠品 gift: " + c.p.Name}})
-	o.steps = append(o.steps, o.step(c, o.notef("gift SKU %d ×%d added", g.SKUID, g.Quantity)))
+	o.steps = append(o.steps, o.step(c, fmt.Sprintf("gift SKU %d ×%d added", g.SKUID, g.Quantity)))
+}
+
+// pointsOff is what points would take off now, for the search's score.
+func (o *outcome) pointsOff(p Points) int64 {
+	if p.Amount == 0 {
+		return 0
+	}
+	share := p.MaxShareBP
+	if share == 0 {
+		share = maxRateBP
+	}
+	return min(p.Amount, mulDiv(o.total(), share, maxRateBP))
 }
 
 // points redeems up to MaxShareBP of what is left to pay.
@@ -402,31 +554,54 @@ func (o *outcome) points(p Points) {
 		share = maxRateBP
 	}
 	left := o.total()
-	used := min(p.Amount, mulDiv(left, share, maxRateBP))
+	used := o.pointsOff(p)
 	note := ""
 	if used < p.Amount {
 		note = o.notef("capped at %s of %s left to pay", rate(share), money(left))
 	}
-	weights := make([]int64, len(o.lines))
-	for i, l := range o.lines {
-		weights[i] = l.amount
-	}
-	o.record(Step{Stage: StagePoints, Name: "积分抵现 points", Note: note}, Allocate(used, weights))
+	o.record(Step{Stage: StagePoints, Name: "积分抵现 points", Note: note}, Allocate(used, o.amount))
 	o.pointsUsed = used
 }
 
 func (o *outcome) result(skipped []NotApplied) Result {
-	r := Result{Lines: make([]LineResult, 0, len(o.lines)+len(o.gifts)), Steps: o.steps, NotApplied: skipped, PointsUsed: o.pointsUsed}
-	for _, l := range o.lines {
-		lr := LineResult{SKUID: l.SKUID, ProductID: l.ProductID, Quantity: l.Quantity, ListPrice: l.ListPrice,
-			UnitPrice: l.amount / l.Quantity, Total: l.amount, Discount: l.ListPrice*l.Quantity - l.amount,
-			Discounts: l.discounts, Explanation: []string{}}
-		if lr.Discounts == nil {
-			lr.Discounts = []Discount{}
-			lr.Explanation = append(lr.Explanation, "list price")
+	r := Result{Lines: make([]LineResult, 0, len(o.amount)+len(o.gifts)), Steps: o.steps, NotApplied: skipped, PointsUsed: o.pointsUsed}
+	// Every line's explanation "name: −¥12.34" is cut out of one string,
+	// and every line's list of them out of one slice: two allocations
+	// instead of two per discount.
+	n, size := 0, 0
+	for _, ds := range o.discounts {
+		n += len(ds)
+		for _, d := range ds {
+			size += len(d.Name) + 32
 		}
-		for _, d := range l.discounts {
-			lr.Explanation = append(lr.Explanation, d.Name+": −"+yuan(d.Off))
+	}
+	buf := make([]byte, 0, size)
+	ends := make([]int, 0, n)
+	for _, ds := range o.discounts {
+		for _, d := range ds {
+			buf = append(buf, d.Name...)
+			buf = append(buf, ": −"...)
+			buf = appendYuan(buf, d.Off)
+			ends = append(ends, len(buf))
+		}
+	}
+	all, lists := string(buf), make([]string, n)
+	from, k := 0, 0
+	for i := range o.in.Lines {
+		l, amount := &o.in.Lines[i], o.amount[i]
+		lr := LineResult{SKUID: l.SKUID, ProductID: l.ProductID, Quantity: l.Quantity, ListPrice: l.ListPrice,
+			UnitPrice: amount / l.Quantity, Total: amount, Discount: l.ListPrice*l.Quantity - amount,
+			Discounts: o.discounts[i]}
+		if len(lr.Discounts) == 0 {
+			lr.Discounts = []Discount{}
+			lr.Explanation = listPrice
+		} else {
+			lr.Explanation = lists[k : k+len(lr.Discounts) : k+len(lr.Discounts)]
+			for j := range lr.Discounts {
+				lr.Explanation[j] = all[from:ends[k+j]]
+				from = ends[k+j]
+			}
+			k += len(lr.Discounts)
 		}
 		r.Lines = append(r.Lines, lr)
 		r.ItemsTotal += l.ListPrice * l.Quantity
@@ -443,12 +618,28 @@ func (o *outcome) result(skipped []NotApplied) Result {
 	return r
 }
 
-func yuan(fen int64) string {
-	sign := ""
+// listPrice is the explanation of a line without discounts, shared.
+var listPrice = []string{"list price"}
+
+func appendYuan(out []byte, fen int64) []byte {
 	if fen < 0 {
-		sign, fen = "-", -fen
+		out, fen = append(out, '-'), -fen
 	}
-	return fmt.Sprintf("%s¥%d.%02d", sign, fen/100, fen%100)
+	out = append(out, "¥"...)
+	out = strconv.AppendInt(out, fen/100, 10)
+	return append(out, '.', byte('0'+fen%100/10), byte('0'+fen%10))
+}
+
+func yuan(fen int64) string {
+	var b [32]byte
+	out := b[:0]
+	if fen < 0 {
+		out, fen = append(out, '-'), -fen
+	}
+	out = append(out, "¥"...)
+	out = strconv.AppendInt(out, fen/100, 10)
+	out = append(out, '.', byte('0'+fen%100/10), byte('0'+fen%10))
+	return string(out)
 }
 
 // whole reads 分 as yuan the way shops write 满300减50: no decimals when whole.

@@ -131,10 +131,7 @@ type ListPricer struct {
 
 // Price implements Pricer.
 func (p ListPricer) Price(ctx context.Context, r Request) (Priced, error) {
-	if err := CheckLines(r.Lines); err != nil {
-		return Priced{}, err
-	}
-	skus, err := loadSKUs(ctx, p.DB, r.Lines)
+	out, err := List(ctx, p.DB, r.Lines)
 	if err != nil {
 		return Priced{}, err
 	}
@@ -144,6 +141,21 @@ func (p ListPricer) Price(ctx context.Context, r Request) (Priced, error) {
 	if r.Points > 0 {
 		return Priced{}, apperr.Field("points", "points are not taken at list prices; leave points at 0")
 	}
+	return out, nil
+}
+
+// List prices lines at their SKUs' list prices with every refusal of a
+// Pricer (CheckLines, unknown SKUs, ErrNotOnSale, mixed currencies): the
+// base other pricers lay their discounts over.
+func List(ctx context.Context, q db.Queryer, lines []Line) (Priced, error) {
+	if err := CheckLines(lines); err != nil {
+		return Priced{}, err
+	}
+	skus, err := loadSKUs(ctx, q, lines)
+	if err != nil {
+		return Priced{}, err
+	}
+	r := Request{Lines: lines}
 	out := Priced{Lines: make([]LinePrice, 0, len(r.Lines)), Explanation: []string{}, Applied: []Applied{}}
 	for i, l := range r.Lines {
 		k, ok := skus[l.SKUID]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/storeops/storeops/internal/apperr"
@@ -69,6 +70,14 @@ func demoCommand() *command {
 			if err := ensureDemoStore(ctx, d, e, demo.Options{Customers: customers, Days: days, Seed: seed}); err != nil {
 				return err
 			}
+			// The year of traffic events (millions of rows) is written while
+			// the store is already open; the traffic dashboards fill as it goes.
+			trafficDone := make(chan struct{})
+			go func() {
+				defer close(trafficDone)
+				fillDemoTraffic(ctx, d, seed, log)
+			}()
+			defer func() { <-trafficDone }()
 			return serve(ctx, d, &f, log, func(url string) {
 				fmt.Fprintf(e.stdout, "\nstoreops demo store is open: %s\n", url)
 				fmt.Fprintf(e.stdout, "  log in as %s / %s (admin); other roles: ", demoAdmin, demoPassword)
@@ -82,6 +91,24 @@ func demoCommand() *command {
 			})
 		},
 	}
+}
+
+// fillDemoTraffic writes the demo store's traffic unless a run before
+// finished it; a run stopped halfway is redone from the start.
+func fillDemoTraffic(ctx context.Context, d *db.DB, seed uint64, log *slog.Logger) {
+	done, err := demo.TrafficDone(ctx, d)
+	if err != nil || done {
+		return
+	}
+	log.Info("writing the demo traffic events in the background")
+	sum, err := demo.GenerateTraffic(ctx, d, seed, nil)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Error("demo traffic", "err", err)
+		}
+		return
+	}
+	log.Info("demo traffic written", "events", sum.Events, "visits", sum.Visits, "took", sum.Took.Round(100*time.Millisecond))
 }
 
 // ensureDemoStore fills an empty database with the demo store and makes sure

@@ -14,6 +14,7 @@ const (
 	streamCalendar
 	streamHistory
 	streamStock
+	streamTraffic
 )
 
 func newRand(seed, stream uint64) *rand.Rand {

@@ -26,6 +26,7 @@ const (
 	tRefunds
 	tMoves
 	tStock
+	tEvents
 	numTables
 )
 
@@ -47,6 +48,7 @@ var tableSpecs = [numTables]tableSpec{
 	tRefunds:    {"refunds", []string{"id", "order_id", "amount", "reason", "refunded_at", "refunded_day"}, true},
 	tMoves:      {"stock_movements", []string{"id", "sku_id", "delta", "reason", "ref", "note", "actor", "on_hand_after", "at"}, true},
 	tStock:      {"stock", []string{"sku_id", "on_hand", "reserved", "updated_at"}, false},
+	tEvents:     {"events", []string{"event_id", "received_at", "at", "day", "type", "anonymous_id", "customer_id", "session_id", "channel", "page", "product_id", "sku_id", "search_query", "order_no", "referrer", "utm_source", "utm_medium", "utm_campaign"}, false},
 }
 
 // rowsPerStatement is how many rows one INSERT carries: a few hundred on

@@ -52,8 +52,10 @@ func (a *API) couponRoutes() []Route {
 			Body:    CodesInput{}, Status: http.StatusCreated, Reply: coupon.Batch{}, handle: byID(func(ctx context.Context, id int64, in CodesInput) (any, error) {
 				return a.coupons().GenerateCodes(ctx, id, in.Count, in.Prefix)
 			})},
-		{Method: "GET", Path: "/coupon-templates/{id}/codes", Perm: permCouponsRead, Tag: "coupons",
-			Summary: "The template's one-time codes and which were redeemed, by whom",
+		// Unredeemed codes are as good as coupons: listing them takes the
+		// permission to make them.
+		{Method: "GET", Path: "/coupon-templates/{id}/codes", Perm: permCouponsWrite, Tag: "coupons",
+			Summary: "The template's one-time codes and which were redeemed, by whom (needs promotions:write: an unredeemed code is as good as a coupon)",
 			Query:   []Param{{"batch", "integer", "only this batch"}},
 			Reply:   []coupon.Code{}, handle: a.couponCodes},
 		{Method: "GET", Path: "/coupon-templates/{id}/coupons", Perm: permCouponsRead, Tag: "coupons", Summary: "Coupons issued from the template, newest first",

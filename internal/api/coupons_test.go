@@ -76,7 +76,7 @@ func TestCouponsAPI_TemplatesClaimRedeemPushCodes(t *testing.T) {
 	if b := decodeAs[coupon.Batch](t, body); st != http.StatusCreated || len(b.Codes) != 5 || b.Batch != 1 {
 		t.Fatalf("codes: %d %s", st, body)
 	}
-	st, body = f.call("viewer", "GET", "/api/v1/coupon-templates/"+itoa(liveTpl.ID)+"/codes", nil)
+	st, body = f.call("operator", "GET", "/api/v1/coupon-templates/"+itoa(liveTpl.ID)+"/codes", nil)
 	if codes := decodeAs[[]coupon.Code](t, body); st != 200 || len(codes) != 5 {
 		t.Fatalf("list codes: %d %s", st, body)
 	}

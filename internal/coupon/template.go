@@ -98,6 +98,16 @@ func (t Template) Left() int64 {
 	return t.TotalLimit - t.Issued
 }
 
+// LastValid is the last instant of a fixed window (valid_to is exclusive),
+// so that a window ending at midnight reads as ending the day before.
+func (t Template) LastValid() *time.Time {
+	if t.ValidTo == nil {
+		return nil
+	}
+	last := t.ValidTo.Add(-time.Millisecond)
+	return &last
+}
+
 // Input creates or changes a template.
 type Input struct {
 	Name             string     `json:"name"`

@@ -1,0 +1,308 @@
+package metric
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/settings"
+)
+
+// Breakdowns of the indicators.
+const (
+	ByChannel  = "channel"
+	ByCategory = "category"
+	ByProduct  = "product"
+)
+
+// Group is one channel, category or product of a breakdown. ShareBP is its
+// share of the shop's UV (channels) or of the period's product sales
+// (categories, products).
+type Group struct {
+	Key     string `json:"key"`
+	Label   string `json:"label"`
+	ShareBP int64  `json:"share_bp"`
+	Figures
+}
+
+// ChannelGroups is the indicators of each channel over days from..to:
+// traffic and funnel from traffic_daily, sales from sales_channel_daily.
+// A visitor who came through two channels counts in both.
+func ChannelGroups(ctx context.Context, q db.Queryer, from, to int64, totalUV int64) ([]Group, error) {
+	rows, err := q.Query(ctx, `SELECT channel FROM traffic_daily WHERE day BETWEEN $1 AND $2 AND channel <> ''
+		UNION SELECT channel FROM sales_channel_daily WHERE day BETWEEN $1 AND $2`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("channels: %w", err)
+	}
+	var names []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names = append(names, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]Group, 0, len(names))
+	for _, c := range names {
+		f, err := trafficOf(ctx, q, from, to, c)
+		if err != nil {
+			return nil, err
+		}
+		err = q.QueryRow(ctx, `SELECT COALESCE(SUM(paid_orders), 0), COALESCE(SUM(gmv), 0), COALESCE(SUM(cogs), 0), COALESCE(SUM(refunds), 0)
+			FROM sales_channel_daily WHERE day BETWEEN $1 AND $2 AND channel = $3`, from, to, c).Scan(&f.PaidOrders, &f.GMV, &f.COGS, &f.Refunds)
+		if err != nil {
+			return nil, fmt.Errorf("channel %s: %w", c, err)
+		}
+		f.finish()
+		out = append(out, Group{Key: c, Label: c, ShareBP: divRound(f.UV*10000, totalUV), Figures: f})
+	}
+	slices.SortFunc(out, func(a, b Group) int {
+		if a.UV != b.UV {
+			return int(b.UV - a.UV)
+		}
+		return int(b.GMV - a.GMV)
+	})
+	return out, nil
+}
+
+// ProductGroups is the figures of each category (by = ByCategory) or the
+// top `limit` products by sales (ByProduct) over days from..to, from
+// product_daily: views, add-to-carts, orders, units, sales and their cost
+// before refunds. A product counts in its current category.
+func ProductGroups(ctx context.Context, q db.Queryer, from, to int64, by string, limit int) ([]Group, error) {
+	var query string
+	switch by {
+	case ByCategory:
+		query = `SELECT CAST(c.id AS TEXT), c.name, SUM(pd.views), SUM(pd.add_to_carts), SUM(pd.orders), SUM(pd.units), SUM(pd.sales), SUM(pd.cogs)
+			FROM product_daily pd JOIN products p ON p.id = pd.product_id JOIN categories c ON c.id = p.category_id
+			WHERE pd.day BETWEEN $1 AND $2 GROUP BY c.id, c.name ORDER BY 7 DESC, 1 LIMIT $3`
+	case ByProduct:
+		query = `SELECT CAST(p.id AS TEXT), p.title, SUM(pd.views), SUM(pd.add_to_carts), SUM(pd.orders), SUM(pd.units), SUM(pd.sales), SUM(pd.cogs)
+			FROM product_daily pd JOIN products p ON p.id = pd.product_id
+			WHERE pd.day BETWEEN $1 AND $2 GROUP BY p.id, p.title ORDER BY 7 DESC, 3 DESC, 1 LIMIT $3`
+	default:
+		return nil, fmt.Errorf("breakdown %q: use channel, category or product", by)
+	}
+	var total int64
+	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(sales), 0) FROM product_daily WHERE day BETWEEN $1 AND $2`, from, to).Scan(&total); err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, query, from, to, limit)
+	if err != nil {
+		return nil, fmt.Errorf("%s breakdown: %w", by, err)
+	}
+	defer rows.Close()
+	out := []Group{}
+	for rows.Next() {
+		var g Group
+		if err := rows.Scan(&g.Key, &g.Label, &g.ProductViews, &g.AddToCarts, &g.PaidOrders, &g.Units, &g.Sales, &g.COGS); err != nil {
+			return nil, err
+		}
+		g.ShareBP = divRound(g.Sales*10000, total)
+		// Per product: orders ÷ product views is its page conversion, and
+		// the margin is on sales before refunds.
+		g.PageConversionBP = divRound(g.PaidOrders*10000, g.ProductViews)
+		if g.Sales > 0 {
+			g.GrossMarginBP = divRound((g.Sales-g.COGS)*10000, g.Sales)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// Retention is the 留存层 of a period, computed from paid orders.
+type Retention struct {
+	// Repurchase rate: customers with ≥ 2 paid orders in the period ÷
+	// customers with ≥ 1.
+	Customers        int64 `json:"customers"`
+	Repeaters        int64 `json:"repeaters"`
+	RepurchaseRateBP int64 `json:"repurchase_rate_bp"`
+	// Churn: customers with a paid order in the LookbackDays before the
+	// period and none in it ÷ those active before.
+	LookbackDays int   `json:"lookback_days"`
+	ActiveBefore int64 `json:"active_before"`
+	Churned      int64 `json:"churned"`
+	ChurnRateBP  int64 `json:"churn_rate_bp"`
+	// LTV (historic): net sales (paid totals − refunds) of every paid order
+	// up to the period's end ÷ customers with one, 分.
+	LTV int64 `json:"ltv"`
+}
+
+// ChurnLookbackDays is the window "active before the period" looks back.
+const ChurnLookbackDays = 90
+
+// RetentionOf computes repurchase rate, churn rate and historic LTV of days
+// from..to from orders (orders_paid_day and orders_customer indexes).
+func RetentionOf(ctx context.Context, q db.Queryer, from, to int64) (Retention, error) {
+	r := Retention{LookbackDays: ChurnLookbackDays}
+	err := q.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END), 0) FROM (
+		SELECT customer_id, COUNT(*) AS n FROM orders WHERE paid_day BETWEEN $1 AND $2 AND customer_id IS NOT NULL GROUP BY customer_id) x`,
+		from, to).Scan(&r.Customers, &r.Repeaters)
+	if err != nil {
+		return r, fmt.Errorf("repurchase rate: %w", err)
+	}
+	r.RepurchaseRateBP = divRound(r.Repeaters*10000, r.Customers)
+	err = q.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN NOT EXISTS (
+			SELECT 1 FROM orders o2 WHERE o2.customer_id = b.customer_id AND o2.paid_day BETWEEN $3 AND $4) THEN 1 ELSE 0 END), 0)
+		FROM (SELECT DISTINCT customer_id FROM orders WHERE paid_day BETWEEN $1 AND $2 AND customer_id IS NOT NULL) b`,
+		AddDays(from, -ChurnLookbackDays), AddDays(from, -1), from, to).Scan(&r.ActiveBefore, &r.Churned)
+	if err != nil {
+		return r, fmt.Errorf("churn rate: %w", err)
+	}
+	r.ChurnRateBP = divRound(r.Churned*10000, r.ActiveBefore)
+	var net, customers int64
+	err = q.QueryRow(ctx, `SELECT COALESCE(SUM(total - refunded_total), 0), COUNT(DISTINCT customer_id) FROM orders
+		WHERE paid_day <= $1 AND customer_id IS NOT NULL`, to).Scan(&net, &customers)
+	if err != nil {
+		return r, fmt.Errorf("LTV: %w", err)
+	}
+	r.LTV = divRound(net, customers)
+	return r, nil
+}
+
+// Operations is the 运营类 of a period.
+type Operations struct {
+	// Inventory turnover: COGS ÷ average inventory value at cost ((start +
+	// end) ÷ 2), in basis points of a turn (12500 = 1.25 turns).
+	InventoryStart       int64  `json:"inventory_start"`
+	InventoryEnd         int64  `json:"inventory_end"`
+	InventoryTurnoverBP  int64  `json:"inventory_turnover_bp"`
+	Staff                int64  `json:"staff"`
+	GMVPerStaff          int64  `json:"gmv_per_staff"`
+	NPSNeeds             string `json:"nps_needs"`
+	ServiceResponseNeeds string `json:"service_response_needs"`
+}
+
+// OperationsOf computes inventory turnover (stock ledger × current cost
+// prices) and GMV per staff (operator accounts not disabled) of days
+// from..to, given the period's COGS and GMV.
+func OperationsOf(ctx context.Context, q db.Queryer, from, to, cogs, gmv int64) (Operations, error) {
+	o := Operations{
+		NPSNeeds:             "survey answers (customer service surveys are not built yet)",
+		ServiceResponseNeeds: "service tickets with agent replies (not built yet)",
+	}
+	st, err := settings.Load(ctx, q)
+	if err != nil {
+		return o, err
+	}
+	loc := st.Location()
+	valueAt := func(t time.Time) (int64, error) {
+		var v int64
+		err := q.QueryRow(ctx, `SELECT COALESCE(SUM(s.cost_price * COALESCE((SELECT m.on_hand_after FROM stock_movements m
+			WHERE m.sku_id = s.id AND m.at < $1 ORDER BY m.at DESC, m.id DESC LIMIT 1), 0)), 0) FROM skus s`, t.UnixMilli()).Scan(&v)
+		return v, err
+	}
+	if o.InventoryStart, err = valueAt(settings.DayTime(from, loc)); err != nil {
+		return o, fmt.Errorf("inventory value: %w", err)
+	}
+	if o.InventoryEnd, err = valueAt(settings.DayTime(AddDays(to, 1), loc)); err != nil {
+		return o, fmt.Errorf("inventory value: %w", err)
+	}
+	o.InventoryTurnoverBP = divRound(cogs*10000*2, o.InventoryStart+o.InventoryEnd)
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM operators WHERE NOT disabled`).Scan(&o.Staff); err != nil {
+		return o, fmt.Errorf("staff: %w", err)
+	}
+	o.GMVPerStaff = divRound(gmv, o.Staff)
+	return o, nil
+}
+
+// Report is GET /api/v1/indicators: a period's indicators, the period
+// before (环比) and a year before (同比), their changes, a series by grain
+// and a breakdown.
+type Report struct {
+	From     int64            `json:"from"`
+	To       int64            `json:"to"`
+	Grain    string           `json:"grain"`
+	By       string           `json:"by"`
+	Current  Figures          `json:"current"`
+	Previous Figures          `json:"previous"`
+	YearAgo  Figures          `json:"year_ago"`
+	PoPBP    map[string]int64 `json:"pop_bp"` // 环比 per figure; absent when the previous value is 0
+	YoYBP    map[string]int64 `json:"yoy_bp"` // 同比 per figure
+	// PreviousFrom.. and YearAgoFrom.. say which days were compared.
+	PreviousFrom int64      `json:"previous_from"`
+	PreviousTo   int64      `json:"previous_to"`
+	YearAgoFrom  int64      `json:"year_ago_from"`
+	YearAgoTo    int64      `json:"year_ago_to"`
+	Retention    Retention  `json:"retention"`
+	Operations   Operations `json:"operations"`
+	Series       []Bucket   `json:"series"`
+	Groups       []Group    `json:"groups"`
+}
+
+// MaxIndicatorDays is the longest range a report covers.
+const MaxIndicatorDays = 3660
+
+// IndicatorReport builds the report of days from..to.
+func IndicatorReport(ctx context.Context, q db.Queryer, from, to int64, grain, by string) (Report, error) {
+	r := Report{From: from, To: to, Grain: grain, By: by}
+	var err error
+	if r.Current, err = PeriodFigures(ctx, q, from, to); err != nil {
+		return r, err
+	}
+	r.PreviousFrom, r.PreviousTo = PreviousPeriod(from, to)
+	if r.Previous, err = PeriodFigures(ctx, q, r.PreviousFrom, r.PreviousTo); err != nil {
+		return r, err
+	}
+	r.YearAgoFrom, r.YearAgoTo = YearAgo(from, to, grain)
+	if r.YearAgo, err = PeriodFigures(ctx, q, r.YearAgoFrom, r.YearAgoTo); err != nil {
+		return r, err
+	}
+	r.PoPBP, r.YoYBP = Changes(r.Current, r.Previous), Changes(r.Current, r.YearAgo)
+	if r.Retention, err = RetentionOf(ctx, q, from, to); err != nil {
+		return r, err
+	}
+	if r.Operations, err = OperationsOf(ctx, q, from, to, r.Current.COGS, r.Current.GMV); err != nil {
+		return r, err
+	}
+	r.Series = Buckets(from, to, grain)
+	for i := range r.Series {
+		b := &r.Series[i]
+		if b.Figures, err = PeriodFigures(ctx, q, b.From, b.To); err != nil {
+			return r, err
+		}
+	}
+	switch by {
+	case ByChannel:
+		r.Groups, err = ChannelGroups(ctx, q, from, to, r.Current.UV)
+	case ByCategory, ByProduct:
+		r.Groups, err = ProductGroups(ctx, q, from, to, by, 50)
+	default:
+		r.Groups = []Group{}
+	}
+	return r, err
+}
+
+// Changes is the relative change of every count and amount of cur against
+// base in basis points, leaving out those whose base is 0.
+func Changes(cur, base Figures) map[string]int64 {
+	a, b := asMap(cur), asMap(base)
+	out := map[string]int64{}
+	for k, v := range a {
+		if c, ok := ChangeBP(v, b[k]); ok {
+			out[k] = c
+		}
+	}
+	return out
+}
+
+func asMap(f Figures) map[string]int64 {
+	raw, _ := json.Marshal(f)
+	var m map[string]any
+	json.Unmarshal(raw, &m)
+	out := map[string]int64{}
+	for k, v := range m {
+		if n, ok := v.(float64); ok {
+			out[k] = int64(n)
+		}
+	}
+	return out
+}

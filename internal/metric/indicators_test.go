@@ -1,0 +1,261 @@
+package metric_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/db/dbtest"
+	"github.com/storeops/storeops/internal/demo"
+	"github.com/storeops/storeops/internal/event"
+	"github.com/storeops/storeops/internal/metric"
+)
+
+func demoWithTraffic(t *testing.T, d *db.DB) {
+	t.Helper()
+	ctx := context.Background()
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	end := time.Date(2026, 11, 20, 0, 0, 0, 0, sh)
+	if _, err := demo.Generate(ctx, d, demo.Options{Customers: 400, Days: 90, Seed: 3, End: end, Location: sh}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.GenerateTraffic(ctx, d, 3, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The traffic rollup's PV and UV agree with event.Traffic's exact figures
+// per day and per channel; UV over a month merged from sketches is within
+// 3% of the exact count; sales by channel add up to the day's sales.
+func TestIndicatorRollupAgreesWithEvents(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		demoWithTraffic(t, d)
+		r := &metric.IndicatorRollup{DB: d}
+		if n, err := r.Refresh(ctx); err != nil || n < 90 {
+			t.Fatalf("first refresh: %d days, %v", n, err)
+		}
+		(&metric.Rollup{DB: d}).Refresh(ctx)
+		for _, day := range []int64{20261111, 20261120, 20260901} {
+			exact, err := event.Traffic(ctx, d, day, day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := metric.PeriodFigures(ctx, d, day, day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.PV != exact.PV || f.UV != exact.UV || f.UVApprox {
+				t.Errorf("%d: rollup PV %d UV %d, events PV %d UV %d", day, f.PV, f.UV, exact.PV, exact.UV)
+			}
+			groups, err := metric.ChannelGroups(ctx, d, day, day, f.UV)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byCh := map[string]metric.Group{}
+			var orders, gmv int64
+			for _, g := range groups {
+				byCh[g.Key] = g
+				orders += g.PaidOrders
+				gmv += g.GMV
+			}
+			for _, c := range exact.Channels {
+				if g := byCh[c.Channel]; g.PV != c.PV || g.UV != c.UV {
+					t.Errorf("%d %s: rollup PV %d UV %d, events PV %d UV %d", day, c.Channel, g.PV, g.UV, c.PV, c.UV)
+				}
+			}
+			if orders != f.PaidOrders || gmv != f.GMV {
+				t.Errorf("%d: channels add up to %d orders %d GMV; the day has %d, %d", day, orders, gmv, f.PaidOrders, f.GMV)
+			}
+			if f.Purchases != f.PaidOrders {
+				t.Errorf("%d: %d purchase events, %d paid orders", day, f.Purchases, f.PaidOrders)
+			}
+		}
+		exact, _ := event.Traffic(ctx, d, 20261021, 20261120)
+		f, _ := metric.PeriodFigures(ctx, d, 20261021, 20261120)
+		if !f.UVApprox || math.Abs(float64(f.UV-exact.UV))/float64(exact.UV) > 0.03 {
+			t.Errorf("month UV %d (approx %v) vs exact %d", f.UV, f.UVApprox, exact.UV)
+		}
+		if f.PV != exact.PV {
+			t.Errorf("month PV %d vs %d", f.PV, exact.PV)
+		}
+		if !(f.FunnelView > f.FunnelCart && f.FunnelCart > f.FunnelCheckout && f.FunnelCheckout >= f.FunnelPaid && f.FunnelPaid > 0) {
+			t.Errorf("funnel %d → %d → %d → %d", f.FunnelView, f.FunnelCart, f.FunnelCheckout, f.FunnelPaid)
+		}
+		var lineSales int64
+		d.QueryRow(ctx, `SELECT COALESCE(SUM(l.line_total), 0) FROM orders o JOIN order_lines l ON l.order_id = o.id
+			WHERE o.paid_day BETWEEN 20261021 AND 20261120`).Scan(&lineSales)
+		groups, err := metric.ProductGroups(ctx, d, 20261021, 20261120, metric.ByCategory, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int64
+		for _, g := range groups {
+			sum += g.Sales
+		}
+		if sum != lineSales || lineSales == 0 {
+			t.Errorf("categories' sales %d, order lines %d", sum, lineSales)
+		}
+	})
+}
+
+// post sends one batch of events to a collector and writes it.
+func post(t *testing.T, c *event.Collector, body string) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/collect", strings.NewReader(body))
+	req.Header.Set("User-Agent", "Mozilla/5.0")
+	w := httptest.NewRecorder()
+	c.ServeHTTP(w, req)
+	if w.Code != http.StatusNoContent {
+		t.Fatalf("collect: %d %s", w.Code, w.Body)
+	}
+	if err := c.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The funnel counts a visitor's steps only in order; a visitor who logs in
+// counts once; a refresh after new events matches a rebuild.
+func TestFunnel_StepsInOrderPerVisitor(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 20, 4, 0, 0, 0, time.UTC) // 12:00 in Shanghai
+		c := event.NewCollector(d, nil)
+		c.Now = func() time.Time { return now }
+		at := func(min int) int64 { return now.Add(time.Duration(min-60) * time.Minute).UnixMilli() }
+		ev := func(anon string, customer int, typ string, min int, extra string) string {
+			return fmt.Sprintf(`{"type":%q,"anonymous_id":%q,"customer_id":%d,"session_id":"s-%s","at":%d,"page":"https://shop.example/","utm_medium":"live"%s}`,
+				typ, anon, customer, anon, at(min), extra)
+		}
+		post(t, c, "["+strings.Join([]string{
+			// a: every step in order, logs in at checkout
+			ev("a", 0, "page_view", 1, ""), ev("a", 0, "product_view", 2, `,"product_id":5`), ev("a", 0, "add_to_cart", 3, `,"product_id":5`),
+			ev("a", 7, "checkout_start", 4, ""), ev("a", 7, "purchase", 5, `,"order_no":"SO1"`),
+			// b: cart before any product view: only the view counts
+			ev("b", 0, "add_to_cart", 1, `,"product_id":5`), ev("b", 0, "product_view", 2, `,"product_id":5`),
+			// c: one page
+			ev("c", 0, "page_view", 1, ""),
+			// d: view and cart, gives up
+			ev("d", 0, "product_view", 1, `,"product_id":6`), ev("d", 0, "add_to_cart", 2, `,"product_id":6`),
+		}, ",")+"]")
+		r := &metric.IndicatorRollup{DB: d}
+		if _, err := r.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		f, err := metric.PeriodFigures(ctx, d, 20261120, 20261120)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := [5]int64{4, 3, 2, 1, 1}
+		got := [5]int64{f.UV, f.FunnelView, f.FunnelCart, f.FunnelCheckout, f.FunnelPaid}
+		if got != want || f.Converted != 1 || f.PV != 2 || f.ConversionBP != 2500 || f.CTRBP != 15000 {
+			t.Errorf("UV, view, cart, checkout, paid = %v, want %v; converted %d PV %d conversion %d CTR %d", got, want, f.Converted, f.PV, f.ConversionBP, f.CTRBP)
+		}
+		// More events later the same day: the refresh catches them, and
+		// agrees with a rebuild.
+		post(t, c, "["+ev("c", 0, "product_view", 50, `,"product_id":6`)+","+ev("e", 0, "page_view", 51, "")+"]")
+		if _, err := r.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		inc, _ := metric.PeriodFigures(ctx, d, 20261120, 20261120)
+		if err := r.Rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+		full, _ := metric.PeriodFigures(ctx, d, 20261120, 20261120)
+		if inc != full || full.UV != 5 || full.FunnelView != 4 {
+			t.Errorf("incremental %+v\nrebuilt %+v", inc, full)
+		}
+		products, err := metric.ProductGroups(ctx, d, 20261120, 20261120, metric.ByProduct, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = products // products 5 and 6 have views but no catalog rows here: nothing to list
+	})
+}
+
+func TestBuckets_WeeksAndMonthsCutToTheRange(t *testing.T) {
+	w := metric.Buckets(20261118, 20261203, metric.GrainWeek)
+	if len(w) != 3 || w[0].From != 20261118 || w[0].To != 20261122 || w[1].From != 20261123 || w[2].To != 20261203 || w[0].Label != "2026-W47" {
+		t.Errorf("weeks: %+v", w)
+	}
+	m := metric.Buckets(20261015, 20261203, metric.GrainMonth)
+	if len(m) != 3 || m[0].To != 20261031 || m[1].From != 20261101 || m[1].To != 20261130 || m[2].Label != "2026-12" {
+		t.Errorf("months: %+v", m)
+	}
+	if f, to := metric.YearAgo(20261118, 20261118, metric.GrainDay); f != 20251119 || to != 20251119 {
+		t.Errorf("a year before Wednesday 2026-11-18 is %d, want Wednesday 2025-11-19", f)
+	}
+	if f, to := metric.YearAgo(20261101, 20261130, metric.GrainMonth); f != 20251101 || to != 20251130 {
+		t.Errorf("a year before November 2026: %d–%d", f, to)
+	}
+	if f, to := metric.PreviousPeriod(20261101, 20261107); f != 20261025 || to != 20261031 {
+		t.Errorf("previous week: %d–%d", f, to)
+	}
+}
+
+// Cohorts on the demo: month 0 retains everyone, repurchase never falls,
+// LTV never falls.
+func TestCohorts_CurvesAreMonotone(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		sh, _ := time.LoadLocation("Asia/Shanghai")
+		if _, err := demo.Generate(ctx, d, demo.Options{Customers: 400, Days: 180, Seed: 5, End: time.Date(2026, 11, 20, 0, 0, 0, 0, sh), Location: sh}); err != nil {
+			t.Fatal(err)
+		}
+		cs, err := metric.Cohorts(ctx, d, 20261120, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) != 6 || cs[0].Month != "2026-06" || len(cs[0].RetainedBP) != 6 || len(cs[5].RetainedBP) != 1 {
+			t.Fatalf("cohorts: %+v", cs)
+		}
+		var size int64
+		for _, c := range cs {
+			size += c.Size
+			if c.Size > 0 && c.RetainedBP[0] != 10000 {
+				t.Errorf("%s: month 0 retains %d bp", c.Month, c.RetainedBP[0])
+			}
+			for k := 1; k < len(c.LTV); k++ {
+				if c.LTV[k] < c.LTV[k-1] || c.RepurchasedBP[k] < c.RepurchasedBP[k-1] {
+					t.Errorf("%s month %d: LTV %v repurchased %v", c.Month, k, c.LTV, c.RepurchasedBP)
+				}
+			}
+		}
+		var want int64
+		d.QueryRow(ctx, "SELECT COUNT(*) FROM customers WHERE first_paid_day BETWEEN 20260601 AND 20261120").Scan(&want)
+		if size != want {
+			t.Errorf("cohorts hold %d customers, %d first bought in those months", size, want)
+		}
+	})
+}
+
+// Retention figures checked against a direct count on the demo.
+func TestRetention_RepurchaseAndChurn(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		sh, _ := time.LoadLocation("Asia/Shanghai")
+		if _, err := demo.Generate(ctx, d, demo.Options{Customers: 400, Days: 180, Seed: 5, End: time.Date(2026, 11, 20, 0, 0, 0, 0, sh), Location: sh}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := metric.RetentionOf(ctx, d, 20261001, 20261031)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Customers == 0 || r.Repeaters == 0 || r.Repeaters >= r.Customers || r.ActiveBefore == 0 || r.Churned > r.ActiveBefore || r.LTV <= 0 {
+			t.Errorf("retention: %+v", r)
+		}
+		o, err := metric.OperationsOf(ctx, d, 20261001, 20261031, 100000, 500000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.InventoryStart <= 0 || o.InventoryEnd <= 0 || o.InventoryTurnoverBP <= 0 {
+			t.Errorf("operations: %+v", o)
+		}
+	})
+}

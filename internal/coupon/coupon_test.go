@@ -418,3 +418,42 @@ func TestListClaimable_HidesTheSharedCode(t *testing.T) {
 		}
 	})
 }
+
+func TestRules_LiveRoomOnlyAndFirstOrderOnly_ThroughThePricer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		sku := f.sku("TEE", 12900, 10)
+		live := tenOff("直播间专属券")
+		live.Rule.Channels = []string{"live"}
+		liveTpl := f.template(live)
+		newcomer := tenOff("新人券")
+		newcomer.Rule.FirstOrderOnly = true
+		newTpl := f.template(newcomer)
+		buyer := f.customer("张三")
+		lc, nc := f.claim(buyer, liveTpl.ID), f.claim(buyer, newTpl.ID)
+		ctx := context.Background()
+
+		// Off the live room the coupon does not apply and stays free.
+		o, err := f.orders.Checkout(ctx, order.CheckoutInput{CustomerID: buyer, Channel: "direct", ShipTo: home,
+			Lines: []price.Line{{SKUID: sku, Quantity: 1}}, Coupons: []int64{lc.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.DiscountTotal != 0 || f.state(lc.ID).State != coupon.StateIssued {
+			t.Fatalf("live coupon off the live room: discount %d, %s", o.DiscountTotal, f.state(lc.ID).State)
+		}
+		if _, err := f.orders.Pay(ctx, buyer, o.ID, order.PayInput{}); err != nil {
+			t.Fatal(err)
+		}
+		o, err = f.orders.Checkout(ctx, order.CheckoutInput{CustomerID: buyer, Channel: "live", ShipTo: home,
+			Lines: []price.Line{{SKUID: sku, Quantity: 1}}, Coupons: []int64{lc.ID, nc.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// In the live room it does; the newcomer coupon no longer does,
+		// the buyer having paid an order.
+		if o.DiscountTotal != 1000 || f.state(lc.ID).State != coupon.StateLocked || f.state(nc.ID).State != coupon.StateIssued {
+			t.Fatalf("second order: discount %d, live %s, newcomer %s", o.DiscountTotal, f.state(lc.ID).State, f.state(nc.ID).State)
+		}
+	})
+}

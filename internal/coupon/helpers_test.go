@@ -17,6 +17,7 @@ import (
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/order/price"
 	"github.com/storeops/storeops/internal/promo"
+	"github.com/storeops/storeops/internal/promotion"
 )
 
 func TestMain(m *testing.M) {
@@ -53,8 +54,10 @@ func newFixture(t testing.TB, d *db.DB) *fixture {
 		cust:    &customer.Service{DB: d, Now: c.Now},
 		coupons: &coupon.Service{DB: d, Now: c.Now},
 	}
-	f.orders = &order.Service{DB: d, Inventory: f.inv, Now: c.Now, Pricer: couponPricer{d: d, coupons: f.coupons},
-		Hooks: []order.Hook{coupon.Hook{}}}
+	// The promotions engine's own Pricer, with this service as its coupon
+	// source, as internal/app wires them.
+	f.orders = &order.Service{DB: d, Inventory: f.inv, Now: c.Now, Pricer: &promotion.Pricer{DB: d, Coupons: f.coupons, Now: c.Now},
+		Hooks: []order.Hook{coupon.Hook{}, promotion.Hook{}}}
 	return f
 }
 
@@ -125,45 +128,4 @@ func (f *fixture) state(id int64) coupon.Coupon {
 		f.t.Fatal(err)
 	}
 	return c
-}
-
-// couponPricer stands where the promotions Pricer will: list prices, the
-// buyer's coupons from ForPricing, the engine, and every applied coupon in
-// Applied for the hook. It is the real engine over the real database.
-type couponPricer struct {
-	d       *db.DB
-	coupons *coupon.Service
-}
-
-func (p couponPricer) Price(ctx context.Context, r price.Request) (price.Priced, error) {
-	ids := r.Coupons
-	r.Coupons = nil
-	list, err := price.ListPricer{DB: p.d}.Price(ctx, r)
-	if err != nil {
-		return list, err
-	}
-	cs, err := p.coupons.ForPricing(ctx, r.CustomerID, ids, r.At)
-	if err != nil {
-		return price.Priced{}, err
-	}
-	in := promo.Input{Customer: promo.Customer{ID: r.CustomerID, FirstOrder: true}, Channel: r.Channel, At: r.At, Coupons: cs}
-	for _, l := range list.Lines {
-		in.Lines = append(in.Lines, promo.Line{SKUID: l.SKUID, ProductID: l.ProductID, Quantity: l.Quantity, ListPrice: l.ListPrice})
-	}
-	res, err := promo.Price(in)
-	if err != nil {
-		return price.Priced{}, err
-	}
-	out, err := promo.ToPriced(list, res)
-	if err != nil {
-		return out, err
-	}
-	for _, s := range res.Steps {
-		for _, c := range cs {
-			if s.Coupon != "" && s.Coupon == c.Code {
-				out.Applied = append(out.Applied, price.Applied{Kind: "coupon", CouponID: c.ID, Name: s.Name, Off: s.Off})
-			}
-		}
-	}
-	return out, nil
 }

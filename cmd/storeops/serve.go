@@ -36,6 +36,9 @@ type serverFlags struct {
 	logLevel      string
 	logFormat     string
 	secureCookies bool
+	// webhooksAllowPrivate: webhook endpoints may be on loopback and
+	// private networks.
+	webhooksAllowPrivate bool
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet, defDB string) {
@@ -44,6 +47,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, defDB string) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark session cookies Secure (set this when the console is served over HTTPS)")
+	fs.BoolVar(&f.webhooksAllowPrivate, "webhooks-allow-private", false, "let webhook endpoints be on loopback and private networks (an ERP in the shop's own network); off, they must be public addresses")
 }
 
 func (f *serverFlags) logger(e *cmdEnv) (*slog.Logger, error) {
@@ -88,7 +92,7 @@ func serveCommand() *command {
 }
 
 func serve(ctx context.Context, d *db.DB, f *serverFlags, log *slog.Logger, ready func(string)) error {
-	a := app.New(d, log, app.Options{Version: version, SecureCookies: f.secureCookies})
+	a := app.New(d, log, app.Options{Version: version, SecureCookies: f.secureCookies, WebhooksAllowPrivate: f.webhooksAllowPrivate})
 	jobs := a.StartJobs(ctx)
 	err := server.Run(ctx, f.addr, a.Handler(), log, ready)
 	jobs.Wait()

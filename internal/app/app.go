@@ -19,12 +19,16 @@ import (
 	"github.com/storeops/storeops/internal/metric"
 	"github.com/storeops/storeops/internal/server"
 	"github.com/storeops/storeops/internal/web"
+	"github.com/storeops/storeops/internal/webhook"
 )
 
 // Options are the settings of the running program.
 type Options struct {
 	Version       string
 	SecureCookies bool
+	// WebhooksAllowPrivate lets webhook endpoints be on loopback and
+	// private networks (see internal/webhook/guard.go).
+	WebhooksAllowPrivate bool
 }
 
 // App is the running program.
@@ -39,6 +43,7 @@ type App struct {
 	Console   *web.Console
 	Metrics   *server.Metrics
 	Events    *event.Collector
+	Webhooks  *webhook.Service
 }
 
 // New builds the program on an open database.
@@ -55,7 +60,9 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 	}
 	a.API = &api.API{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, Version: opt.Version}
 	a.wireCommerce()
+	a.wireWebhooks(opt)
 	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Orders: a.API.Orders, Log: log, SecureCookies: opt.SecureCookies}
+	a.wirePromotions()
 	return a
 }
 
@@ -106,6 +113,7 @@ func (j *Jobs) Wait() {
 func (a *App) StartJobs(ctx context.Context) *Jobs {
 	j := &Jobs{}
 	a.startCommerceJobs(ctx, j)
+	a.startWebhooks(ctx, j)
 	j.wg.Add(1)
 	go func() {
 		defer j.wg.Done()
@@ -124,6 +132,13 @@ func (a *App) StartJobs(ctx context.Context) *Jobs {
 	j.every(ctx, time.Minute, func(ctx context.Context) {
 		if _, err := rollup.Refresh(ctx); err != nil {
 			a.Log.Warn("refresh sales rollup", "err", err)
+		}
+	})
+	// The indicator rollups (traffic, channels, products) likewise.
+	indicators := &metric.IndicatorRollup{DB: a.DB}
+	j.every(ctx, time.Minute, func(ctx context.Context) {
+		if _, err := indicators.Refresh(ctx); err != nil {
+			a.Log.Warn("refresh indicator rollups", "err", err)
 		}
 	})
 	j.every(ctx, time.Hour, a.refreshSegments)

@@ -201,6 +201,9 @@ func Generate(ctx context.Context, d *db.DB, opts Options) (Summary, error) {
 		FROM orders WHERE paid_at IS NOT NULL`); err != nil {
 		return sum, fmt.Errorf("demo payments: %w", err)
 	}
+	if err := writeCoupons(ctx, d, opts.End); err != nil {
+		return sum, err
+	}
 	rep.report(1, 1, StageStock, true)
 	hs := h.sum
 	sum.Customers, sum.Orders, sum.OrderLines, sum.Refunds, sum.GMV = hs.Customers, hs.Orders, hs.OrderLines, hs.Refunds, hs.GMV

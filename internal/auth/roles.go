@@ -72,6 +72,7 @@ var areas = []struct {
 	grants grants
 }{
 	{"overview", grants{RoleOperator: r, RoleDesigner: r, RoleFinance: r, RoleViewer: r}},
+	{"analytics", grants{RoleOperator: rw, RoleDesigner: r, RoleFinance: r, RoleViewer: r}},
 	{"products", grants{RoleOperator: rw, RoleDesigner: rw, RoleService: r, RoleSupply: r, RoleFinance: r, RoleViewer: r}},
 	{"customers", grants{RoleOperator: rw, RoleService: r, RoleFinance: r, RoleViewer: r}},
 	{"inventory", grants{RoleOperator: rw, RoleSupply: rw, RoleFinance: r, RoleViewer: r}},
@@ -83,6 +84,7 @@ var areas = []struct {
 	{"operators", grants{}},
 	{"tokens", grants{}},
 	{"settings", grants{}},
+	{"webhooks", grants{}},
 }
 
 // Areas lists the areas permissions are granted on, in the matrix's order.

@@ -15,6 +15,7 @@ func TestCan_MatrixRowByRow(t *testing.T) {
 		{RoleAdmin, all},
 		{RoleOperator, []Permission{
 			"overview:read",
+			"analytics:read", "analytics:write",
 			"products:read", "products:write",
 			"customers:read", "customers:write",
 			"inventory:read", "inventory:write",
@@ -23,11 +24,11 @@ func TestCan_MatrixRowByRow(t *testing.T) {
 			"promotions:read", "promotions:write",
 			"imports:read", "imports:write",
 		}},
-		{RoleDesigner, []Permission{"overview:read", "products:read", "products:write", "promotions:read"}},
+		{RoleDesigner, []Permission{"overview:read", "analytics:read", "products:read", "products:write", "promotions:read"}},
 		{RoleService, []Permission{"products:read", "customers:read", "orders:read", "orders:write"}},
 		{RoleSupply, []Permission{"products:read", "inventory:read", "inventory:write", "orders:read", "imports:read", "imports:write"}},
-		{RoleFinance, []Permission{"overview:read", "products:read", "customers:read", "inventory:read", "orders:read", "segments:read", "promotions:read", "imports:read"}},
-		{RoleViewer, []Permission{"overview:read", "products:read", "customers:read", "inventory:read", "orders:read", "segments:read", "promotions:read"}},
+		{RoleFinance, []Permission{"overview:read", "analytics:read", "products:read", "customers:read", "inventory:read", "orders:read", "segments:read", "promotions:read", "imports:read"}},
+		{RoleViewer, []Permission{"overview:read", "analytics:read", "products:read", "customers:read", "inventory:read", "orders:read", "segments:read", "promotions:read"}},
 	}
 	if len(rows) != len(Roles()) {
 		t.Fatalf("the table has %d rows but there are %d roles", len(rows), len(Roles()))
@@ -45,7 +46,7 @@ func TestCan_MatrixRowByRow(t *testing.T) {
 }
 
 func TestCan_OnlyAdminManagesStaffTokensSettingsAndReadsAudit(t *testing.T) {
-	for _, p := range []Permission{"operators:read", "operators:write", "tokens:read", "tokens:write", "settings:write", "audit:read"} {
+	for _, p := range []Permission{"operators:read", "operators:write", "tokens:read", "tokens:write", "settings:write", "audit:read", "webhooks:read", "webhooks:write"} {
 		for _, r := range Roles() {
 			if got, want := Can(r, p), r == RoleAdmin; got != want {
 				t.Errorf("Can(%s, %s) = %v, want %v", r, p, got, want)
@@ -76,7 +77,7 @@ func TestCan_UnknownRoleOrPermissionIsRefused(t *testing.T) {
 }
 
 func TestPermissions_ReadAndWriteForEveryArea(t *testing.T) {
-	want := []string{"overview", "products", "customers", "inventory", "orders", "segments", "promotions", "imports", "audit", "operators", "tokens", "settings"}
+	want := []string{"overview", "analytics", "products", "customers", "inventory", "orders", "segments", "promotions", "imports", "audit", "operators", "tokens", "settings", "webhooks"}
 	if got := Areas(); !slices.Equal(got, want) {
 		t.Fatalf("Areas() = %v, want %v", got, want)
 	}

@@ -2,11 +2,14 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/storeops/storeops/internal/api"
 	"github.com/storeops/storeops/internal/coupon"
+	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
+	"github.com/storeops/storeops/internal/promotion"
 )
 
 func TestCouponsAPI_TemplatesClaimRedeemPushCodes(t *testing.T) {
@@ -109,4 +112,54 @@ func TestCouponsAPI_TemplatesClaimRedeemPushCodes(t *testing.T) {
 	if s := decodeAs[coupon.Stats](t, body); st != 200 || s.Expired != 1 || s.Available != 0 {
 		t.Fatalf("stats after end: %d %s", st, body)
 	}
+}
+
+// TestStorefront_QuoteAndCheckoutWithACoupon wires the promotions engine's
+// Pricer and the coupon hook as internal/app does, and follows one coupon
+// through quote, checkout, a refused second use, cancel and reuse.
+func TestStorefront_QuoteAndCheckoutWithACoupon(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newStoreFixture(t, d)
+		f.a.Orders.Pricer = &promotion.Pricer{DB: d, Coupons: &coupon.Service{DB: d}}
+		f.a.Orders.Hooks = append(f.a.Orders.Hooks, coupon.Hook{})
+		st, body := f.call("operator", "POST", "/api/v1/coupon-templates", map[string]any{"name": "满99减10", "claimable": true, "valid_days": 30,
+			"rule": map[string]any{"kind": "fixed_off", "amount": 1000, "threshold": 9900}})
+		tpl := decodeAs[coupon.Template](t, body)
+		if st != http.StatusCreated {
+			t.Fatalf("template: %d %s", st, body)
+		}
+		s := f.shopper("张三", "13800138000", nil)
+		other := f.shopper("李四", "13800138001", nil)
+		st, body = f.storeCall(s.Token, nil, "POST", "/api/v1/store/coupon-templates/"+itoa(tpl.ID)+"/claim", nil)
+		c := decodeAs[coupon.Coupon](t, body)
+		if st != http.StatusCreated {
+			t.Fatalf("claim: %d %s", st, body)
+		}
+		two := []map[string]any{{"sku_id": f.sku, "quantity": 2}}
+		st, body = f.storeCall(s.Token, nil, "POST", "/api/v1/store/quote", map[string]any{"lines": two, "coupons": []int64{c.ID}})
+		if q := decodeAs[api.Quote](t, body); st != 200 || q.Discount != 1000 || q.Total != 10800 || len(q.Applied) != 1 || q.Applied[0].CouponID != c.ID {
+			t.Fatalf("quote with the coupon: %d %s", st, body)
+		}
+		// Someone else's coupon id reads like a missing one.
+		st, body = f.storeCall(other.Token, nil, "POST", "/api/v1/store/quote", map[string]any{"lines": two, "coupons": []int64{c.ID}})
+		if e := decodeAs[api.ErrorBody](t, body); st != 422 || e.Error.Field != "coupons" || !strings.Contains(e.Error.Message, "you have no coupon") {
+			t.Fatalf("another's coupon: %d %s", st, body)
+		}
+		st, body = f.storeCall(s.Token, nil, "POST", "/api/v1/store/checkout", map[string]any{"lines": two, "ship_to": shipTo, "coupons": []int64{c.ID}})
+		o := decodeAs[api.StoreOrder](t, body)
+		if st != http.StatusCreated || o.DiscountTotal != 1000 {
+			t.Fatalf("checkout: %d %s", st, body)
+		}
+		st, body = f.storeCall(s.Token, nil, "POST", "/api/v1/store/checkout", map[string]any{"lines": two, "ship_to": shipTo, "coupons": []int64{c.ID}})
+		if e := decodeAs[api.ErrorBody](t, body); st != 422 || !strings.Contains(e.Error.Message, "unpaid order") {
+			t.Fatalf("second use while locked: %d %s", st, body)
+		}
+		if st, body = f.storeCall(s.Token, nil, "POST", "/api/v1/store/orders/"+itoa(o.ID)+"/cancel", map[string]any{"reason": "买错了"}); st != 200 {
+			t.Fatalf("cancel: %d %s", st, body)
+		}
+		st, body = f.storeCall(s.Token, nil, "GET", "/api/v1/store/coupons?state=issued", nil)
+		if l := decodeAs[api.List[coupon.Coupon]](t, body); st != 200 || len(l.Items) != 1 || l.Items[0].Returned != 1 {
+			t.Fatalf("coupon back after cancel: %d %s", st, body)
+		}
+	})
 }

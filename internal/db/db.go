@@ -69,6 +69,10 @@ type DB struct {
 	w       *sql.DB
 	r       *sql.DB
 	where   string // file path or redacted URL, for messages
+
+	// SQLite only: the group-commit writer and the prepared statements.
+	batch          *batcher
+	wstmts, rstmts *stmtCache
 }
 
 // Open opens the database named by dsn: a postgres:// or postgresql:// URL
@@ -185,7 +189,9 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &DB{dialect: SQLite, w: w, r: r, where: path}, nil
+	d := &DB{dialect: SQLite, w: w, r: r, where: path, wstmts: newStmtCache(w), rstmts: newStmtCache(r)}
+	d.batch = newBatcher(d)
+	return d, nil
 }
 
 func sqliteHint(err error) error {
@@ -222,6 +228,11 @@ func (d *DB) Where() string { return d.where }
 
 // Close closes every pool.
 func (d *DB) Close() error {
+	if d.batch != nil {
+		d.batch.close()
+		d.wstmts.close()
+		d.rstmts.close()
+	}
 	err := d.w.Close()
 	if d.r != d.w {
 		err = errors.Join(err, d.r.Close())
@@ -246,19 +257,55 @@ type Queryer interface {
 	Dialect() Dialect
 }
 
-// Exec runs a statement on the writer.
+// Exec runs a statement on the writer, in a transaction of its own.
 func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if d.batch != nil {
+		// Through the writer goroutine, so that it shares a commit with
+		// whatever else is waiting.
+		var res sql.Result
+		err := d.batch.run(ctx, func(tx *Tx) error {
+			var err error
+			res, err = tx.Exec(ctx, query, args...)
+			return err
+		})
+		return res, err
+	}
 	return d.w.ExecContext(ctx, d.rebind(query), args...)
 }
 
 // Query reads from the reader pool.
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return d.r.QueryContext(ctx, d.rebind(query), args...)
+	q := d.rebind(query)
+	if st := d.readStmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return d.r.QueryContext(ctx, q, args...)
 }
 
 // QueryRow reads one row from the reader pool.
 func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return d.r.QueryRowContext(ctx, d.rebind(query), args...)
+	q := d.rebind(query)
+	if st := d.readStmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return d.r.QueryRowContext(ctx, q, args...)
+}
+
+func (d *DB) readStmt(ctx context.Context, q string) *sql.Stmt {
+	if d.rstmts == nil {
+		return nil
+	}
+	if st := d.rstmts.get(q); st != nil {
+		return st
+	}
+	return d.rstmts.prepare(ctx, q)
+}
+
+// prepareQueued prepares the statements transactions ran as text.
+func (d *DB) prepareQueued() {
+	if d.wstmts != nil {
+		d.wstmts.prepareQueued()
+	}
 }
 
 // Tx is a write transaction.
@@ -270,15 +317,41 @@ type Tx struct {
 func (t *Tx) Dialect() Dialect { return t.d.dialect }
 
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.d.rebind(query), args...)
+	q := t.d.rebind(query)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
 }
 
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.d.rebind(query), args...)
+	q := t.d.rebind(query)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
 }
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.d.rebind(query), args...)
+	q := t.d.rebind(query)
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
+}
+
+// stmt is the writer's prepared statement for q bound to this
+// transaction, or nil (q is queued to be prepared after the batch).
+func (t *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	c := t.d.wstmts
+	if c == nil {
+		return nil
+	}
+	if st := c.get(q); st != nil {
+		return t.tx.StmtContext(ctx, st)
+	}
+	c.queue(q)
+	return nil
 }
 
 // Prepare prepares a statement inside the transaction, for bulk loads.
@@ -290,6 +363,9 @@ func (t *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 // rolling back otherwise. On PostgreSQL a serialization failure or deadlock
 // is retried a few times, since the whole of fn can simply run again.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if d.batch != nil {
+		return d.batch.run(ctx, fn)
+	}
 	const attempts = 5
 	var err error
 	for i := range attempts {

@@ -1,0 +1,210 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func openBatchTest(t *testing.T) *DB {
+	t.Helper()
+	d, err := Open(context.Background(), filepath.Join(t.TempDir(), "batch.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Exec(context.Background(), `CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// waitQueued blocks the writer (it is called from inside a fn) until n
+// callers are queued behind it, so that they share the next commit.
+func waitQueued(t *testing.T, d *DB, n int) {
+	deadline := time.Now().Add(10 * time.Second)
+	for len(d.batch.reqs) < n {
+		if time.Now().After(deadline) {
+			t.Errorf("only %d of %d callers queued", len(d.batch.reqs), n)
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Callers that queue while the writer is busy share one commit, and each
+// keeps its all-or-nothing: the ones that fail leave nothing behind, the
+// others are all there.
+func TestBatch_SharesCommitAndIsolatesFailures(t *testing.T) {
+	d := openBatchTest(t)
+	ctx := context.Background()
+	const n = 60
+	before := d.batch.commits.Load()
+	blocker := make(chan error, 1)
+	started := make(chan struct{})
+	go func() {
+		blocker <- d.InTx(ctx, func(tx *Tx) error {
+			close(started)
+			waitQueued(t, d, n)
+			_, err := tx.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, $2)`, 1000, "blocker")
+			return err
+		})
+	}()
+	<-started
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = d.InTx(ctx, func(tx *Tx) error {
+				// Two writes, so that a failure after the first shows
+				// whether the savepoint undid it.
+				if _, err := tx.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, $2)`, i, "a"); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, `UPDATE t SET v = $1 WHERE id = $2`, "b", i); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return fmt.Errorf("caller %d gives up", i)
+				}
+				if i%7 == 0 {
+					// A statement error inside the transaction.
+					_, err := tx.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, NULL)`, 10000+i)
+					return err
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	if err := <-blocker; err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for i, err := range errs {
+		var v string
+		qerr := d.QueryRow(ctx, `SELECT v FROM t WHERE id = $1`, i).Scan(&v)
+		failed := i%3 == 0 || i%7 == 0
+		switch {
+		case failed && err == nil:
+			t.Errorf("caller %d: no error", i)
+		case failed && !errors.Is(qerr, sql.ErrNoRows):
+			t.Errorf("caller %d failed but its row is there (%q, %v)", i, v, qerr)
+		case !failed && err != nil:
+			t.Errorf("caller %d: %v", i, err)
+		case !failed && v != "b":
+			t.Errorf("caller %d: row = %q, %v; want b", i, v, qerr)
+		}
+		if !failed {
+			want++
+		}
+	}
+	var rows int
+	d.QueryRow(ctx, `SELECT COUNT(*) FROM t`).Scan(&rows)
+	if rows != want+1 {
+		t.Errorf("%d rows, want %d", rows, want+1)
+	}
+	if c := d.batch.commits.Load() - before; c != 2 {
+		t.Errorf("%d commits for the blocker and %d callers queued behind it, want 2", c, n)
+	}
+}
+
+
+// A panic inside fn reaches its own caller; the others in the batch commit.
+func TestBatch_PanicReachesItsCaller(t *testing.T) {
+	d := openBatchTest(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	var recovered any
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if v := recover(); v != nil {
+					recovered = v
+				}
+			}()
+			errs[i] = d.InTx(ctx, func(tx *Tx) error {
+				if _, err := tx.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, 'x')`, i); err != nil {
+					return err
+				}
+				if i == 5 {
+					panic("boom")
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	if recovered != "boom" {
+		t.Errorf("recovered %v, want boom", recovered)
+	}
+	var n int
+	d.QueryRow(ctx, `SELECT COUNT(*) FROM t`).Scan(&n)
+	if n != 19 {
+		t.Errorf("%d rows, want 19 (all but the one that panicked)", n)
+	}
+}
+
+// Statements run as text first are prepared between batches and then
+// reused; the answers stay the same.
+func TestStmtCache_PreparesBetweenBatches(t *testing.T) {
+	d := openBatchTest(t)
+	ctx := context.Background()
+	const q = `INSERT INTO t (id, v) VALUES ($1, $2)`
+	for i := range 3 {
+		if err := d.InTx(ctx, func(tx *Tx) error {
+			_, err := tx.Exec(ctx, q, i, "v")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d.wstmts.get(Rebind(q)) == nil {
+		t.Error("the insert was not prepared after its first batch")
+	}
+	var n int
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM t WHERE v = $1`, "v").Scan(&n); err != nil || n != 3 {
+		t.Errorf("count = %d, %v; want 3", n, err)
+	}
+	if d.rstmts.get(Rebind(`SELECT COUNT(*) FROM t WHERE v = $1`)) == nil {
+		t.Error("the read was not prepared")
+	}
+}
+
+// Closing answers whoever is still queued instead of leaving them waiting.
+func TestBatch_CloseAnswersEveryone(t *testing.T) {
+	d := openBatchTest(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.InTx(ctx, func(tx *Tx) error {
+				_, err := tx.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, 'x')`, i)
+				return err
+			})
+		}()
+	}
+	d.Close()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("callers still waiting after Close")
+	}
+	if err := d.InTx(ctx, func(*Tx) error { return nil }); err == nil {
+		t.Error("InTx after Close: no error")
+	}
+}

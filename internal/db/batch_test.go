@@ -116,7 +116,6 @@ func TestBatch_SharesCommitAndIsolatesFailures(t *testing.T) {
 	}
 }
 
-
 // A panic inside fn reaches its own caller; the others in the batch commit.
 func TestBatch_PanicReachesItsCaller(t *testing.T) {
 	d := openBatchTest(t)

@@ -19,6 +19,7 @@ import (
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/order"
+	"github.com/storeops/storeops/internal/promotion"
 	"github.com/storeops/storeops/internal/shopper"
 )
 
@@ -37,6 +38,9 @@ type API struct {
 	Carts    *cart.Service
 	Shoppers *shopper.Service
 	Keys     *order.Keys
+
+	// Promotions keeps the promotions; nil: one over DB.
+	Promotions *promotion.Service
 }
 
 // Route is one endpoint: what it needs, what it takes and returns (for the

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding"
 	"encoding/json"
 
 	"github.com/storeops/storeops/internal/auth"
@@ -124,6 +125,7 @@ type schemaGen struct{ defs map[string]any }
 
 var timeType = reflect.TypeOf(time.Time{})
 var rawJSONType = reflect.TypeOf(json.RawMessage{})
+var textMarshalerType = reflect.TypeOf((*encoding.TextMarshaler)(nil)).Elem()
 
 func (g *schemaGen) schema(t reflect.Type) map[string]any {
 	switch {
@@ -131,6 +133,9 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == rawJSONType:
 		return map[string]any{}
+	case t.Kind() != reflect.String && t.Kind() != reflect.Struct && t.Implements(textMarshalerType):
+		// Named integers that marshal as text (promo.Stage) are strings in JSON.
+		return map[string]any{"type": "string"}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

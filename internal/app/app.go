@@ -63,6 +63,7 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 	a.wireWebhooks(opt)
 	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Orders: a.API.Orders, Log: log, SecureCookies: opt.SecureCookies}
 	a.wirePromotions()
+	a.wirePromotions()
 	return a
 }
 

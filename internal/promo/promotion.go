@@ -66,6 +66,17 @@ func (s Stage) String() string {
 // MarshalText makes a stage read as its name in JSON.
 func (s Stage) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText reads a stage's name back.
+func (s *Stage) UnmarshalText(b []byte) error {
+	for st := StageMember; st <= StagePoints; st++ {
+		if st.String() == string(b) {
+			*s = st
+			return nil
+		}
+	}
+	return fmt.Errorf("promo: %q is not a stage", b)
+}
+
 // Level is one rung of a tiered spend-off: spend Threshold, get Off off (满300减50).
 type Level struct {
 	Threshold int64 `json:"threshold"`

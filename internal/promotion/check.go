@@ -319,3 +319,5 @@ func yuan(fen int64) string {
 	}
 	return fmt.Sprintf("%d.%02d", fen/100, fen%100)
 }
+
+func itoa[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }

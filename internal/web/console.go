@@ -25,6 +25,7 @@ import (
 	"github.com/storeops/storeops/internal/i18n"
 	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/order"
+	"github.com/storeops/storeops/internal/promotion"
 	"github.com/storeops/storeops/internal/settings"
 )
 
@@ -36,6 +37,9 @@ type Console struct {
 	Customers *customer.Service
 	Inventory *inventory.Service
 	Orders    *order.Service // the same instance the API uses
+	// Promotions is the same instance the API uses (its changes drop the
+	// storefront pricer's cache); nil: one over DB.
+	Promotions *promotion.Service
 	Log       *slog.Logger
 	// SecureCookies sets the Secure flag on cookies; set it behind HTTPS.
 	SecureCookies bool

@@ -21,6 +21,7 @@ var navItems = []navItem{
 	{"inventory", "/inventory", auth.Read("inventory"), "nav.group.store"},
 	{"segments", "/segments", auth.Read("segments"), "nav.group.store"},
 	{"customer_value", "/customer-value", auth.Read("segments"), "nav.group.store"},
+	{"promotions", "/promotions", auth.Read("promotions"), "nav.group.store"},
 	{"coupons", "/coupons", auth.Read("promotions"), "nav.group.store"},
 	{"imports", "/imports", auth.Read("imports"), "nav.group.admin"},
 	{"audit", "/audit", auth.Read("audit"), "nav.group.admin"},

@@ -21,6 +21,7 @@ import (
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/promotion"
 	"github.com/storeops/storeops/internal/shopper"
+	"github.com/storeops/storeops/internal/webhook"
 )
 
 // API serves /api/v1.
@@ -32,6 +33,8 @@ type API struct {
 	Inventory *inventory.Service
 	Log       *slog.Logger
 	Version   string
+	// Webhooks keeps the outbound webhooks; nil: one over DB.
+	Webhooks *webhook.Service
 
 	// The commerce core; nil ones are built over DB by Handler.
 	Orders   *order.Service

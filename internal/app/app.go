@@ -60,8 +60,8 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 	}
 	a.API = &api.API{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, Version: opt.Version}
 	a.wireCommerce()
-	a.wireWebhooks(opt)
 	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Orders: a.API.Orders, Log: log, SecureCookies: opt.SecureCookies}
+	a.wireWebhooks(opt)
 	a.wirePromotions()
 	a.wirePromotions()
 	return a

@@ -26,6 +26,7 @@ var navItems = []navItem{
 	{"coupons", "/coupons", auth.Read("promotions"), "nav.group.store"},
 	{"imports", "/imports", auth.Read("imports"), "nav.group.admin"},
 	{"webhooks", "/webhooks", auth.Read("webhooks"), "nav.group.admin"},
+	{"webhooks", "/webhooks", auth.Read("webhooks"), "nav.group.admin"},
 	{"audit", "/audit", auth.Read("audit"), "nav.group.admin"},
 	{"users", "/operators", auth.Read("operators"), "nav.group.admin"},
 	{"tokens", "/tokens", "", "nav.group.admin"},

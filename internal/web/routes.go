@@ -101,6 +101,17 @@ func (c *Console) Routes() []Route {
 		{Method: "GET", Pattern: "/webhook-deliveries/{id}", Perm: read("webhooks"), Handler: c.webhookDelivery},
 		{Method: "POST", Pattern: "/webhook-deliveries/{id}/replay", Perm: write("webhooks"), Handler: c.replayWebhookDelivery},
 
+		{Method: "GET", Pattern: "/webhooks", Perm: read("webhooks"), Handler: c.webhookList},
+		{Method: "POST", Pattern: "/webhooks", Perm: write("webhooks"), Handler: c.createWebhook},
+		{Method: "GET", Pattern: "/webhooks/{id}", Perm: read("webhooks"), Handler: c.webhookDetail},
+		{Method: "POST", Pattern: "/webhooks/{id}", Perm: write("webhooks"), Handler: c.updateWebhook},
+		{Method: "POST", Pattern: "/webhooks/{id}/test", Perm: write("webhooks"), Handler: c.testWebhook},
+		{Method: "POST", Pattern: "/webhooks/{id}/rotate", Perm: write("webhooks"), Handler: c.rotateWebhookSecret},
+		{Method: "POST", Pattern: "/webhooks/{id}/delete", Perm: write("webhooks"), Handler: c.deleteWebhook},
+		{Method: "GET", Pattern: "/webhook-deliveries", Perm: read("webhooks"), Handler: c.webhookDeliveries},
+		{Method: "GET", Pattern: "/webhook-deliveries/{id}", Perm: read("webhooks"), Handler: c.webhookDelivery},
+		{Method: "POST", Pattern: "/webhook-deliveries/{id}/replay", Perm: write("webhooks"), Handler: c.replayWebhookDelivery},
+
 		{Method: "GET", Pattern: "/audit", Perm: read("audit"), Handler: c.auditLog},
 
 		{Method: "GET", Pattern: "/operators", Perm: read("operators"), Handler: c.operators},

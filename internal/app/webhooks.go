@@ -12,6 +12,8 @@ import (
 // order's status an event in the outbox, in the change's own transaction.
 func (a *App) wireWebhooks(opt Options) {
 	a.Webhooks = &webhook.Service{DB: a.DB, Log: a.Log, AllowPrivate: opt.WebhooksAllowPrivate}
+	a.API.Webhooks = a.Webhooks
+	a.Console.Webhooks = a.Webhooks
 	a.API.Orders.Hooks = append(a.API.Orders.Hooks, orderevents.Hook{})
 }
 

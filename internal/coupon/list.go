@@ -133,19 +133,39 @@ func (s *Service) ForPricing(ctx context.Context, customerID int64, ids []int64,
 	if len(ids) > MaxPerOrder {
 		return nil, apperr.Field("coupons", "at most %d coupons per order, not %d", MaxPerOrder, len(ids))
 	}
-	out := make([]promo.Coupon, 0, len(ids))
+	// One query for all of them: this runs on every quote and checkout.
+	ph := make([]string, len(ids))
+	args := []any{customerID}
 	for i, id := range ids {
 		for _, prev := range ids[:i] {
 			if prev == id {
 				return nil, apperr.Field("coupons", "coupon %d is listed twice", id)
 			}
 		}
-		c, err := scanCoupon(s.DB.QueryRow(ctx, `SELECT `+couponColumns+couponFrom+` WHERE c.id = $1 AND c.customer_id = $2`, id, customerID))
-		if db.IsNoRows(err) {
-			return nil, apperr.Field("coupons", "you have no coupon %d", id)
-		}
+		args = append(args, id)
+		ph[i] = "$" + strconv.Itoa(i+2)
+	}
+	rows, err := s.DB.Query(ctx, `SELECT `+couponColumns+couponFrom+` WHERE c.customer_id = $1 AND c.id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("coupons for pricing: %w", err)
+	}
+	defer rows.Close()
+	byID := make(map[int64]Coupon, len(ids))
+	for rows.Next() {
+		c, err := scanCoupon(rows)
 		if err != nil {
-			return nil, fmt.Errorf("coupon %d: %w", id, err)
+			return nil, fmt.Errorf("coupons for pricing: %w", err)
+		}
+		byID[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("coupons for pricing: %w", err)
+	}
+	out := make([]promo.Coupon, 0, len(ids))
+	for _, id := range ids {
+		c, ok := byID[id]
+		if !ok {
+			return nil, apperr.Field("coupons", "you have no coupon %d", id)
 		}
 		if why := usable(c, at); why != "" {
 			return nil, apperr.Field("coupons", "%s", why)

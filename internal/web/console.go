@@ -27,6 +27,7 @@ import (
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/promotion"
 	"github.com/storeops/storeops/internal/settings"
+	"github.com/storeops/storeops/internal/webhook"
 )
 
 // Console serves the operator console.
@@ -41,6 +42,8 @@ type Console struct {
 	// storefront pricer's cache); nil: one over DB.
 	Promotions *promotion.Service
 	Log       *slog.Logger
+	// Webhooks is the instance the API and the worker use; nil: one over DB.
+	Webhooks *webhook.Service
 	// SecureCookies sets the Secure flag on cookies; set it behind HTTPS.
 	SecureCookies bool
 }

@@ -133,7 +133,7 @@ func (g *schemaGen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == rawJSONType:
 		return map[string]any{}
-	case t.Kind() != reflect.String && t.Kind() != reflect.Struct && t.Implements(textMarshalerType):
+	case t.Kind() != reflect.String && t.Kind() != reflect.Struct && t.Kind() != reflect.Pointer && t.Implements(textMarshalerType):
 		// Named integers that marshal as text (promo.Stage) are strings in JSON.
 		return map[string]any{"type": "string"}
 	}

@@ -35,6 +35,36 @@ const (
 	Test = "webhook.test"
 )
 
+// OrderData is the data of an order.* event, whoever changed the order
+// (the order service, or a marketplace's order sync).
+type OrderData struct {
+	ID             int64     `json:"id"`
+	OrderNo        string    `json:"order_no"`
+	ExternalID     string    `json:"external_id,omitempty" doc:"source:id of an order synced or imported from a marketplace"`
+	CustomerID     int64     `json:"customer_id,omitempty"`
+	Status         string    `json:"status"`
+	PreviousStatus string    `json:"previous_status"`
+	Action         string    `json:"action"`
+	Channel        string    `json:"channel"`
+	Currency       string    `json:"currency"`
+	Total          int64     `json:"total" doc:"what the buyer paid, in minor units (分)"`
+	RefundedTotal  int64     `json:"refunded_total"`
+	Carrier        string    `json:"carrier,omitempty"`
+	TrackingNo     string    `json:"tracking_no,omitempty"`
+	At             time.Time `json:"at"`
+	// Refunded is the amount of this refund, on order.refunded.
+	Refunded int64 `json:"refunded,omitempty"`
+}
+
+// OrderEvent is the event type of an order reaching status, or "".
+func OrderEvent(status string) string {
+	switch status {
+	case "paid", "shipped", "delivered", "completed", "cancelled", "closed":
+		return "order." + status
+	}
+	return ""
+}
+
 // Known lists the event types a shop can subscribe to by name.
 func Known() []string {
 	return []string{OrderPaid, OrderShipped, OrderDelivered, OrderCompleted, OrderCancelled, OrderClosed, OrderRefunded, BriefCreated}

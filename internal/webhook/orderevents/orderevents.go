@@ -7,9 +7,8 @@ package orderevents
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
-	"time"
-
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/webhook"
@@ -27,42 +26,10 @@ var _ order.Hook = Hook{}
 func (Hook) Placed(context.Context, *db.Tx, order.Placed) error { return nil }
 
 // Order is the data of an order event.
-type Order struct {
-	ID             int64     `json:"id"`
-	OrderNo        string    `json:"order_no"`
-	CustomerID     int64     `json:"customer_id,omitempty"`
-	Status         string    `json:"status"`
-	PreviousStatus string    `json:"previous_status"`
-	Action         string    `json:"action"`
-	Channel        string    `json:"channel"`
-	Currency       string    `json:"currency"`
-	Total          int64     `json:"total" doc:"what the buyer paid, in minor units (分)"`
-	RefundedTotal  int64     `json:"refunded_total"`
-	Carrier        string    `json:"carrier,omitempty"`
-	TrackingNo     string    `json:"tracking_no,omitempty"`
-	At             time.Time `json:"at"`
-	// Refunded is the amount of this refund, on order.refunded.
-	Refunded int64 `json:"refunded,omitempty"`
-}
+type Order = webhook.OrderData
 
 // Type is the event a change of status to to (from from) is, or "".
-func Type(from, to order.Status) string {
-	switch to {
-	case order.Paid:
-		return webhook.OrderPaid
-	case order.Shipped:
-		return webhook.OrderShipped
-	case order.Delivered:
-		return webhook.OrderDelivered
-	case order.Completed:
-		return webhook.OrderCompleted
-	case order.Cancelled:
-		return webhook.OrderCancelled
-	case order.Closed:
-		return webhook.OrderClosed
-	}
-	return ""
-}
+func Type(from, to order.Status) string { return webhook.OrderEvent(string(to)) }
 
 // Moved emits the event of a change of status, reading the order's money
 // and shipping as the transaction left them.
@@ -73,10 +40,12 @@ func (Hook) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
 	}
 	o := Order{ID: m.OrderID, OrderNo: m.No, CustomerID: m.CustomerID, Status: string(m.To), PreviousStatus: string(m.From),
 		Action: string(m.Action), At: m.At.UTC()}
-	if err := tx.QueryRow(ctx, `SELECT channel, currency, total, refunded_total, carrier, tracking_no FROM orders WHERE id = $1`, m.OrderID).
-		Scan(&o.Channel, &o.Currency, &o.Total, &o.RefundedTotal, &o.Carrier, &o.TrackingNo); err != nil {
+	var ext sql.NullString
+	if err := tx.QueryRow(ctx, `SELECT external_id, channel, currency, total, refunded_total, carrier, tracking_no FROM orders WHERE id = $1`, m.OrderID).
+		Scan(&ext, &o.Channel, &o.Currency, &o.Total, &o.RefundedTotal, &o.Carrier, &o.TrackingNo); err != nil {
 		return fmt.Errorf("webhook event of order %s: %w", m.No, err)
 	}
+	o.ExternalID = ext.String
 	if err := webhook.Emit(ctx, tx, typ, o); err != nil {
 		return err
 	}

@@ -64,6 +64,11 @@ func (a *API) couponRoutes() []Route {
 		{Method: "GET", Path: "/coupon-templates/{id}/stats", Perm: permCouponsRead, Tag: "coupons",
 			Summary: "Issued, used, used rate, discount given and GMV of the orders that used the template's coupons",
 			Reply:   coupon.Stats{}, handle: a.couponStats},
+		// Customer service answers "where is my coupon": it reads with the
+		// customers permission, not the promotions one.
+		{Method: "GET", Path: "/customers/{id}/coupons", Perm: permCustomersRead, Tag: "coupons", Summary: "A customer's coupons, newest first",
+			Query: append([]Param{{"state", "string", "issued, locked, used or expired"}}, pageParams...),
+			Reply: List[coupon.Coupon]{}, handle: a.customerCoupons},
 
 		{Method: "GET", Path: "/store/coupon-templates", Store: true, Guest: true, Tag: "storefront",
 			Summary: "Coupons I may claim (领券中心), with how many of each I have",
@@ -182,6 +187,17 @@ func (a *API) listCoupons(ctx context.Context, r *request, f coupon.Filter) (any
 		return nil, err
 	}
 	return listOf(items, next), nil
+}
+
+func (a *API) customerCoupons(ctx context.Context, r *request) (any, error) {
+	id, err := r.id("id")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := a.Customers.Get(ctx, id); err != nil {
+		return nil, err
+	}
+	return a.listCoupons(ctx, r, coupon.Filter{CustomerID: id})
 }
 
 func (a *API) couponStats(ctx context.Context, r *request) (any, error) {

@@ -70,6 +70,11 @@ type Route struct {
 	// same key and body gets the first response again, byte for byte.
 	Idempotent bool
 	handle     func(ctx context.Context, r *request) (any, error)
+	// replay, on an idempotent route whose operation takes its key inside
+	// its own transaction (order.Claim), shows what the operation made
+	// (ref) when a retry finds the key committed but its response not yet
+	// kept.
+	replay func(ctx context.Context, r *request, ref int64) (any, error)
 }
 
 // Param is a documented query parameter.

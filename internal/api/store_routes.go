@@ -43,7 +43,8 @@ func (a *API) storeRoutes() []Route {
 			Body:    QuoteInput{}, Reply: Quote{}, handle: a.storeQuote},
 		{Method: "POST", Path: "/store/checkout", Store: true, Tag: "storefront",
 			Summary: "Place an order from the cart (or from lines, to buy now); prices are the server's, stock is reserved until payment" + idem,
-			Body:    StoreCheckoutInput{}, Status: http.StatusCreated, Reply: StoreOrder{}, Idempotent: true, handle: a.storeCheckout},
+			Body:    StoreCheckoutInput{}, Status: http.StatusCreated, Reply: StoreOrder{}, Idempotent: true, handle: a.storeCheckout,
+			replay: a.storeOrderByRef},
 		{Method: "GET", Path: "/store/orders", Store: true, Tag: "storefront", Summary: "My orders, newest first",
 			Query: append([]Param{{"status", "string", "only orders in this status"}}, pageParams...),
 			Reply: List[StoreOrder]{}, handle: a.storeOrders},
@@ -51,7 +52,8 @@ func (a *API) storeRoutes() []Route {
 			Reply: StoreOrder{}, handle: a.storeOrder},
 		{Method: "POST", Path: "/store/orders/{id}/pay", Store: true, Tag: "storefront",
 			Summary: "Pay an order with the sandbox provider (outcome succeed, fail or pending)" + idem,
-			Body:    order.PayInput{}, Reply: payment.Payment{}, Idempotent: true, handle: a.storePay},
+			Body:    order.PayInput{}, Reply: payment.Payment{}, Idempotent: true, handle: a.storePay,
+			replay: a.storePaymentByRef},
 		{Method: "POST", Path: "/store/orders/{id}/cancel", Store: true, Tag: "storefront",
 			Summary: "Cancel my order before it ships (a paid one is refunded in full)" + idem,
 			Body:    CancelInput{}, Reply: StoreOrder{}, Idempotent: true, handle: a.storeCancel},
@@ -372,6 +374,20 @@ func (a *API) storePay(ctx context.Context, r *request) (any, error) {
 		return nil, err
 	}
 	return a.Orders.Pay(ctx, r.customerID, id, in)
+}
+
+// storeOrderByRef and storePaymentByRef answer a retried checkout or
+// payment whose first answer was not kept (see runClaimed).
+func (a *API) storeOrderByRef(ctx context.Context, r *request, ref int64) (any, error) {
+	o, err := a.Orders.GetForCustomer(ctx, r.customerID, ref)
+	if err != nil {
+		return nil, err
+	}
+	return toStoreOrder(o), nil
+}
+
+func (a *API) storePaymentByRef(ctx context.Context, r *request, ref int64) (any, error) {
+	return a.Orders.PaymentForCustomer(ctx, r.customerID, ref)
 }
 
 func (a *API) storeCancel(ctx context.Context, r *request) (any, error) {

@@ -122,6 +122,10 @@ func (a *API) runIdempotent(w http.ResponseWriter, r *http.Request, rt Route, re
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	scope := principal + " " + rt.Method + " " + rt.Path
+	if rt.replay != nil {
+		a.runClaimed(w, r, rt, req, scope, key, order.RequestHash(r.Method, r.URL.Path, body))
+		return
+	}
 	stored, err := a.Keys.Begin(ctx, scope, key, order.RequestHash(r.Method, r.URL.Path, body))
 	if err != nil {
 		writeError(w, r, a.Log, err)
@@ -150,6 +154,66 @@ func (a *API) runIdempotent(w http.ResponseWriter, r *http.Request, rt Route, re
 		w.Header()[k] = v
 	}
 	writeStored(w, rec.status, rec.body.Bytes())
+}
+
+// runClaimed is runIdempotent for a route whose operation takes the key in
+// its own transaction: one read to find a finished call, the operation
+// with its key in one commit, and the response kept afterwards without
+// making the caller wait for that write.
+func (a *API) runClaimed(w http.ResponseWriter, r *http.Request, rt Route, req *request, scope, key, hash string) {
+	ctx := r.Context()
+	for attempt := 0; ; attempt++ {
+		stored, err := a.Keys.Lookup(ctx, scope, key, hash)
+		if err != nil {
+			writeError(w, r, a.Log, err)
+			return
+		}
+		if stored != nil {
+			w.Header().Set(headerReplayed, "true")
+			if !stored.Committed() {
+				writeStored(w, stored.Status, stored.Body)
+				return
+			}
+			out, err := rt.replay(ctx, req, stored.Ref)
+			respond(w, r, a, rt, out, err)
+			return
+		}
+		rec := &recorder{header: http.Header{}}
+		req.Request = r
+		out, herr := rt.handle(order.WithClaim(ctx, order.Claim{Scope: scope, Key: key, Hash: hash}), req)
+		if herr != nil && attempt < 3 {
+			// A twin with the same key may have committed first: then this
+			// call failed because of it (the key is taken, the order is
+			// paid already) and the answer is the twin's.
+			if st, err := a.Keys.Lookup(ctx, scope, key, hash); err == nil && st != nil {
+				continue
+			}
+		}
+		respond(rec, r, a, rt, out, herr)
+		keep := context.WithoutCancel(ctx)
+		switch {
+		case rec.status < 300:
+			// The key committed with the operation; its response follows
+			// in the next group commit. A retry before that is answered
+			// from the key's ref.
+			go func() {
+				if err := a.Keys.Keep(keep, scope, key, hash, rec.status, rec.body.Bytes()); err != nil {
+					a.Log.Error("keep idempotent response", "err", err)
+				}
+			}()
+		case rec.status < 500:
+			// A refusal wrote nothing; the key keeps the answer so that a
+			// retry gets it again.
+			if err := a.Keys.Remember(keep, scope, key, hash, rec.status, rec.body.Bytes()); err != nil {
+				a.Log.Error("keep idempotent response", "err", err)
+			}
+		}
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		writeStored(w, rec.status, rec.body.Bytes())
+		return
+	}
 }
 
 func writeStored(w http.ResponseWriter, status int, body []byte) {

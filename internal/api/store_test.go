@@ -284,6 +284,15 @@ func TestStorefront_IdempotencyKey(t *testing.T) {
 		if n := f.orders(); n != 1 {
 			t.Fatalf("%d orders after a replay, want 1", n)
 		}
+		// The process stopped after the order's commit, before its answer
+		// was kept: a retry is answered from the order the key names.
+		if _, err := d.Exec(context.Background(), `UPDATE idempotency_keys SET response_status = 0, response = '' WHERE key = 'checkout-1'`); err != nil {
+			t.Fatal(err)
+		}
+		st3, h3, b3 := f.storeDo(s.Token, key, "POST", "/api/v1/store/checkout", body)
+		if st3 != 201 || h3.Get("Idempotent-Replayed") != "true" || decodeAs[api.StoreOrder](t, b3).ID != decodeAs[api.StoreOrder](t, b1).ID || f.orders() != 1 {
+			t.Fatalf("retry after a lost answer: %d %s", st3, b3)
+		}
 		other := map[string]any{"lines": []map[string]any{{"sku_id": f.sku, "quantity": 2}}, "ship_to": shipTo}
 		st, b := f.storeCall(s.Token, key, "POST", "/api/v1/store/checkout", other)
 		if e := decodeAs[api.ErrorBody](t, b); st != 422 || e.Error.Field != "Idempotency-Key" {

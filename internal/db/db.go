@@ -158,7 +158,9 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		busy = 10 * time.Second
 	}
 	base := "file:" + path + "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")"
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// temp_store=MEMORY keeps the savepoint sub-journals of group commit
+	// (internal/db/batch.go) in memory instead of a temporary file.
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=temp_store(2)")
 	if err != nil {
 		return nil, fmt.Errorf("database: open %s: %w", path, err)
 	}

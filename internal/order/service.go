@@ -184,6 +184,9 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 			if err := addEvent(ctx, tx, id, ActionCreate, "", PendingPayment, in.Note, now); err != nil {
 				return err
 			}
+			if err := claimTx(ctx, tx, id, now); err != nil {
+				return err
+			}
 			return audit.Record(ctx, tx, "order.create", "order", id, nil, map[string]any{"order_no": no, "total": priced.Total + fee, "lines": len(priced.Lines)})
 		})
 		if errors.Is(err, errNumberTaken) && attempt < 3 {

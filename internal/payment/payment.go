@@ -74,6 +74,19 @@ type Provider interface {
 	Refund(ctx context.Context, ref string, amount int64) error
 }
 
+// Instant is a provider whose Charge answers from memory, without a
+// network call (the sandbox): its charge can run inside the order's
+// transaction, so that a payment is one commit instead of three.
+type Instant interface {
+	ChargesInstantly() bool
+}
+
+// IsInstant reports whether p charges without leaving the process.
+func IsInstant(p Provider) bool {
+	i, ok := p.(Instant)
+	return ok && i.ChargesInstantly()
+}
+
 const columns = `id, order_id, provider, provider_ref, amount, refunded, currency, status, failure, created_at, updated_at`
 
 func scan(row interface{ Scan(...any) error }) (Payment, error) {

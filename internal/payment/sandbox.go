@@ -51,6 +51,18 @@ type Sandbox struct {
 
 func (s *Sandbox) Name() string { return SandboxName }
 
+// ChargesInstantly implements Instant: the sandbox answers from memory.
+func (s *Sandbox) ChargesInstantly() bool { return true }
+
+// CheckOutcome refuses an outcome the sandbox does not know.
+func CheckOutcome(o string) error {
+	switch o {
+	case "", OutcomeSucceed, OutcomeFail, OutcomePending:
+		return nil
+	}
+	return apperr.Field("outcome", "must be succeed, fail or pending, not %q", o)
+}
+
 // Charge answers at once according to c.Outcome.
 func (s *Sandbox) Charge(ctx context.Context, c Charge) (Result, error) {
 	ref := "sbx_" + randomHex(12)

@@ -99,6 +99,10 @@ func TestCouponsAPI_TemplatesClaimRedeemPushCodes(t *testing.T) {
 	if l := decodeAs[api.List[coupon.Template]](t, body); st != 200 || len(l.Items) != 2 {
 		t.Fatalf("templates: %d %s", st, body)
 	}
+	st, body = f.call("service", "GET", "/api/v1/customers/"+itoa(mine.CustomerID)+"/coupons", nil)
+	if l := decodeAs[api.List[coupon.Coupon]](t, body); st != 200 || len(l.Items) != 2 {
+		t.Fatalf("a customer's coupons for customer service: %d %s", st, body)
+	}
 	if st, body = f.call("operator", "POST", "/api/v1/coupon-templates/"+itoa(tpl.ID)+"/pause", nil); st != 200 {
 		t.Fatalf("pause: %d %s", st, body)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -141,7 +142,15 @@ type candidate struct {
 	coupon string
 	stage  Stage
 	n      int // position in Input, a stable tie-break
+	// lines is the set of the cart's lines in p's scope (bit i: line i),
+	// worked out once instead of at every application.
+	lines [(MaxLines + 63) / 64]uint64
+	// optional: the search may leave it out.
+	optional bool
 }
+
+// has says whether line i is in c's scope.
+func (c *candidate) has(i int) bool { return c.lines[i/64]&(1<<(i%64)) != 0 }
 
 func (c *candidate) notApplied(reason string) NotApplied {
 	return NotApplied{PromotionID: c.p.ID, Coupon: c.coupon, Name: c.p.Name, Reason: reason}
@@ -149,9 +158,9 @@ func (c *candidate) notApplied(reason string) NotApplied {
 
 func (c *candidate) label() string {
 	if c.coupon != "" {
-		return fmt.Sprintf("coupon %s (%s)", c.coupon, c.p.Name)
+		return "coupon " + c.coupon + " (" + c.p.Name + ")"
 	}
-	return fmt.Sprintf("%s (#%d)", c.p.Name, c.p.ID)
+	return c.p.Name + " (#" + strconv.FormatInt(c.p.ID, 10) + ")"
 }
 
 // conflicts: the same stacking group, or an exclusive one among promotions.
@@ -216,7 +225,13 @@ func Price(in Input) (Result, error) {
 			return
 		}
 		store = append(store, candidate{p: p, coupon: coupon, stage: stage, n: n})
-		cands = append(cands, &store[len(store)-1])
+		c := &store[len(store)-1]
+		for i := range in.Lines {
+			if inScope(p, &in.Lines[i]) {
+				c.lines[i/64] |= 1 << (i % 64)
+			}
+		}
+		cands = append(cands, c)
 	}
 	for _, i := range touched {
 		add(&in.Prepared.promos[i], "", int(i))
@@ -252,9 +267,16 @@ func Price(in Input) (Result, error) {
 	}
 	slices.SortStableFunc(cands, inOrder)
 
+	for i, c := range cands {
+		for _, o := range cands[i+1:] {
+			if !(c.optional && o.optional) && conflicts(c, o) {
+				c.optional, o.optional = true, true
+			}
+		}
+	}
 	var free, optional []*candidate
 	for _, c := range cands {
-		if slices.ContainsFunc(cands, func(o *candidate) bool { return o != c && conflicts(c, o) }) {
+		if c.optional {
 			optional = append(optional, c)
 		} else {
 			free = append(free, c)
@@ -268,6 +290,7 @@ func Price(in Input) (Result, error) {
 		var always []*candidate
 		for i, c := range free {
 			if slices.ContainsFunc(cands[slices.Index(cands, c)+1:], hasThreshold) {
+				c.optional = true
 				optional = append(optional, c)
 			} else {
 				always = append(always, free[i])
@@ -356,7 +379,7 @@ func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 			rest = append(rest, c)
 		}
 	}
-	isOptional := func(c *candidate) bool { return slices.Contains(optional, c) }
+	isOptional := func(c *candidate) bool { return c.optional }
 	clash := func(c *candidate, picked []*candidate) bool {
 		for _, p := range picked {
 			if conflicts(c, p) {
@@ -370,6 +393,21 @@ func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 	lumpFrom := len(rest)
 	for lumpFrom > 0 && lumpable(rest[lumpFrom-1]) {
 		lumpFrom--
+	}
+	// takeIt[k]: nothing after rest[k] conflicts with it or has a
+	// threshold, so when it can be taken, taking it is never worse for the
+	// buyer (a discount only lowers what later steps see, and none of them
+	// gives more for a higher spend) and leaving it out need not be priced.
+	takeIt := make([]bool, len(rest))
+	for k := len(rest) - 1; k >= 0; k-- {
+		take := true
+		for _, later := range rest[k+1:] {
+			if hasThreshold(later) || conflicts(rest[k], later) {
+				take = false
+				break
+			}
+		}
+		takeIt[k] = take
 	}
 	nl := len(in.Lines)
 	depth := len(rest) + 1
@@ -393,7 +431,8 @@ func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 			return
 		}
 		c := rest[k]
-		if !clash(c, picked) {
+		canTake := !clash(c, picked)
+		if canTake {
 			with := &outs[k+1]
 			*with = outcome{in: in, sc: sc, amount: bufs[(k+1)*nl : (k+2)*nl], nGifts: o.nGifts, lump: o.lump, lumpOK: k >= lumpFrom}
 			copy(with.amount, o.amount)
@@ -401,7 +440,7 @@ func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 			stack[n] = c
 			dfs(k+1, with, n+1)
 		}
-		if isOptional(c) {
+		if isOptional(c) && !(canTake && takeIt[k]) {
 			dfs(k+1, o, n)
 		}
 	}

@@ -193,15 +193,15 @@ func inScope(p *Promotion, l *Line) bool {
 	return true
 }
 
-// scope is the lines p looks at that still cost something, and their sum
+// scope is the lines c looks at that still cost something, and their sum
 // (idx is the scratch buffer, valid until the next scope).
-func (o *outcome) scope(p *Promotion) (idx []int, base int64) {
+func (o *outcome) scope(c *candidate) (idx []int, base int64) {
 	if o.lumpOK {
 		return nil, o.total()
 	}
 	idx = o.sc.idx[:0]
 	for i := range o.in.Lines {
-		if a := o.amount[i]; a > 0 && inScope(p, &o.in.Lines[i]) {
+		if a := o.amount[i]; a > 0 && c.has(i) {
 			idx = append(idx, i)
 			base += a
 		}
@@ -287,7 +287,7 @@ func (o *outcome) member(tier string, members []*candidate) {
 			best = l.MemberPrice * l.Quantity
 		}
 		for k, c := range members {
-			if !inScope(c.p, l) {
+			if !c.has(i) {
 				continue
 			}
 			inAny[k] = true
@@ -321,7 +321,7 @@ func (o *outcome) member(tier string, members []*candidate) {
 }
 
 func (o *outcome) percentOff(c *candidate) {
-	idx, base := o.scope(c.p)
+	idx, base := o.scope(c)
 	if base == 0 {
 		o.skip(c, "no item in scope")
 		return
@@ -343,7 +343,7 @@ func (o *outcome) percentOff(c *candidate) {
 }
 
 func (o *outcome) fixedOff(c *candidate) {
-	idx, base := o.scope(c.p)
+	idx, base := o.scope(c)
 	if base == 0 {
 		o.skip(c, "no item in scope")
 		return
@@ -374,7 +374,7 @@ func (o *outcome) fixedOff(c *candidate) {
 
 // buyNGetM makes the cheapest units free: for every N+M units in scope, M.
 func (o *outcome) buyNGetM(c *candidate) {
-	idx, _ := o.scope(c.p)
+	idx, _ := o.scope(c)
 	var units int64
 	for _, i := range idx {
 		units += o.in.Lines[i].Quantity
@@ -473,7 +473,7 @@ func (o *outcome) bundle(c *candidate) {
 // tieredOff is 满减: the highest level reached, or with Repeat 每满 the one
 // level as many times as the spend covers it.
 func (o *outcome) tieredOff(c *candidate) {
-	idx, base := o.scope(c.p)
+	idx, base := o.scope(c)
 	lv := -1
 	for i, l := range c.p.Levels {
 		if base >= l.Threshold {
@@ -504,7 +504,7 @@ func (o *outcome) tieredOff(c *candidate) {
 
 // gift adds the gift line once the threshold is met.
 func (o *outcome) gift(c *candidate) {
-	_, base := o.scope(c.p)
+	_, base := o.scope(c)
 	if base == 0 {
 		o.skip(c, "no item in scope")
 		return
@@ -645,21 +645,22 @@ func yuan(fen int64) string {
 // whole reads 分 as yuan the way shops write 满300减50: no decimals when whole.
 func whole(fen int64) string {
 	if fen%100 == 0 {
-		return fmt.Sprintf("%d", fen/100)
+		return strconv.FormatInt(fen/100, 10)
 	}
 	return yuan(fen)[len("¥"):]
 }
 
 // bp reads a rate in basis points as a percentage: 2000 → 20%, 1250 → 12.5%.
 func bp(v int64) string {
-	s := fmt.Sprintf("%d", v/100)
+	var b [24]byte
+	out := strconv.AppendInt(b[:0], v/100, 10)
 	if r := v % 100; r != 0 {
-		s += fmt.Sprintf(".%02d", r)
-		if r%10 == 0 {
-			s = s[:len(s)-1]
+		out = append(out, '.', byte('0'+r/10))
+		if r%10 != 0 {
+			out = append(out, byte('0'+r%10))
 		}
 	}
-	return s + "%"
+	return string(append(out, '%'))
 }
 
 func joinNote(a, b string) string {

@@ -82,7 +82,6 @@ var (
 	ErrSoldOut         = fmt.Errorf("no coupons left: %w", apperr.ErrConflict)
 	ErrNotIssuing      = fmt.Errorf("not issuing coupons: %w", apperr.ErrConflict)
 	ErrAlreadyRedeemed = fmt.Errorf("already redeemed: %w", apperr.ErrConflict)
-	ErrCouponTaken     = fmt.Errorf("coupon taken: %w", apperr.ErrConflict)
 )
 
 // usable says why c can't be used at at, or "" when it can: the reasons

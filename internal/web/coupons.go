@@ -335,21 +335,16 @@ func (c *Console) saveCouponTemplate(w http.ResponseWriter, r *http.Request, id 
 }
 
 // formCouponField maps the service's field to the form's: the rate is typed
-// in %, a level's error shows under the levels box.
+// in %, and an error on one level, product, category or channel shows
+// under its box.
 func formCouponField(field string) string {
-	switch {
-	case field == "rule.rate_bp":
+	if field == "rule.rate_bp" {
 		return "rule.rate"
-	case strings.HasPrefix(field, "rule.levels"):
-		return "rule.levels"
-	case strings.HasPrefix(field, "rule.product_ids"):
-		return "rule.product_ids"
-	case strings.HasPrefix(field, "rule.category_ids"):
-		return "rule.category_ids"
-	case strings.HasPrefix(field, "rule.channels"):
-		return "rule.channels"
-	case field == "rule.scope", field == "rule.kind", field == "rule":
-		return field
+	}
+	for _, box := range []string{"rule.levels", "rule.product_ids", "rule.category_ids", "rule.channels"} {
+		if strings.HasPrefix(field, box) {
+			return box
+		}
 	}
 	return field
 }
@@ -430,13 +425,13 @@ func (c *Console) couponTemplatePage(w http.ResponseWriter, r *http.Request, sta
 		}
 	}
 	pg.Audiences = []audienceGroup{
-		{coupon.AudienceTier, strs(rfm.Tiers)}, {coupon.AudienceSegment, strs(rfm.Segments)},
-		{coupon.AudienceQuadrant, strs(rfm.Quadrants)}, {coupon.AudienceStage, strs(lifecycle.Stages)},
+		{coupon.AudienceTier, audienceNames(rfm.Tiers)}, {coupon.AudienceSegment, audienceNames(rfm.Segments)},
+		{coupon.AudienceQuadrant, audienceNames(rfm.Quadrants)}, {coupon.AudienceStage, audienceNames(lifecycle.Stages)},
 	}
 	c.render(w, r, status, "coupon", t.Name, "coupons", pg)
 }
 
-func strs[T ~string](xs []T) []string {
+func audienceNames[T ~string](xs []T) []string {
 	out := make([]string, len(xs))
 	for i, x := range xs {
 		out[i] = string(x)

@@ -58,6 +58,7 @@ type Route struct {
 	Body    any     // zero value of the request body type, nil for none
 	Status  int     // success status (200 unless set)
 	Reply   any     // zero value of the response type, nil for 204
+	Example any     // a request body shown in the OpenAPI document; nil for none
 	// Store routes belong to the storefront: the caller is a customer
 	// with a storefront token (Authorization: Bearer cs_…), not an
 	// operator, and Perm is unused. Guest store routes also serve callers

@@ -59,8 +59,11 @@ func (a *API) OpenAPI() map[string]any {
 			op["parameters"] = params
 		}
 		if rt.Body != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Body))}}}
+			media := map[string]any{"schema": g.schema(reflect.TypeOf(rt.Body))}
+			if rt.Example != nil {
+				media["example"] = rt.Example
+			}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": media}}
 		}
 		status := rt.Status
 		if status == 0 {

@@ -18,7 +18,7 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.aftersaleRoutes()...)
 	rs = append(rs, a.importRoutes()...)
 	rs = append(rs, a.webhookRoutes()...)
-	rs = append(rs, a.webhookRoutes()...)
+	rs = append(rs, a.syncRoutes()...)
 	rs = append(rs, a.storeRoutes()...)
 	rs = append(rs, a.storeAftersaleRoutes()...)
 	rs = append(rs, a.couponRoutes()...)

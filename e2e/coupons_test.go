@@ -21,6 +21,12 @@ func TestBrowser_CouponTemplates(t *testing.T) {
 		chromedp.Navigate(base+"/coupons"),
 		chromedp.WaitVisible(`#coupon-table`, chromedp.ByQuery),
 		chromedp.Text(`#coupon-table`, &list, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("coupons list: %v", err)
+	}
+	screenshot(t, ctx, "coupons.png")
+	err = chromedp.Run(ctx,
 		chromedp.Click(`//a[contains(., "新人券")]`, chromedp.BySearch),
 		chromedp.WaitVisible(`[data-kpi="issued"]`, chromedp.ByQuery),
 		chromedp.Text(`[data-kpi="issued"]`, &issued, chromedp.ByQuery),
@@ -41,6 +47,12 @@ func TestBrowser_CouponTemplates(t *testing.T) {
 		chromedp.Submit(`input[name="name"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`input[name="rule.threshold"][aria-invalid="true"]`, chromedp.ByQuery),
 		chromedp.Text(`.coupon-form .field-error`, &fieldErr, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("a threshold under the discount: %v", err)
+	}
+	screenshot(t, ctx, "coupon-form-error.png")
+	err = chromedp.Run(ctx,
 		chromedp.SetValue(`input[name="rule.threshold"]`, "99", chromedp.ByQuery),
 		chromedp.Submit(`input[name="name"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`#coupon-list`, chromedp.ByQuery),

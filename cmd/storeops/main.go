@@ -47,7 +47,9 @@ func commands() []*command {
 		userCommand(),
 		tokenCommand(),
 		importCommand(),
+		exportCommand(),
 		benchCommand(),
+		briefCommand(),
 		versionCommand(),
 	}
 }

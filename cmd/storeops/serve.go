@@ -39,6 +39,7 @@ type serverFlags struct {
 	// webhooksAllowPrivate: webhook endpoints may be on loopback and
 	// private networks.
 	webhooksAllowPrivate bool
+	briefHour            int
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet, defDB string) {
@@ -47,6 +48,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, defDB string) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark session cookies Secure (set this when the console is served over HTTPS)")
+	fs.IntVar(&f.briefHour, "brief-hour", 8, "hour (0–23) of the store's day after which yesterday's data brief (and on Mondays the weekly review) is written; -1 turns them off")
 	fs.BoolVar(&f.webhooksAllowPrivate, "webhooks-allow-private", false, "let webhook endpoints be on loopback and private networks (an ERP in the shop's own network); off, they must be public addresses")
 }
 
@@ -92,7 +94,7 @@ func serveCommand() *command {
 }
 
 func serve(ctx context.Context, d *db.DB, f *serverFlags, log *slog.Logger, ready func(string)) error {
-	a := app.New(d, log, app.Options{Version: version, SecureCookies: f.secureCookies, WebhooksAllowPrivate: f.webhooksAllowPrivate})
+	a := app.New(d, log, app.Options{Version: version, SecureCookies: f.secureCookies, WebhooksAllowPrivate: f.webhooksAllowPrivate, BriefHour: f.briefHour})
 	jobs := a.StartJobs(ctx)
 	err := server.Run(ctx, f.addr, a.Handler(), log, ready)
 	jobs.Wait()

@@ -29,6 +29,9 @@ type Options struct {
 	// WebhooksAllowPrivate lets webhook endpoints be on loopback and
 	// private networks (see internal/webhook/guard.go).
 	WebhooksAllowPrivate bool
+	// BriefHour is the hour (0–23) of the store's day after which
+	// yesterday's data brief is written; -1 writes none.
+	BriefHour int
 }
 
 // App is the running program.
@@ -44,6 +47,8 @@ type App struct {
 	Metrics   *server.Metrics
 	Events    *event.Collector
 	Webhooks  *webhook.Service
+
+	briefHour int
 }
 
 // New builds the program on an open database.
@@ -60,9 +65,9 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 	}
 	a.API = &api.API{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, Version: opt.Version}
 	a.wireCommerce()
+	a.briefHour = opt.BriefHour
 	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Orders: a.API.Orders, Log: log, SecureCookies: opt.SecureCookies}
 	a.wireWebhooks(opt)
-	a.wirePromotions()
 	a.wirePromotions()
 	return a
 }
@@ -115,6 +120,7 @@ func (a *App) StartJobs(ctx context.Context) *Jobs {
 	j := &Jobs{}
 	a.startCommerceJobs(ctx, j)
 	a.startWebhooks(ctx, j)
+	a.startBriefs(ctx, j)
 	j.wg.Add(1)
 	go func() {
 		defer j.wg.Done()

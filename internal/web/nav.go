@@ -15,6 +15,7 @@ type navItem struct {
 var navItems = []navItem{
 	{"overview", "/", auth.Read("overview"), "nav.group.store"},
 	{"analytics", "/analytics", auth.Read("analytics"), "nav.group.store"},
+	{"briefs", "/briefs", auth.Read("analytics"), "nav.group.store"},
 	{"products", "/products", auth.Read("products"), "nav.group.store"},
 	{"customers", "/customers", auth.Read("customers"), "nav.group.store"},
 	{"orders", "/orders", auth.Read("orders"), "nav.group.store"},
@@ -25,7 +26,6 @@ var navItems = []navItem{
 	{"promotions", "/promotions", auth.Read("promotions"), "nav.group.store"},
 	{"coupons", "/coupons", auth.Read("promotions"), "nav.group.store"},
 	{"imports", "/imports", auth.Read("imports"), "nav.group.admin"},
-	{"webhooks", "/webhooks", auth.Read("webhooks"), "nav.group.admin"},
 	{"webhooks", "/webhooks", auth.Read("webhooks"), "nav.group.admin"},
 	{"audit", "/audit", auth.Read("audit"), "nav.group.admin"},
 	{"users", "/operators", auth.Read("operators"), "nav.group.admin"},

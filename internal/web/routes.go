@@ -18,6 +18,10 @@ func (c *Console) Routes() []Route {
 		{Method: "GET", Pattern: "/overview/daily.csv", Perm: read("overview"), Handler: c.overviewCSV},
 		{Method: "GET", Pattern: "/analytics", Perm: read("analytics"), Handler: c.analytics},
 		{Method: "GET", Pattern: "/analytics/export", Perm: read("analytics"), Handler: c.analyticsExport},
+		{Method: "GET", Pattern: "/briefs", Perm: read("analytics"), Handler: c.briefs},
+		{Method: "POST", Pattern: "/briefs", Perm: write("analytics"), Handler: c.writeBrief},
+		{Method: "GET", Pattern: "/briefs/{id}", Perm: read("analytics"), Handler: c.briefDetail},
+		{Method: "GET", Pattern: "/briefs/{id}/download", Perm: read("analytics"), Handler: c.briefDownload},
 
 		{Method: "GET", Pattern: "/products", Perm: read("products"), Handler: c.products},
 		{Method: "GET", Pattern: "/products/new", Perm: write("products"), Handler: c.newProduct},
@@ -89,17 +93,6 @@ func (c *Console) Routes() []Route {
 		{Method: "POST", Pattern: "/imports/mappings", Perm: write("imports"), Handler: c.saveImportMapping},
 		{Method: "GET", Pattern: "/imports/{id}", Perm: read("imports"), Handler: c.importJob},
 		{Method: "POST", Pattern: "/imports/{id}/commit", Perm: write("imports"), Handler: c.commitImport},
-
-		{Method: "GET", Pattern: "/webhooks", Perm: read("webhooks"), Handler: c.webhookList},
-		{Method: "POST", Pattern: "/webhooks", Perm: write("webhooks"), Handler: c.createWebhook},
-		{Method: "GET", Pattern: "/webhooks/{id}", Perm: read("webhooks"), Handler: c.webhookDetail},
-		{Method: "POST", Pattern: "/webhooks/{id}", Perm: write("webhooks"), Handler: c.updateWebhook},
-		{Method: "POST", Pattern: "/webhooks/{id}/test", Perm: write("webhooks"), Handler: c.testWebhook},
-		{Method: "POST", Pattern: "/webhooks/{id}/rotate", Perm: write("webhooks"), Handler: c.rotateWebhookSecret},
-		{Method: "POST", Pattern: "/webhooks/{id}/delete", Perm: write("webhooks"), Handler: c.deleteWebhook},
-		{Method: "GET", Pattern: "/webhook-deliveries", Perm: read("webhooks"), Handler: c.webhookDeliveries},
-		{Method: "GET", Pattern: "/webhook-deliveries/{id}", Perm: read("webhooks"), Handler: c.webhookDelivery},
-		{Method: "POST", Pattern: "/webhook-deliveries/{id}/replay", Perm: write("webhooks"), Handler: c.replayWebhookDelivery},
 
 		{Method: "GET", Pattern: "/webhooks", Perm: read("webhooks"), Handler: c.webhookList},
 		{Method: "POST", Pattern: "/webhooks", Perm: write("webhooks"), Handler: c.createWebhook},

@@ -322,7 +322,9 @@ func Price(in Input) (Result, error) {
 		}
 		skipped = append(skipped, c.notApplied(reason))
 	}
-	return o.result(append(skipped, o.skipped...)), nil
+	r := o.result(append(skipped, o.skipped...))
+	sc.release()
+	return r, nil
 }
 
 // hasThreshold: c gives more the more is spent before it, by a step.
@@ -398,7 +400,8 @@ func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 	// threshold, so when it can be taken, taking it is never worse for the
 	// buyer (a discount only lowers what later steps see, and none of them
 	// gives more for a higher spend) and leaving it out need not be priced.
-	takeIt := make([]bool, len(rest))
+	sc.takeIt = grow(sc.takeIt, len(rest))
+	takeIt := sc.takeIt
 	for k := len(rest) - 1; k >= 0; k-- {
 		take := true
 		for _, later := range rest[k+1:] {
@@ -411,10 +414,10 @@ func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 	}
 	nl := len(in.Lines)
 	depth := len(rest) + 1
-	bufs := make([]int64, depth*nl)
-	outs := make([]outcome, depth)
-	stack := make([]*candidate, len(all))
-	var best []*candidate
+	sc.bufs, sc.outs, sc.stack = grow(sc.bufs, depth*nl), grow(sc.outs, depth), grow(sc.stack, len(all))
+	bufs, outs, stack := sc.bufs, sc.outs, sc.stack
+	best := sc.best[:0]
+	defer func() { sc.best = best }()
 	found := false
 	var bestTotal int64
 	var bestGifts int
@@ -471,10 +474,7 @@ func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 		o.member(in.Customer.Tier, stack[:n])
 		dfs(0, o, n)
 	}
-	if best == nil {
-		best = []*candidate{}
-	}
-	return slices.Clone(best)
+	return append([]*candidate{}, best...)
 }
 
 // lumpable: c looks at the order's total only.

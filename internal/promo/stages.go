@@ -4,18 +4,19 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 )
 
 // outcome is one run of the pricing order over a set of promotions: the
 // lines' amounts after the steps so far and, when detail is kept, what
 // each step took off each line.
 type outcome struct {
-	in        *Input
-	sc        *scratch
-	amount    []int64 // per line: its total after the steps so far
-	discounts [][]Discount
-	gifts     []LineResult
-	nGifts    int
+	in     *Input
+	sc     *scratch
+	amount []int64 // per line: its total after the steps so far
+	gifts  []LineResult
+	nGifts int
 	// lump: the search only needs the total from here on (every step left
 	// is scoped to the whole order), so order discounts are taken off the
 	// total (lump) instead of being allocated to the lines.
@@ -36,11 +37,42 @@ type scratch struct {
 	weights, offs []int64
 	offs2, parts  []int64
 	rems          []rem
+	// The search's buffers: amounts and outcomes per depth, the picked
+	// candidates, and the best combination so far.
+	bufs   []int64
+	outs   []outcome
+	stack  []*candidate
+	best   []*candidate
+	takeIt []bool
 }
 
+// scratches keeps scratch space between pricings: a busy storefront
+// prices carts all the time, and the buffers are the same size each time.
+var scratches = sync.Pool{New: func() any { return &scratch{} }}
+
+// newScratch takes a scratch from the pool, sized for lines; give it
+// back with release once the result no longer needs it.
 func newScratch(lines int) *scratch {
-	return &scratch{idx: make([]int, 0, lines), weights: make([]int64, 0, lines), offs: make([]int64, lines),
-		offs2: make([]int64, lines), parts: make([]int64, 0, lines), rems: make([]rem, 0, lines)}
+	sc := scratches.Get().(*scratch)
+	sc.idx, sc.weights, sc.parts, sc.rems = sc.idx[:0], sc.weights[:0], sc.parts[:0], sc.rems[:0]
+	sc.offs, sc.offs2 = grow(sc.offs, lines), grow(sc.offs2, lines)
+	return sc
+}
+
+// release clears what points into one pricing's data and pools sc.
+func (sc *scratch) release() {
+	clear(sc.outs)
+	clear(sc.stack)
+	clear(sc.best)
+	scratches.Put(sc)
+}
+
+// grow is s with length n, reusing its array when it is large enough.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // zeroOffs is the scratch per-line offs, all 0.
@@ -53,6 +85,9 @@ func (sc *scratch) zeroOffs() []int64 {
 // cart of in.
 func run(in *Input, sc *scratch, set []*candidate, detail bool) *outcome {
 	o := start(in, sc, detail)
+	if detail {
+		o.steps = make([]Step, 0, len(set)+2) // one per promotion, the member price, points
+	}
 	var members []*candidate
 	for _, c := range set {
 		if c.stage == StageMember {
@@ -70,15 +105,6 @@ func run(in *Input, sc *scratch, set []*candidate, detail bool) *outcome {
 // start is the cart at list prices.
 func start(in *Input, sc *scratch, detail bool) *outcome {
 	o := &outcome{in: in, sc: sc, amount: make([]int64, len(in.Lines)), detail: detail}
-	if detail {
-		// One backing array for the usual few discounts a line gets.
-		const each = 4
-		o.discounts = make([][]Discount, len(in.Lines))
-		backing := make([]Discount, each*len(in.Lines))
-		for i := range o.discounts {
-			o.discounts[i] = backing[i*each : i*each : (i+1)*each]
-		}
-	}
 	for i, l := range in.Lines {
 		o.amount[i] = l.ListPrice * l.Quantity
 	}
@@ -131,7 +157,6 @@ func (o *outcome) record(st Step, offs []int64) {
 		if !o.detail {
 			continue
 		}
-		o.discounts[i] = append(o.discounts[i], Discount{Stage: st.Stage, PromotionID: st.PromotionID, Coupon: st.Coupon, Name: st.Name, Off: off})
 		st.Lines = append(st.Lines, LineOff{SKUID: o.in.Lines[i].SKUID, Off: off})
 	}
 	if o.detail {
@@ -565,43 +590,75 @@ func (o *outcome) points(p Points) {
 
 func (o *outcome) result(skipped []NotApplied) Result {
 	r := Result{Lines: make([]LineResult, 0, len(o.amount)+len(o.gifts)), Steps: o.steps, NotApplied: skipped, PointsUsed: o.pointsUsed}
-	// Every line's explanation "name: −¥12.34" is cut out of one string,
-	// and every line's list of them out of one slice: two allocations
-	// instead of two per discount.
-	n, size := 0, 0
-	for _, ds := range o.discounts {
-		n += len(ds)
-		for _, d := range ds {
-			size += len(d.Name) + 32
-		}
-	}
-	buf := make([]byte, 0, size)
-	ends := make([]int, 0, n)
-	for _, ds := range o.discounts {
-		for _, d := range ds {
-			buf = append(buf, d.Name...)
-			buf = append(buf, ": −"...)
-			buf = appendYuan(buf, d.Off)
-			ends = append(ends, len(buf))
-		}
-	}
-	all, lists := string(buf), make([]string, n)
-	from, k := 0, 0
-	for i := range o.in.Lines {
-		l, amount := &o.in.Lines[i], o.amount[i]
-		lr := LineResult{SKUID: l.SKUID, ProductID: l.ProductID, Quantity: l.Quantity, ListPrice: l.ListPrice,
-			UnitPrice: amount / l.Quantity, Total: amount, Discount: l.ListPrice*l.Quantity - amount,
-			Discounts: o.discounts[i]}
-		if len(lr.Discounts) == 0 {
-			lr.Discounts = []Discount{}
-			lr.Explanation = listPrice
-		} else {
-			lr.Explanation = lists[k : k+len(lr.Discounts) : k+len(lr.Discounts)]
-			for j := range lr.Discounts {
-				lr.Explanation[j] = all[from:ends[k+j]]
-				from = ends[k+j]
+	// Each line's discounts are its shares of the steps, in the order the
+	// steps applied. They, and their explanations ("name: −¥12.34") cut out
+	// of one string, fill one slice each: a few allocations instead of two
+	// per discount.
+	lines := o.in.Lines
+	var num [32]byte
+	idx := o.sc.idx[:0] // the line of every share, in step order
+	counts := o.sc.offs2[:len(lines)]
+	clear(counts)
+	size := 0
+	for _, st := range o.steps {
+		j := 0
+		for _, lo := range st.Lines {
+			for lines[j].SKUID != lo.SKUID {
+				j++
 			}
-			k += len(lr.Discounts)
+			counts[j]++
+			idx = append(idx, j)
+			size += len(st.Name) + len(": −") + len(appendYuan(num[:0], lo.Off))
+		}
+	}
+	o.sc.idx = idx
+	n := len(idx)
+	starts := o.sc.offs[:len(lines)]
+	slots := func() {
+		var at int64
+		for i := range lines {
+			starts[i], at = at, at+counts[i]
+		}
+	}
+	all, texts := make([]Discount, n), make([]string, n)
+	var b strings.Builder
+	b.Grow(size)
+	slots()
+	k := 0
+	for _, st := range o.steps {
+		for _, lo := range st.Lines {
+			slot := &starts[idx[k]]
+			all[*slot] = Discount{Stage: st.Stage, PromotionID: st.PromotionID, Coupon: st.Coupon, Name: st.Name, Off: lo.Off}
+			*slot++
+			k++
+			b.WriteString(st.Name)
+			b.WriteString(": −")
+			b.Write(appendYuan(num[:0], lo.Off))
+		}
+	}
+	str, from := b.String(), 0
+	slots()
+	k = 0
+	for _, st := range o.steps {
+		for _, lo := range st.Lines {
+			to := from + len(st.Name) + len(": −") + len(appendYuan(num[:0], lo.Off))
+			slot := &starts[idx[k]]
+			texts[*slot] = str[from:to]
+			*slot++
+			k++
+			from = to
+		}
+	}
+	var at int64
+	for i := range lines {
+		l, amount := &lines[i], o.amount[i]
+		lr := LineResult{SKUID: l.SKUID, ProductID: l.ProductID, Quantity: l.Quantity, ListPrice: l.ListPrice,
+			UnitPrice: amount / l.Quantity, Total: amount, Discount: l.ListPrice*l.Quantity - amount}
+		if c := counts[i]; c == 0 {
+			lr.Discounts, lr.Explanation = []Discount{}, listPrice
+		} else {
+			lr.Discounts, lr.Explanation = all[at:at+c:at+c], texts[at:at+c:at+c]
+			at += c
 		}
 		r.Lines = append(r.Lines, lr)
 		r.ItemsTotal += l.ListPrice * l.Quantity

@@ -353,6 +353,7 @@ type couponPage struct {
 	T         coupon.Template
 	Stats     coupon.Stats
 	Coupons   []coupon.Coupon
+	Names     map[int64]string // customer id → name
 	Batches   []codeBatch
 	State     string
 	States    []coupon.State
@@ -406,6 +407,14 @@ func (c *Console) couponTemplatePage(w http.ResponseWriter, r *http.Request, sta
 		return
 	}
 	pg.Coupons = list
+	ids := make([]int64, len(list))
+	for i, cp := range list {
+		ids[i] = cp.CustomerID
+	}
+	if pg.Names, err = customer.Names(ctx, c.DB, ids); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	if next != "" {
 		pg.Next = fmt.Sprintf("/coupons/%d?", id) + withCursor(r.URL.Query(), next)
 	}

@@ -72,6 +72,9 @@ func TestCouponPages_CreateWithFieldErrorsPushCodesEnd(t *testing.T) {
 		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "推送给 1 位客户：发出 1 张") {
 			t.Fatalf("push: %d %s", w.Code, w.Body.String())
 		}
+		if body = f.get(page, op).Body.String(); !strings.Contains(body, ">老客</a>") {
+			t.Error("the coupon list does not name its customer")
+		}
 		w = f.post(page+"/push", url.Values{"audience": {"segment:champions"}}, op)
 		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "未发券") {
 			t.Fatalf("push before an RFM run: %d", w.Code)

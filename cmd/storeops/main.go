@@ -48,6 +48,7 @@ func commands() []*command {
 		tokenCommand(),
 		importCommand(),
 		exportCommand(),
+		exportCommand(),
 		benchCommand(),
 		briefCommand(),
 		versionCommand(),

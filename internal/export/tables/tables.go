@@ -78,7 +78,7 @@ var all = []table{
 		columns: []column{{"product_id", integer}, {"title", text}, {"status", text}, {"role", text}, {"sku", text}, {"spec", text},
 			{"barcode", text}, {"list_price", money}, {"cost_price", money}, {"currency", text}, {"on_hand", integer}, {"reserved", integer}}},
 	{name: "refunds", about: "one row a refund; the range is the refund's time", dateCol: "r.refunded_at", order: "r.id",
-		query: `SELECT o.order_no, r.amount, r.reason, r.refunded_at FROM refunds r JOIN orders o ON o.id = r.order_id`,
+		query:   `SELECT o.order_no, r.amount, r.reason, r.refunded_at FROM refunds r JOIN orders o ON o.id = r.order_id`,
 		columns: []column{{"order_no", text}, {"amount", money}, {"reason", text}, {"refunded_at", stamp}}},
 }
 

@@ -3,6 +3,7 @@ package coupon_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/order/price"
 	"github.com/storeops/storeops/internal/promo"
+	"github.com/storeops/storeops/internal/rfm"
 )
 
 func fieldOf(err error) string {
@@ -454,6 +456,59 @@ func TestRules_LiveRoomOnlyAndFirstOrderOnly_ThroughThePricer(t *testing.T) {
 		// the buyer having paid an order.
 		if o.DiscountTotal != 1000 || f.state(lc.ID).State != coupon.StateLocked || f.state(nc.ID).State != coupon.StateIssued {
 			t.Fatalf("second order: discount %d, live %s, newcomer %s", o.DiscountTotal, f.state(lc.ID).State, f.state(nc.ID).State)
+		}
+	})
+}
+
+func TestPush_ToEveryGroupOfTheLatestRFMRun(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		// 30 buyers: buyer i paid 1 + i%4 orders, the last one i days ago.
+		for i := 1; i <= 30; i++ {
+			id := f.customer(fmt.Sprintf("买家%d", i))
+			for k := 0; k <= i%4; k++ {
+				at := start.AddDate(0, 0, -i-30*k)
+				if _, err := d.Exec(ctx, `INSERT INTO orders (order_no, customer_id, status, items_total, total, created_at, paid_at, paid_day, updated_at)
+					VALUES ($1, $2, 'paid', $3, $3, $4, $4, $5, $4)`, fmt.Sprintf("SO-%d-%d", i, k), id, 5000+int64(i)*300, at.UnixMilli(),
+					int64(at.Year()*10000+int(at.Month())*100+at.Day())); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := (&rfm.Service{DB: d}).Run(opCtx(), rfm.Options{AsOf: start}); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := (&rfm.Service{DB: d}).Summary(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := tenOff("分层券")
+		in.Claimable = false
+		tpl := f.template(in)
+		groups := map[string][]rfm.Count{"segment": sum.Segments, "tier": sum.Tiers, "quadrant": sum.Quadrants, "stage": sum.Stages}
+		var issued int64
+		for kind, counts := range groups {
+			var total int64
+			for _, c := range counts {
+				res, err := f.coupons.Push(opCtx(), tpl.ID, coupon.Audience{Kind: kind, Name: c.Name})
+				if err != nil {
+					t.Fatalf("push %s %s: %v", kind, c.Name, err)
+				}
+				// Every group's size is what the RFM run counted; the
+				// first kind pushed gives everyone their one coupon.
+				if res.Targeted != c.Customers || res.Issued+res.AtLimit != c.Customers {
+					t.Errorf("%s %s: %+v, the run counts %d", kind, c.Name, res, c.Customers)
+				}
+				total += res.Targeted
+				issued += res.Issued
+			}
+			if total != 30 {
+				t.Errorf("the %ss cover %d customers, want 30", kind, total)
+			}
+		}
+		if issued != 30 {
+			t.Fatalf("%d coupons issued over four pushes of everyone, want 30 (limit 1 each)", issued)
 		}
 	})
 }

@@ -90,6 +90,9 @@ type Report struct {
 	RequestsPerSecond float64            `json:"requests_per_second"`
 	Latency           Latency            `json:"latency"`
 	ByOperation       map[string]Latency `json:"by_operation"`
+	// ErrorSamples is one answer per operation and status that failed,
+	// so that a run with errors says what they were.
+	ErrorSamples map[string]string `json:"error_samples,omitempty"`
 }
 
 // ServerErrors counts the answers of 500 and above.
@@ -175,6 +178,12 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		for k, v := range st.errors {
 			rep.Errors[k] += v
 		}
+		for k, v := range st.samples {
+			if rep.ErrorSamples == nil {
+				rep.ErrorSamples = map[string]string{}
+			}
+			rep.ErrorSamples[k] = v
+		}
 		for op, ds := range st.latency {
 			byOp[op] = append(byOp[op], ds...)
 			all = append(all, ds...)
@@ -213,6 +222,7 @@ type clientStats struct {
 	requests     int64
 	placed, paid int64
 	errors       map[string]int64
+	samples      map[string]string // "op status" → an answer's body
 	latency      map[string][]time.Duration
 }
 
@@ -275,6 +285,12 @@ func (r *runner) call(ctx context.Context, st *clientStats, op, method, path str
 	defer res.Body.Close()
 	if out != nil && res.StatusCode < 300 {
 		err = json.NewDecoder(res.Body).Decode(out)
+	} else if k := op + " " + strconv.Itoa(res.StatusCode); res.StatusCode >= 400 && st.samples[k] == "" {
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 400))
+		if st.samples == nil {
+			st.samples = map[string]string{}
+		}
+		st.samples[k] = string(b)
 	} else {
 		_, err = io.Copy(io.Discard, res.Body)
 	}

@@ -207,3 +207,77 @@ func TestBatch_CloseAnswersEveryone(t *testing.T) {
 		t.Error("InTx after Close: no error")
 	}
 }
+
+// Rerunnable callers share a commit without savepoints; when one fails
+// part way the batch is replayed without it; single statements that fail
+// are undone by SQLite alone. Every caller ends all-or-nothing. (Guarded
+// callers among rerunnable ones: TestBatch_SharesCommitAndIsolatesFailures.)
+func TestBatch_RerunnableReplayWithoutTheFailedOne(t *testing.T) {
+	d := openBatchTest(t)
+	ctx := context.Background()
+	const n = 60
+	before := d.batch.commits.Load()
+	blocker := make(chan error, 1)
+	started := make(chan struct{})
+	go func() {
+		blocker <- d.InTx(ctx, func(tx *Tx) error {
+			close(started)
+			waitQueued(t, d, n)
+			return nil
+		})
+	}()
+	<-started
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn := func(tx *Tx) error {
+				if _, err := tx.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, $2)`, i, "a"); err != nil {
+					return err
+				}
+				if i%5 == 0 {
+					return fmt.Errorf("caller %d gives up after writing", i)
+				}
+				return nil
+			}
+			switch i % 3 {
+			case 0, 1:
+				errs[i] = d.InTxRerun(ctx, fn)
+			default:
+				_, errs[i] = d.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, CASE WHEN $2 THEN NULL ELSE 'a' END)`, i, i%5 == 0)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := <-blocker; err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for i := range n {
+		var v string
+		qerr := d.QueryRow(ctx, `SELECT v FROM t WHERE id = $1`, i).Scan(&v)
+		failed := i%5 == 0
+		switch {
+		case failed && (errs[i] == nil || !errors.Is(qerr, sql.ErrNoRows)):
+			t.Errorf("caller %d: err %v, row %q %v; want an error and no row", i, errs[i], v, qerr)
+		case !failed && (errs[i] != nil || v != "a"):
+			t.Errorf("caller %d: err %v, row %q %v", i, errs[i], v, qerr)
+		}
+		if !failed {
+			rows++
+		}
+	}
+	var got int
+	d.QueryRow(ctx, `SELECT COUNT(*) FROM t`).Scan(&got)
+	if got != rows {
+		t.Errorf("%d rows, want %d", got, rows)
+	}
+	if d.batch.replays.Load() == 0 {
+		t.Error("no rerunnable caller ran twice: the failures did not replay the batch")
+	}
+	if c := d.batch.commits.Load() - before; c != 2 {
+		t.Errorf("%d commits, want 2 (the blocker's batch and the rest together)", c)
+	}
+}

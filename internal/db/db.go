@@ -265,7 +265,7 @@ func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 		// Through the writer goroutine, so that it shares a commit with
 		// whatever else is waiting.
 		var res sql.Result
-		err := d.batch.run(ctx, func(tx *Tx) error {
+		err := d.batch.run(ctx, kindStmt, func(tx *Tx) error {
 			var err error
 			res, err = tx.Exec(ctx, query, args...)
 			return err
@@ -312,13 +312,17 @@ func (d *DB) prepareQueued() {
 
 // Tx is a write transaction.
 type Tx struct {
-	tx *sql.Tx
-	d  *DB
+	tx      *sql.Tx
+	d       *DB
+	batched bool // in a group commit: statements ignore cancellation
 }
 
 func (t *Tx) Dialect() Dialect { return t.d.dialect }
 
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if t.batched {
+		ctx = context.Background()
+	}
 	q := t.d.rebind(query)
 	if st := t.stmt(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
@@ -327,6 +331,9 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if t.batched {
+		ctx = context.Background()
+	}
 	q := t.d.rebind(query)
 	if st := t.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
@@ -335,6 +342,9 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 }
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if t.batched {
+		ctx = context.Background()
+	}
 	q := t.d.rebind(query)
 	if st := t.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
@@ -366,7 +376,7 @@ func (t *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
 // is retried a few times, since the whole of fn can simply run again.
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if d.batch != nil {
-		return d.batch.run(ctx, fn)
+		return d.batch.run(ctx, kindGuarded, fn)
 	}
 	const attempts = 5
 	var err error
@@ -378,6 +388,19 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
 	}
 	return err
+}
+
+// InTxRerun is InTx for a fn that only reads and writes the database and
+// may therefore run more than once: whatever it does besides its
+// statements (setting its caller's variables) must come out the same when
+// it runs again. It never calls out of the process (a payment provider, a
+// webhook) and never appends to a slice it does not reset. On SQLite such
+// a fn shares its commit without a savepoint (see batch.go).
+func (d *DB) InTxRerun(ctx context.Context, fn func(tx *Tx) error) error {
+	if d.batch != nil {
+		return d.batch.run(ctx, kindRerun, fn)
+	}
+	return d.InTx(ctx, fn)
 }
 
 func (d *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) (err error) {

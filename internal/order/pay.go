@@ -81,7 +81,9 @@ func (s *Service) Pay(ctx context.Context, customerID, id int64, in PayInput) (p
 // commit and a crash leaves either nothing or the settled payment.
 func (s *Service) payInstant(ctx context.Context, prov payment.Provider, customerID, id int64, in PayInput) (payment.Payment, error) {
 	var p payment.Payment
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	// Rerunnable: an instant provider answers from memory, and the rest is
+	// database work (db.InTxRerun).
+	err := s.DB.InTxRerun(ctx, func(tx *db.Tx) error {
 		o, err := getOrder(ctx, tx, id, s.window())
 		if err != nil {
 			return err

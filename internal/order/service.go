@@ -132,7 +132,10 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	var id int64
 	for attempt := 0; ; attempt++ {
 		no := NewOrderNo(now, st.Location())
-		err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		// Rerunnable: the order's writes, its hooks' and its key's are all
+		// database work, so on SQLite it shares a commit without a
+		// savepoint (db.InTxRerun).
+		err = s.DB.InTxRerun(ctx, func(tx *db.Tx) error {
 			var customerID any
 			if in.CustomerID > 0 {
 				customerID = in.CustomerID
@@ -221,6 +224,8 @@ type Hook interface {
 	// Placed runs in the checkout transaction after the order, its lines
 	// and its stock reservations are written. An error cancels the
 	// checkout (a coupon someone else just used is apperr.ErrConflict).
+	// The checkout's and the instant payment's transactions may run more
+	// than once (db.InTxRerun): hooks only read and write the database.
 	Placed(ctx context.Context, tx *db.Tx, o Placed) error
 	// Moved runs in the transaction of every status change of an order
 	// (paid, cancelled, closed, ...) after the order row changed.

@@ -76,7 +76,9 @@ type Provider interface {
 
 // Instant is a provider whose Charge answers from memory, without a
 // network call (the sandbox): its charge can run inside the order's
-// transaction, so that a payment is one commit instead of three.
+// transaction, so that a payment is one commit instead of three. That
+// transaction may run more than once (db.InTxRerun), so such a Charge
+// must have no effect outside the process.
 type Instant interface {
 	ChargesInstantly() bool
 }

@@ -47,13 +47,23 @@
 // total. The search is exhaustive while there are at most MaxConflicting
 // (10) promotions and coupons in play, depth first in the order of
 // application so that combinations share the pricing of their common
-// prefix (at most 2^11 promotion applications). Measured on the loaded
-// 2-CPU CI box (BenchmarkPrice_TenPromotions*, ten optional 满减): about
-// 2 ms for a 5-line cart and 40–55 ms for a 100-line cart; ordinary carts
-// meet two or three. Beyond the bound only the conflicting ones are
-// optional, and beyond it again they are taken greedily by priority, which
-// the reasons say. Every promotion or coupon that does not apply is listed
-// in Result.NotApplied with the reason.
+// prefix; leaving a discount out is not tried when nothing after it
+// conflicts with it or has a threshold, since taking it is then never
+// worse. Beyond the bound only the conflicting ones are optional, and
+// beyond it again they are taken greedily by priority, which the reasons
+// say. Every promotion or coupon that does not apply is listed in
+// Result.NotApplied with the reason; NotApplied.Ineligible marks those
+// ruled out by their conditions or scope before any pricing.
+//
+// # Many promotions
+//
+// A store runs hundreds of promotions, most of them on products a given
+// cart does not hold. Prepare validates and indexes them once (by product,
+// category and bundle SKU); with Input.Prepared, Price looks only at the
+// promotions that touch a line of the cart and those on the whole order.
+// The search keeps only the lines' amounts in pooled buffers, and once
+// every step left is order-wide it tracks the total alone. See
+// docs/PERFORMANCE.md (Promotions) for the figures.
 //
 // Money is int64 分 everywhere; rates are basis points (2000 = 20% off =
 // 8折), never floats.

@@ -72,7 +72,6 @@ func TestUpdateTemplate_TermsFixedOnceIssued(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		in := tenOff("新人券")
-		in.TotalLimit = 10
 		tpl := f.template(in)
 		in.Rule.Amount = 2000
 		in.Rule.Threshold = 19900
@@ -87,6 +86,7 @@ func TestUpdateTemplate_TermsFixedOnceIssued(t *testing.T) {
 		if _, err := f.coupons.UpdateTemplate(opCtx(), tpl.ID, changed); fieldOf(err) != "rule" {
 			t.Fatalf("rule change after issue: %v", err)
 		}
+		// From no limit to a limit under what was issued.
 		lower := in
 		lower.TotalLimit = 1
 		if _, err := f.coupons.UpdateTemplate(opCtx(), tpl.ID, lower); fieldOf(err) != "total_limit" {

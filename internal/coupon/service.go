@@ -200,7 +200,7 @@ func (s *Service) UpdateTemplate(ctx context.Context, id int64, in Input) (Templ
 		now := s.now().UnixMilli()
 		res, err := tx.Exec(ctx, `UPDATE coupon_templates SET name = $1, description = $2, kind = $3, rule = $4, claimable = $5,
 				valid_from = $6, valid_to = $7, valid_days = $8, total_limit = $9, per_customer_limit = $10, updated_at = $11
-			WHERE id = $12 AND (total_limit = 0 OR $9 = 0 OR issued <= $9) AND issued = $13`,
+			WHERE id = $12 AND ($9 = 0 OR issued <= $9) AND issued = $13`,
 			in.Name, in.Description, string(in.Rule.Kind), string(rule), in.Claimable, optMillis(in.ValidFrom), optMillis(in.ValidTo),
 			in.ValidDays, in.TotalLimit, in.PerCustomerLimit, now, id, before.Issued)
 		if err != nil {

@@ -382,7 +382,10 @@ func TestPush_ToATag_WithinLimits(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		f.coupons.Push(opCtx(), tpl.ID, coupon.Audience{Kind: "customers", CustomerIDs: vip[:1]})
+		if res, err := f.coupons.Push(opCtx(), tpl.ID, coupon.Audience{Kind: "customers", CustomerIDs: []int64{vip[0], 424242}}); err != nil ||
+			res != (coupon.PushResult{Targeted: 2, Issued: 1, Missing: 1}) {
+			t.Fatalf("push to listed customers, one unknown: %+v %v", res, err)
+		}
 		res, err := f.coupons.Push(opCtx(), tpl.ID, coupon.Audience{Kind: "tag", Name: "vip"})
 		if err != nil {
 			t.Fatal(err)

@@ -186,6 +186,11 @@ func (s *Service) Redeem(ctx context.Context, customerID int64, code string) (Co
 	return c, err
 }
 
+func isField(err error, field string) bool {
+	var fe *apperr.FieldError
+	return errors.As(err, &fe) && fe.Field == field
+}
+
 func codeTaken(ctx context.Context, q db.Queryer, code string, customerID int64) error {
 	var owner, id int64
 	err := q.QueryRow(ctx, `SELECT c.customer_id, c.id FROM coupon_codes k JOIN coupons c ON c.id = k.coupon_id WHERE k.code = $1`, code).Scan(&owner, &id)
@@ -203,6 +208,7 @@ type PushResult struct {
 	Targeted int64 `json:"targeted" doc:"customers in the audience"`
 	Issued   int64 `json:"issued"`
 	AtLimit  int64 `json:"at_limit" doc:"customers who already had as many as the per-customer limit allows"`
+	Missing  int64 `json:"missing" doc:"listed customer ids the shop has no customer for"`
 	// SoldOut is set when the total limit ran out before the audience did.
 	SoldOut bool `json:"sold_out"`
 }
@@ -235,6 +241,8 @@ func (s *Service) Push(ctx context.Context, templateID int64, a Audience) (PushR
 			out.AtLimit++
 		case errors.Is(err, ErrSoldOut):
 			out.SoldOut = true
+		case isField(err, "customer_id"):
+			out.Missing++
 		default:
 			return out, err
 		}
@@ -243,7 +251,9 @@ func (s *Service) Push(ctx context.Context, templateID int64, a Audience) (PushR
 		}
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		return audit.Record(ctx, tx, "coupon_template.push", "coupon_template", t.ID, nil, map[string]any{"audience": a, "result": out})
+		// The audience by its group, not its possibly long list of ids.
+		return audit.Record(ctx, tx, "coupon_template.push", "coupon_template", t.ID, nil,
+			map[string]any{"kind": a.Kind, "name": a.Name, "listed": len(a.CustomerIDs), "result": out})
 	})
 	return out, err
 }

@@ -134,10 +134,17 @@ func TestStorefront_QuoteAndCheckoutWithACoupon(t *testing.T) {
 		}
 		s := f.shopper("张三", "13800138000", nil)
 		other := f.shopper("李四", "13800138001", nil)
-		st, body = f.storeCall(s.Token, nil, "POST", "/api/v1/store/coupon-templates/"+itoa(tpl.ID)+"/claim", nil)
+		key := map[string]string{api.HeaderIdempotencyKey: "claim-1"}
+		st, body = f.storeCall(s.Token, key, "POST", "/api/v1/store/coupon-templates/"+itoa(tpl.ID)+"/claim", nil)
 		c := decodeAs[coupon.Coupon](t, body)
 		if st != http.StatusCreated {
 			t.Fatalf("claim: %d %s", st, body)
+		}
+		// A retry of the claim with its key is the first answer, not a
+		// refusal at the per-customer limit.
+		st, h, body := f.storeDo(s.Token, key, "POST", "/api/v1/store/coupon-templates/"+itoa(tpl.ID)+"/claim", nil)
+		if again := decodeAs[coupon.Coupon](t, body); st != http.StatusCreated || again.ID != c.ID || h.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("claim retried with its key: %d %s", st, body)
 		}
 		two := []map[string]any{{"sku_id": f.sku, "quantity": 2}}
 		st, body = f.storeCall(s.Token, nil, "POST", "/api/v1/store/quote", map[string]any{"lines": two, "coupons": []int64{c.ID}})

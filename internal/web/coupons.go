@@ -27,6 +27,7 @@ var couponChannels = []string{customer.ChannelLive, customer.ChannelShortVideo, 
 	customer.ChannelSearch, customer.ChannelAds, customer.ChannelDirect}
 
 type couponsPage struct {
+	Query    string
 	Status   string
 	Statuses []coupon.Status
 	Rows     []coupon.Template
@@ -36,7 +37,7 @@ type couponsPage struct {
 func (c *Console) couponTemplates(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
 	q := r.URL.Query()
-	pg := couponsPage{Status: q.Get("status"), Statuses: coupon.Statuses()}
+	pg := couponsPage{Query: q.Get("q"), Status: q.Get("status"), Statuses: coupon.Statuses()}
 	if !slices.Contains(pg.Statuses, coupon.Status(pg.Status)) {
 		pg.Status = ""
 	}

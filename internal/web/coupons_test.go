@@ -123,5 +123,11 @@ func TestCouponPages_CreateWithFieldErrorsPushCodesEnd(t *testing.T) {
 		mustContain(t, body, "新人专享券", "Ended", "Expired")
 		body = f.get("/coupons?status=ended", op).Body.String()
 		mustContain(t, body, "新人专享券", `data-status="ended"`)
+		if body = f.get("/coupons?q=专享", op).Body.String(); !strings.Contains(body, "新人专享券") || !strings.Contains(body, `value="专享"`) {
+			t.Error("search by name")
+		}
+		if body = f.get("/coupons?q=nothing-like-it", op).Body.String(); strings.Contains(body, "新人专享券") {
+			t.Error("search matched an unrelated coupon")
+		}
 	})
 }

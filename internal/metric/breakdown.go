@@ -264,11 +264,8 @@ func IndicatorReport(ctx context.Context, q db.Queryer, from, to int64, grain, b
 		return r, err
 	}
 	r.Series = Buckets(from, to, grain)
-	for i := range r.Series {
-		b := &r.Series[i]
-		if b.Figures, err = PeriodFigures(ctx, q, b.From, b.To); err != nil {
-			return r, err
-		}
+	if err := SeriesFigures(ctx, q, r.Series); err != nil {
+		return r, err
 	}
 	switch by {
 	case ByChannel:

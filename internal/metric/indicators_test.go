@@ -259,3 +259,36 @@ func TestRetention_RepurchaseAndChurn(t *testing.T) {
 		}
 	})
 }
+
+// The series read in three range queries equals the period figures of each
+// bucket (exact for days; the sketches merged the same way for weeks).
+func TestSeriesFigures_MatchPeriodFigures(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		demoWithTraffic(t, d)
+		(&metric.IndicatorRollup{DB: d}).Refresh(ctx)
+		(&metric.Rollup{DB: d}).Refresh(ctx)
+		for _, grain := range []string{metric.GrainDay, metric.GrainWeek, metric.GrainMonth} {
+			bs := metric.Buckets(20260901, 20261120, grain)
+			if err := metric.SeriesFigures(ctx, d, bs); err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range bs {
+				want, err := metric.PeriodFigures(ctx, d, b.From, b.To)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if grain != metric.GrainDay && want.Buyers != b.Buyers {
+					// PeriodFigures counts buyers of up to 7 days exactly.
+					if math.Abs(float64(want.Buyers-b.Buyers)) > 0.03*float64(want.Buyers)+1 {
+						t.Errorf("%s %s buyers %d vs %d", grain, b.Label, b.Buyers, want.Buyers)
+					}
+					b.Figures.Buyers = want.Buyers
+				}
+				if b.Figures != want {
+					t.Errorf("%s %s:\nseries %+v\nperiod %+v", grain, b.Label, b.Figures, want)
+				}
+			}
+		}
+	})
+}

@@ -24,6 +24,11 @@ type move struct {
 	action     Action
 	note       string
 	ship       ShipInput
+	// order, when set, is the order as read already in this transaction,
+	// so the move does not read it again.
+	order *Order
+	// paidDay is set by the move to paid: the store's day of the payment.
+	paidDay int64
 }
 
 // transition runs a move in one transaction: it reads the order, asks the
@@ -41,9 +46,14 @@ func (s *Service) transition(ctx context.Context, m move) (Order, error) {
 }
 
 func (s *Service) transitionTx(ctx context.Context, tx *db.Tx, m move) error {
-	o, err := getOrder(ctx, tx, m.id, s.window())
-	if err != nil {
-		return err
+	var o Order
+	if m.order != nil && m.order.ID == m.id {
+		o = *m.order
+	} else {
+		var err error
+		if o, err = getOrder(ctx, tx, m.id, s.window()); err != nil {
+			return err
+		}
 	}
 	if m.customerID > 0 && o.CustomerID != m.customerID {
 		return fmt.Errorf("order %d: %w", m.id, apperr.ErrNotFound)
@@ -73,8 +83,9 @@ func (s *Service) transitionTx(ctx context.Context, tx *db.Tx, m move) error {
 		if err != nil {
 			return err
 		}
+		m.paidDay = settings.Day(now, st.Location())
 		set += ", paid_at = $2, paid_day = $5"
-		args = append(args, settings.Day(now, st.Location()))
+		args = append(args, m.paidDay)
 	case Shipped:
 		set += ", shipped_at = $2, carrier = $5, tracking_no = $6"
 		args = append(args, strings.TrimSpace(m.ship.Carrier), strings.TrimSpace(m.ship.TrackingNo))
@@ -118,11 +129,7 @@ func (s *Service) effects(ctx context.Context, tx *db.Tx, o Order, to Status, m 
 	inv := s.inventory()
 	switch {
 	case o.Status == PendingPayment && to == Paid:
-		var day int64
-		if err := tx.QueryRow(ctx, `SELECT paid_day FROM orders WHERE id = $1`, o.ID).Scan(&day); err != nil {
-			return fmt.Errorf("order %s: %w", o.No, err)
-		}
-		if err := customer.NotePaid(ctx, tx, o.CustomerID, day); err != nil {
+		if err := customer.NotePaid(ctx, tx, o.CustomerID, m.paidDay); err != nil {
 			return err
 		}
 		lines, err := linesBySKU(ctx, tx, o.ID)

@@ -102,7 +102,7 @@ func (s *Service) payInstant(ctx context.Context, prov payment.Provider, custome
 		if err != nil {
 			return err
 		}
-		if err := s.settle(ctx, tx, p, res); err != nil {
+		if err := s.settleOrder(ctx, tx, p, res, &o); err != nil {
 			return err
 		}
 		// What settle wrote, without reading it back.
@@ -124,6 +124,12 @@ func (s *Service) payInstant(ctx context.Context, prov payment.Provider, custome
 // settle applies the provider's answer about a pending payment. It is
 // idempotent: a payment no longer pending is left as it is.
 func (s *Service) settle(ctx context.Context, tx *db.Tx, p payment.Payment, res payment.Result) error {
+	return s.settleOrder(ctx, tx, p, res, nil)
+}
+
+// settleOrder is settle with the payment's order as read in tx already
+// (nil: read it).
+func (s *Service) settleOrder(ctx context.Context, tx *db.Tx, p payment.Payment, res payment.Result, o *Order) error {
 	now := s.now()
 	switch res.Status {
 	case payment.StatusPending:
@@ -146,7 +152,7 @@ func (s *Service) settle(ctx context.Context, tx *db.Tx, p payment.Payment, res 
 		}
 		return err
 	}
-	return s.transitionTx(ctx, tx, move{id: p.OrderID, action: ActionPay, note: p.Provider + " " + res.Ref})
+	return s.transitionTx(ctx, tx, move{id: p.OrderID, action: ActionPay, note: p.Provider + " " + res.Ref, order: o})
 }
 
 // lateSuccess handles money that arrived for a payment the shop had given

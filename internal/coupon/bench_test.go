@@ -3,6 +3,7 @@ package coupon_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/storeops/storeops/internal/db/dbtest"
@@ -31,16 +32,59 @@ func BenchmarkForPricing_FiveCoupons(b *testing.B) {
 // BenchmarkClaim is one claim: the template's conditional count, the
 // customer's conditional claim row and the coupon, in one transaction.
 func BenchmarkClaim(b *testing.B) {
-	f := newFixture(b, dbtest.SQLite(b))
-	in := tenOff("领券")
-	in.PerCustomerLimit = 1 << 30
-	tpl := f.template(in)
-	buyer := f.customer("张三")
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := f.coupons.Claim(ctx, buyer, tpl.ID); err != nil {
-			b.Fatal(err)
-		}
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			d := dbtest.SQLite(b)
+			if engine == "postgres" {
+				d = dbtest.Postgres(b)
+			}
+			f := newFixture(b, d)
+			in := tenOff("领券")
+			in.PerCustomerLimit = 1 << 30
+			tpl := f.template(in)
+			buyer := f.customer("张三")
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := f.coupons.Claim(ctx, buyer, tpl.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkClaim_Rush is 抢券: many buyers claiming one template at once,
+// every claim going through its one hot row; set STOREOPS_TEST_POSTGRES for
+// the PostgreSQL figure.
+func BenchmarkClaim_Rush(b *testing.B) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b.Run(engine, func(b *testing.B) {
+			d := dbtest.SQLite(b)
+			if engine == "postgres" {
+				d = dbtest.Postgres(b)
+			}
+			f := newFixture(b, d)
+			in := tenOff("抢券")
+			in.PerCustomerLimit = 1 << 30
+			tpl := f.template(in)
+			var buyers []int64
+			for i := range 64 {
+				buyers = append(buyers, f.customer(fmt.Sprintf("买家%d", i)))
+			}
+			var next atomic.Int64
+			ctx := context.Background()
+			b.SetParallelism(8)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					buyer := buyers[next.Add(1)%int64(len(buyers))]
+					if _, err := f.coupons.Claim(ctx, buyer, tpl.ID); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
 	}
 }

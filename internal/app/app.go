@@ -120,6 +120,7 @@ func (a *App) StartJobs(ctx context.Context) *Jobs {
 	j := &Jobs{}
 	a.startCommerceJobs(ctx, j)
 	a.startWebhooks(ctx, j)
+	a.startImportJobs(ctx, j)
 	a.startBriefs(ctx, j)
 	j.wg.Add(1)
 	go func() {

@@ -213,8 +213,13 @@ func TestCommit_CancelledMidwayStopsAtARecordedChunk(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := tableCounts(t, d)
-		if job.Status != JobFailed || job.Report.Orders != 300 || got[1] != 300 || got[2] != 600 || job.Report.LastRow != 601 || rep.LastRow != 601 {
-			t.Fatalf("after cancel: job %s %+v, store %v; want 3 chunks of 100 orders committed through line 601", job.Status, job.Report, got)
+		// The fourth chunk is rolled back (300 orders in), or — SQLite's
+		// group commit finishes a transaction whose caller was cancelled —
+		// committed whole (400); either way the job records exactly what
+		// the store holds.
+		in := job.Report.Orders
+		if job.Status != JobFailed || (in != 300 && in != 400) || got[1] != in || got[2] != 2*in || job.Report.LastRow != 2*in+1 || rep.LastRow != 2*in+1 {
+			t.Fatalf("after cancel: job %s %+v, store %v; want 3 or 4 chunks of 100 orders, as recorded", job.Status, job.Report, got)
 		}
 		var revenue int64
 		d.QueryRow(context.Background(), "SELECT COALESCE(SUM(total), 0) FROM orders").Scan(&revenue)
@@ -227,7 +232,7 @@ func TestCommit_CancelledMidwayStopsAtARecordedChunk(t *testing.T) {
 			t.Fatal(err)
 		}
 		got = tableCounts(t, d)
-		if rep.Orders != 500 || rep.Skipped != 300 || got[1] != 500 || got[2] != 1000 || got[3] != dry.Revenue || rep.Revenue != dry.Revenue {
+		if rep.Orders != 500 || rep.Skipped != in || got[1] != 500 || got[2] != 1000 || got[3] != dry.Revenue || rep.Revenue != dry.Revenue {
 			t.Errorf("resumed: report %+v, store %v; want all 500 orders and revenue %d", rep, got, dry.Revenue)
 		}
 	})

@@ -33,6 +33,13 @@ type Service struct {
 	// MaxErrors is how many errors a report lists (all are counted). Zero: 500.
 	MaxErrors int
 	Now       func() time.Time
+	// Dir keeps this instance's copies of uploaded files; "": a folder in
+	// the system's temp folder. The database holds the files themselves.
+	Dir string
+	// Lease is how long a commit holds its job without renewing it; a job
+	// left running past its lease was abandoned (the process died) and is
+	// failed by FailStale or taken over by the next commit. 0: 2 minutes.
+	Lease time.Duration
 
 	// inChunk, when set, runs inside each chunk's transaction after its
 	// rows are written: tests stop a commit there.
@@ -171,10 +178,18 @@ func (s *Service) Commit(ctx context.Context, jobID int64, req Request, progress
 	if err != nil {
 		return Report{}, err
 	}
+	now := s.now().UnixMilli()
 	switch job.Status {
 	case JobValidated, JobFailed:
 	case JobRunning:
-		return job.Report, fmt.Errorf("import %d is being committed already: %w", jobID, apperr.ErrConflict)
+		var lease int64
+		if err := s.DB.QueryRow(ctx, `SELECT lease_until FROM import_jobs WHERE id = $1`, jobID).Scan(&lease); err != nil {
+			return job.Report, fmt.Errorf("import %d: %w", jobID, err)
+		}
+		if lease >= now {
+			return job.Report, fmt.Errorf("import %d is being committed already: %w", jobID, apperr.ErrConflict)
+		}
+		// Its committer died: this commit takes it over and resumes.
 	case JobDone:
 		return job.Report, fmt.Errorf("import %d is done already: %w", jobID, apperr.ErrConflict)
 	default:
@@ -185,11 +200,12 @@ func (s *Service) Commit(ctx context.Context, jobID int64, req Request, progress
 	} else if sum != job.SHA256 {
 		return Report{}, fmt.Errorf("import %d: %s is not the file that was validated; validate it again: %w", jobID, req.displayName(), ErrInvalid)
 	}
-	now := s.now().UnixMilli()
 	// Taking the job is one conditional UPDATE, so two commits of it (a
-	// double click) cannot both run.
-	res, err := s.DB.Exec(ctx, `UPDATE import_jobs SET status = 'running', message = '', updated_at = $1
-		WHERE id = $2 AND status IN ('validated', 'failed')`, now, jobID)
+	// double click, two instances) cannot both run; a running job whose
+	// lease ran out is taken over.
+	lease := now + s.lease().Milliseconds()
+	res, err := s.DB.Exec(ctx, `UPDATE import_jobs SET status = 'running', message = '', lease_until = $3, updated_at = $1
+		WHERE id = $2 AND (status IN ('validated', 'failed') OR (status = 'running' AND lease_until < $1))`, now, jobID, lease)
 	if err != nil {
 		return Report{}, fmt.Errorf("start import %d: %w", jobID, err)
 	}
@@ -212,19 +228,26 @@ func (s *Service) Commit(ctx context.Context, jobID int64, req Request, progress
 			progress(pr)
 		}
 	}
-	rep, err := s.pass(ctx, req, p, &jobID, wrap)
+	passCtx, stopRenewing := s.holdLease(ctx, jobID, lease)
+	rep, err := s.pass(passCtx, req, p, &jobID, wrap)
 	rep.JobID = jobID
+	if cause := stopRenewing(); cause != nil {
+		// The job is the other commit's now: its status is not ours to
+		// write.
+		return rep, cause
+	}
 	// The job's final state is written even when ctx was cancelled.
 	bg := context.WithoutCancel(ctx)
 	if err != nil {
 		msg := err.Error()
-		s.DB.Exec(bg, `UPDATE import_jobs SET status = 'failed', message = $1, updated_at = $2 WHERE id = $3`, msg, s.now().UnixMilli(), jobID)
+		s.DB.Exec(bg, `UPDATE import_jobs SET status = 'failed', message = $1, lease_until = 0, updated_at = $2 WHERE id = $3 AND status = 'running'`,
+			msg, s.now().UnixMilli(), jobID)
 		if j, jerr := s.Job(bg, jobID); jerr == nil {
 			rep.LastRow = j.Report.LastRow
 		}
 		return rep, err
 	}
-	if _, err := s.DB.Exec(bg, `UPDATE import_jobs SET status = 'done', updated_at = $1 WHERE id = $2`, s.now().UnixMilli(), jobID); err != nil {
+	if _, err := s.DB.Exec(bg, `UPDATE import_jobs SET status = 'done', lease_until = 0, updated_at = $1 WHERE id = $2`, s.now().UnixMilli(), jobID); err != nil {
 		return rep, fmt.Errorf("finish import %d: %w", jobID, err)
 	}
 	j, err := s.Job(bg, jobID)

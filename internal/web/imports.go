@@ -2,12 +2,8 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,12 +13,6 @@ import (
 
 // maxUpload bounds an uploaded import file; larger ones go through the CLI.
 const maxUpload = 200 << 20
-
-// importDir is where uploaded files wait between validation and commit,
-// named by their SHA-256 so a job finds its file again. (On several
-// instances the commit must reach the instance that took the upload; the
-// CLI has no such limit.)
-func importDir() string { return filepath.Join(os.TempDir(), "storeops-imports") }
 
 type importsPage struct {
 	Kinds    []string
@@ -37,6 +27,8 @@ type importPage struct {
 	Live    bool // still running: the status block polls
 }
 
+// importer keeps uploaded files in the database (and a local copy), so the
+// commit may run on any instance, whichever took the upload.
 func (c *Console) importer() *importer.Service { return &importer.Service{DB: c.DB} }
 
 func (c *Console) imports(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +63,7 @@ func (c *Console) uploadImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	path, err := storeUpload(f)
+	_, path, err := c.importer().StoreFile(r.Context(), f)
 	if err != nil {
 		c.serverError(w, r, err)
 		return
@@ -84,28 +76,6 @@ func (c *Console) uploadImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.redirect(w, r, "/imports/"+strconv.FormatInt(rep.JobID, 10), "")
-}
-
-func storeUpload(src io.Reader) (string, error) {
-	dir := importDir()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(dir, "upload-*")
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	_, err = io.Copy(io.MultiWriter(tmp, h), src)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return "", err
-	}
-	path := filepath.Join(dir, hex.EncodeToString(h.Sum(nil)))
-	return path, os.Rename(tmp.Name(), path)
 }
 
 func (c *Console) importJob(w http.ResponseWriter, r *http.Request) {
@@ -153,13 +123,13 @@ func (c *Console) commitImport(w http.ResponseWriter, r *http.Request) {
 		c.redirect(w, r, "/imports/"+r.PathValue("id"), "flash.error.import_not_committable")
 		return
 	}
-	path := filepath.Join(importDir(), job.SHA256)
-	if strings.ContainsAny(job.SHA256, `/\.`) || job.SHA256 == "" {
-		c.notFound(w, r)
+	path, err := s.FetchFile(r.Context(), job.SHA256)
+	if errors.Is(err, importer.ErrFileGone) {
+		c.redirect(w, r, "/imports/"+r.PathValue("id"), "flash.error.import_file_gone")
 		return
 	}
-	if _, err := os.Stat(path); err != nil {
-		c.redirect(w, r, "/imports/"+r.PathValue("id"), "flash.error.import_file_gone")
+	if err != nil {
+		c.serverError(w, r, err)
 		return
 	}
 	req := importer.Request{Kind: job.Report.Kind, Preset: job.Report.Preset, Mapping: job.Mapping, Path: path, Filename: job.Filename}
@@ -167,7 +137,7 @@ func (c *Console) commitImport(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		_, err := s.Commit(ctx, id, req, nil)
 		if err == nil {
-			os.Remove(path) // done; a failed import keeps its file to be resumed
+			s.DropFile(ctx, job.SHA256) // done; a failed import keeps its file to be resumed
 			return
 		}
 		if !errors.Is(err, importer.ErrInvalid) {

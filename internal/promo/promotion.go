@@ -83,6 +83,13 @@ type Level struct {
 	Off       int64 `json:"off"`
 }
 
+// ThresholdYuan and OffYuan read the level the way shops write it, in
+// yuan without needless decimals: 30000 → "300", 29950 → "299.50".
+func (l Level) ThresholdYuan() string { return whole(l.Threshold) }
+
+// OffYuan: see ThresholdYuan.
+func (l Level) OffYuan() string { return whole(l.Off) }
+
 // Gift is the line a gift promotion adds at price 0. InStock is decided by
 // the caller (inventory); a gift out of stock is not added.
 type Gift struct {

@@ -65,7 +65,7 @@ func TestPromotionPages_CreateWithFieldErrorsScheduleTryCalendarEnd(t *testing.T
 		}
 		page := w.Header().Get("Location")
 		body := f.get(page, op).Body.String()
-		mustContain(t, body, "满300减50", "满300.00减50.00", "草稿", `action="`+page+`/schedule"`)
+		mustContain(t, body, "满300减50", "满300减50 / 满500减100", "草稿", `action="`+page+`/schedule"`)
 		if w = f.post(page+"/schedule", nil, op); w.Code != http.StatusSeeOther {
 			t.Fatalf("schedule: %d %s", w.Code, w.Body.String())
 		}

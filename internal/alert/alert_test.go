@@ -1,0 +1,105 @@
+package alert_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/storeops/storeops/internal/alert"
+	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/audit"
+	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/db/dbtest"
+	"github.com/storeops/storeops/internal/demo"
+	"github.com/storeops/storeops/internal/metric"
+)
+
+// The demo store with its traffic; then the search channel loses 70% of
+// its visits on Wednesday 2026-11-18 (a platform rule change): the
+// detector raises that, and its workflow runs open → acknowledged →
+// resolved.
+func TestDetect_ChannelTrafficDropOnTheDemo(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		sh, _ := time.LoadLocation("Asia/Shanghai")
+		if _, err := demo.Generate(ctx, d, demo.Options{Customers: 3000, Days: 90, Seed: 2, End: time.Date(2026, 11, 20, 0, 0, 0, 0, sh), Location: sh}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := demo.GenerateTraffic(ctx, d, 2, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, `DELETE FROM events WHERE day = 20261118 AND channel = 'search' AND MOD(id, 10) < 7`); err != nil {
+			t.Fatal(err)
+		}
+		if err := (&metric.IndicatorRollup{DB: d}).Rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := (&metric.Rollup{DB: d}).Rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+		det := &alert.Detector{DB: d}
+		found, err := det.Detect(ctx, 20261118)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hit *alert.Alert
+		for i, a := range found {
+			if a.Metric == alert.MetricUV && a.Channel == "search" {
+				hit = &found[i]
+			}
+		}
+		if hit == nil || hit.Value >= hit.Low || hit.Playbook != "traffic" || hit.Status != alert.Open {
+			t.Fatalf("search traffic drop not raised: %+v", found)
+		}
+		// Ordinary days of the same store: report how many alerts they raise.
+		var noise int
+		for _, day := range []int64{20261112, 20261113, 20261114, 20261115, 20261116} {
+			fs, err := det.Check(ctx, day)
+			if err != nil {
+				t.Fatal(err)
+			}
+			noise += len(fs)
+		}
+		t.Logf("the drop raised %d alerts (search UV %d against baseline %d, band %d–%d, %s); 5 ordinary days raised %d",
+			len(found), hit.Value, hit.Baseline, hit.Low, hit.High, hit.Severity, noise)
+		if noise > 5 {
+			t.Errorf("%d alerts on 5 ordinary days", noise)
+		}
+		// Detecting the same day again adds nothing.
+		if again, err := det.Detect(ctx, 20261118); err != nil || len(again) != 0 {
+			t.Errorf("second detection: %d, %v", len(again), err)
+		}
+		ev, err := det.EvidenceFor(ctx, *hit)
+		if err != nil || len(ev.Days) != 56 || ev.Values[55] != hit.Value || ev.Low[55] != hit.Low {
+			t.Errorf("evidence: %v, last %d/%d", err, ev.Values[len(ev.Values)-1], hit.Value)
+		}
+
+		op := audit.WithActor(ctx, audit.Actor{Kind: "operator", ID: 1, Name: "运营 小李"})
+		now := time.Now()
+		if _, err := alert.Move(op, d, hit.ID, alert.Resolved, "", now); !isField(err, "note") {
+			t.Errorf("resolve without a note: %v", err)
+		}
+		if _, err := alert.Move(op, d, hit.ID, alert.Acknowledged, "在查：百度规则调整？", now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := alert.Move(op, d, hit.ID, alert.Acknowledged, "", now); !errors.Is(err, apperr.ErrConflict) {
+			t.Errorf("acknowledge twice: %v", err)
+		}
+		a, err := alert.Move(op, d, hit.ID, alert.Resolved, "关键词出价调整后恢复；私域推送专属券", now)
+		if err != nil || a.Status != alert.Resolved || len(a.Notes) != 2 || a.Notes[1].Actor != "运营 小李" || a.Notes[0].To != alert.Acknowledged {
+			t.Fatalf("resolved: %+v %v", a, err)
+		}
+		open, _ := alert.List(ctx, d, alert.Open, 100)
+		for _, o := range open {
+			if o.ID == hit.ID {
+				t.Error("a resolved alert is listed as open")
+			}
+		}
+	})
+}
+
+func isField(err error, field string) bool {
+	var fe *apperr.FieldError
+	return errors.As(err, &fe) && fe.Field == field
+}

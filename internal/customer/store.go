@@ -12,6 +12,7 @@ import (
 	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/webhook"
 	"github.com/storeops/storeops/internal/page"
 )
 
@@ -56,6 +57,9 @@ func (s *Service) Create(ctx context.Context, p Profile) (Customer, error) {
 		}
 		var err error
 		if out, err = getCustomer(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := webhook.Emit(ctx, tx, webhook.CustomerCreated, out); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "customer.create", "customer", id, nil, out)

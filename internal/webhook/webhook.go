@@ -31,6 +31,9 @@ const (
 	OrderClosed    = "order.closed"
 	OrderRefunded  = "order.refunded"
 	BriefCreated   = "brief.created"
+	// CustomerCreated: a customer joined (signed up, or was added in the
+	// console or the API); imported and synced buyers do not count.
+	CustomerCreated = "customer.created"
 	// Test is what "send a test" posts; it goes to the one endpoint asked.
 	Test = "webhook.test"
 )
@@ -67,7 +70,7 @@ func OrderEvent(status string) string {
 
 // Known lists the event types a shop can subscribe to by name.
 func Known() []string {
-	return []string{OrderPaid, OrderShipped, OrderDelivered, OrderCompleted, OrderCancelled, OrderClosed, OrderRefunded, BriefCreated}
+	return []string{OrderPaid, OrderShipped, OrderDelivered, OrderCompleted, OrderCancelled, OrderClosed, OrderRefunded, CustomerCreated, BriefCreated}
 }
 
 var typeRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)

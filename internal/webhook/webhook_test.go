@@ -17,6 +17,7 @@ import (
 
 	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/auth"
+	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	"github.com/storeops/storeops/internal/page"
@@ -430,3 +431,24 @@ func isField(err error, field string) bool {
 }
 
 func pageOf(n int) page.Request { return page.Request{Limit: n} }
+
+func TestCustomerCreated_IsSentWithTheNewCustomer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		c := newClock()
+		s := newService(d, c)
+		r := newReceiver(t, 0)
+		endpoint(t, s, r, "customer.*")
+		if _, err := (&customer.Service{DB: d}).Create(context.Background(), customer.Profile{Name: "韩梅梅", Phone: "13900000002"}); err != nil {
+			t.Fatal(err)
+		}
+		// A profile the customer book refuses is not created, and not announced.
+		if _, err := (&customer.Service{DB: d}).Create(context.Background(), customer.Profile{Name: "x", Email: "not an email"}); err == nil {
+			t.Fatal("a bad email was accepted")
+		}
+		drain(t, s)
+		got := r.requests()
+		if len(got) != 1 || got[0].event != webhook.CustomerCreated || !strings.Contains(string(got[0].body), "韩梅梅") {
+			t.Fatalf("received %+v", got)
+		}
+	})
+}

@@ -147,6 +147,9 @@ func (s *Service) effects(ctx context.Context, tx *db.Tx, o Order, to Status, m 
 			return err
 		}
 		for _, l := range lines {
+			if l.FlashItemID > 0 {
+				continue // back to the flash-sale pool: its hook does that
+			}
 			if err := inv.Release(ctx, tx, l.SKUID, l.Quantity); err != nil {
 				return err
 			}
@@ -271,6 +274,15 @@ func (s *Service) CancelForCustomer(ctx context.Context, customerID, id int64, r
 		return Order{}, err
 	}
 	return s.transition(ctx, move{id: id, customerID: customerID, action: ActionCancel, note: strings.TrimSpace(reason)})
+}
+
+// CloseUnpaid closes one unpaid order now — a flash-sale order whose
+// shorter payment window passed — releasing what it holds.
+func (s *Service) CloseUnpaid(ctx context.Context, id int64, note string) error {
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		return s.transitionTx(ctx, tx, move{id: id, action: ActionClose, note: note})
+	})
+	return err
 }
 
 // CloseExpired closes the orders still unpaid when their payment window

@@ -86,6 +86,9 @@ type Line struct {
 	LineTotal        int64  `json:"line_total"` // what the buyer paid for the line
 	UnitCost         int64  `json:"unit_cost"`
 	RefundedQuantity int64  `json:"refunded_quantity"`
+	// FlashItemID is the flash-sale item (秒杀) whose pool holds the
+	// line's units; 0 for an ordinary line.
+	FlashItemID int64 `json:"flash_item_id,omitempty"`
 }
 
 // Event is one change of an order's status.

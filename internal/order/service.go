@@ -155,9 +155,13 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 				return fmt.Errorf("checkout: %w", err)
 			}
 			for _, l := range priced.Lines {
+				var flash any
+				if l.FlashItemID > 0 {
+					flash = l.FlashItemID
+				}
 				if _, err := tx.Exec(ctx, `INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, list_price, unit_price,
-						discount, line_total, unit_cost) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-					id, l.SKUID, l.ProductID, lineTitle(l), l.Quantity, l.ListPrice, l.UnitPrice, l.Discount, l.Total, l.UnitCost); err != nil {
+						discount, line_total, unit_cost, flash_item_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+					id, l.SKUID, l.ProductID, lineTitle(l), l.Quantity, l.ListPrice, l.UnitPrice, l.Discount, l.Total, l.UnitCost, flash); err != nil {
 					return fmt.Errorf("checkout: %w", err)
 				}
 			}
@@ -166,6 +170,9 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 			byID := slices.Clone(priced.Lines)
 			slices.SortFunc(byID, func(a, b price.LinePrice) int { return cmp.Compare(a.SKUID, b.SKUID) })
 			for _, l := range byID {
+				if l.FlashItemID > 0 {
+					continue // the flash-sale pool holds these units; its hook takes them
+				}
 				if err := s.inventory().Reserve(ctx, tx, l.SKUID, l.Quantity); err != nil {
 					if errors.Is(err, inventory.ErrOutOfStock) {
 						return fmt.Errorf("%s (%s): %w", lineTitle(l), l.Code, err)
@@ -362,8 +369,8 @@ func (s *Service) GetByNo(ctx context.Context, no string) (Order, error) {
 }
 
 func loadLines(ctx context.Context, q db.Queryer, orderID int64) ([]Line, error) {
-	rows, err := q.Query(ctx, `SELECT id, sku_id, product_id, title, quantity, list_price, unit_price, discount, line_total, unit_cost, refunded_quantity
-		FROM order_lines WHERE order_id = $1 ORDER BY id`, orderID)
+	rows, err := q.Query(ctx, `SELECT id, sku_id, product_id, title, quantity, list_price, unit_price, discount, line_total, unit_cost, refunded_quantity,
+		COALESCE(flash_item_id, 0) FROM order_lines WHERE order_id = $1 ORDER BY id`, orderID)
 	if err != nil {
 		return nil, fmt.Errorf("lines of order %d: %w", orderID, err)
 	}
@@ -371,7 +378,7 @@ func loadLines(ctx context.Context, q db.Queryer, orderID int64) ([]Line, error)
 	out := []Line{}
 	for rows.Next() {
 		var l Line
-		if err := rows.Scan(&l.ID, &l.SKUID, &l.ProductID, &l.Title, &l.Quantity, &l.ListPrice, &l.UnitPrice, &l.Discount, &l.LineTotal, &l.UnitCost, &l.RefundedQuantity); err != nil {
+		if err := rows.Scan(&l.ID, &l.SKUID, &l.ProductID, &l.Title, &l.Quantity, &l.ListPrice, &l.UnitPrice, &l.Discount, &l.LineTotal, &l.UnitCost, &l.RefundedQuantity, &l.FlashItemID); err != nil {
 			return nil, fmt.Errorf("lines of order %d: %w", orderID, err)
 		}
 		out = append(out, l)

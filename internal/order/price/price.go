@@ -76,6 +76,10 @@ type LinePrice struct {
 	Total       int64    `json:"total"`
 	UnitCost    int64    `json:"-"`
 	Explanation []string `json:"explanation"`
+	// FlashItemID: the line is sold from this flash-sale item's pool,
+	// whose units are reserved already (the checkout does not reserve
+	// them again).
+	FlashItemID int64 `json:"flash_item_id,omitempty"`
 }
 
 // Priced is the answer: every line and the totals (before shipping).

@@ -1,0 +1,108 @@
+package flash
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// How long the in-memory view may lag the database: the flash items of
+// sales that have not ended (a sale created on another instance prices
+// within this), and a sold-out mark (units freed on another instance are
+// offered again within this).
+const (
+	itemsFresh   = time.Second
+	soldOutFresh = 300 * time.Millisecond
+)
+
+// live is a flash item of a sale that has not ended.
+type live struct {
+	ItemID, SaleID, SKUID int64
+	FlashPrice, Limit     int64
+	StartsAt, EndsAt      time.Time
+	Sale                  string
+}
+
+func (l live) on(t time.Time) bool { return !t.Before(l.StartsAt) && t.Before(l.EndsAt) }
+
+// gate is the in-memory view that answers sold-out without the database.
+type gate struct {
+	mu      sync.Mutex
+	loaded  time.Time
+	bySKU   map[int64][]live
+	soldOut sync.Map // item id → *atomic.Int64, unix nanoseconds it was seen sold out
+}
+
+func (g *gate) invalidate() {
+	g.mu.Lock()
+	g.loaded = time.Time{}
+	g.mu.Unlock()
+}
+
+// items returns the live flash items of the SKUs, reloading them when
+// stale.
+func (s *Service) items(ctx context.Context, skus []int64) (map[int64][]live, error) {
+	g := &s.gate
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := time.Now()
+	if g.bySKU == nil || now.Sub(g.loaded) > itemsFresh {
+		m, err := s.loadLive(ctx)
+		if err != nil {
+			return nil, err
+		}
+		g.bySKU, g.loaded = m, now
+	}
+	out := map[int64][]live{}
+	for _, id := range skus {
+		if ls, ok := g.bySKU[id]; ok {
+			out[id] = ls
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) loadLive(ctx context.Context) (map[int64][]live, error) {
+	rows, err := s.DB.Query(ctx, `SELECT i.id, f.id, i.sku_id, i.flash_price, f.per_customer_limit, f.starts_at, f.ends_at, f.name
+		FROM flash_sale_items i JOIN flash_sales f ON f.id = i.flash_sale_id
+		WHERE f.ended_at IS NULL AND f.ends_at > $1`, s.now().UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("flash items: %w", err)
+	}
+	defer rows.Close()
+	m := map[int64][]live{}
+	for rows.Next() {
+		var l live
+		var starts, ends int64
+		if err := rows.Scan(&l.ItemID, &l.SaleID, &l.SKUID, &l.FlashPrice, &l.Limit, &starts, &ends, &l.Sale); err != nil {
+			return nil, fmt.Errorf("flash items: %w", err)
+		}
+		l.StartsAt, l.EndsAt = time.UnixMilli(starts).UTC(), time.UnixMilli(ends).UTC()
+		m[l.SKUID] = append(m[l.SKUID], l)
+	}
+	return m, rows.Err()
+}
+
+// markSoldOut remembers that an item's pool was found empty.
+func (g *gate) markSoldOut(item int64) {
+	v, _ := g.soldOut.LoadOrStore(item, new(atomic.Int64))
+	v.(*atomic.Int64).Store(time.Now().UnixNano())
+}
+
+// clearSoldOut forgets it: units came back.
+func (g *gate) clearSoldOut(item int64) {
+	if v, ok := g.soldOut.Load(item); ok {
+		v.(*atomic.Int64).Store(0)
+	}
+}
+
+func (g *gate) isSoldOut(item int64) bool {
+	v, ok := g.soldOut.Load(item)
+	if !ok {
+		return false
+	}
+	at := v.(*atomic.Int64).Load()
+	return at != 0 && time.Since(time.Unix(0, at)) < soldOutFresh
+}

@@ -61,16 +61,16 @@ const (
 
 // Sale is a flash-sale session.
 type Sale struct {
-	ID               int64     `json:"id"`
-	Name             string    `json:"name"`
-	StartsAt         time.Time `json:"starts_at"`
-	EndsAt           time.Time `json:"ends_at"`
-	PerCustomerLimit int64     `json:"per_customer_limit"`
-	PaymentWindow    Duration  `json:"payment_window"`
-	Status           Status    `json:"status"`
+	ID               int64      `json:"id"`
+	Name             string     `json:"name"`
+	StartsAt         time.Time  `json:"starts_at"`
+	EndsAt           time.Time  `json:"ends_at"`
+	PerCustomerLimit int64      `json:"per_customer_limit"`
+	PaymentWindow    Duration   `json:"payment_window"`
+	Status           Status     `json:"status"`
 	EndedAt          *time.Time `json:"ended_at"`
-	Items            []Item    `json:"items"`
-	CreatedAt        time.Time `json:"created_at"`
+	Items            []Item     `json:"items"`
+	CreatedAt        time.Time  `json:"created_at"`
 }
 
 // Item is one SKU of a sale. Stock is what the pool holds (carved out);

@@ -19,6 +19,7 @@ import (
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/order"
+	"github.com/storeops/storeops/internal/flash"
 	"github.com/storeops/storeops/internal/promotion"
 	"github.com/storeops/storeops/internal/shopper"
 	"github.com/storeops/storeops/internal/webhook"
@@ -44,6 +45,8 @@ type API struct {
 
 	// Promotions keeps the promotions; nil: one over DB.
 	Promotions *promotion.Service
+	// Flash runs flash sales (秒杀); nil: one over DB.
+	Flash *flash.Service
 }
 
 // Route is one endpoint: what it needs, what it takes and returns (for the

@@ -15,6 +15,7 @@ import (
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/event"
+	"github.com/storeops/storeops/internal/flash"
 	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/metric"
 	"github.com/storeops/storeops/internal/server"
@@ -47,6 +48,7 @@ type App struct {
 	Metrics   *server.Metrics
 	Events    *event.Collector
 	Webhooks  *webhook.Service
+	Flash     *flash.Service
 
 	briefHour int
 }
@@ -69,6 +71,7 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Orders: a.API.Orders, Log: log, SecureCookies: opt.SecureCookies}
 	a.wireWebhooks(opt)
 	a.wirePromotions()
+	a.wireFlash()
 	return a
 }
 
@@ -119,6 +122,7 @@ func (j *Jobs) Wait() {
 func (a *App) StartJobs(ctx context.Context) *Jobs {
 	j := &Jobs{}
 	a.startCommerceJobs(ctx, j)
+	a.startFlashJobs(ctx, j)
 	a.startWebhooks(ctx, j)
 	a.startImportJobs(ctx, j)
 	a.startBriefs(ctx, j)

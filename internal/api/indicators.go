@@ -5,7 +5,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/storeops/storeops/internal/alert"
 	"github.com/storeops/storeops/internal/auth"
+	"github.com/storeops/storeops/internal/brief"
 	"github.com/storeops/storeops/internal/metric"
 	"github.com/storeops/storeops/internal/settings"
 )
@@ -115,4 +117,81 @@ func (a *API) cohorts(ctx context.Context, r *request) (any, error) {
 		months = n
 	}
 	return metric.Cohorts(ctx, a.DB, to, months)
+}
+
+// BriefText is a stored brief rendered in one language and format.
+type BriefText struct {
+	Brief  brief.Brief `json:"brief"`
+	Lang   string      `json:"lang"`
+	Format string      `json:"format"`
+	Text   string      `json:"text"`
+}
+
+func (a *API) analyticsRoutes() []Route {
+	permWrite := auth.Write("analytics")
+	return []Route{
+		{Method: "GET", Path: "/alerts", Perm: permAnalyticsRead, Tag: "metrics",
+			Summary: "Anomaly alerts, open first, newest first",
+			Query:   []Param{{"status", "string", "open, acknowledged or resolved (default all)"}},
+			Reply:   []alert.Alert{}, handle: a.listAlerts},
+		{Method: "GET", Path: "/alerts/{id}", Perm: permAnalyticsRead, Tag: "metrics",
+			Summary: "One anomaly alert with its history of notes", Reply: alert.Alert{},
+			handle: byID(func(ctx context.Context, id int64, _ struct{}) (any, error) { return alert.Get(ctx, a.DB, id) })},
+		{Method: "POST", Path: "/alerts/{id}/acknowledge", Perm: permWrite, Tag: "metrics",
+			Summary: "Acknowledge an open alert (someone is on it), with an optional note", Body: NoteInput{}, Reply: alert.Alert{},
+			handle: byID(func(ctx context.Context, id int64, in NoteInput) (any, error) {
+				return alert.Move(ctx, a.DB, id, alert.Acknowledged, in.Note, time.Now())
+			})},
+		{Method: "POST", Path: "/alerts/{id}/resolve", Perm: permWrite, Tag: "metrics",
+			Summary: "Resolve an alert; the note (required) says the cause and what was done", Body: NoteInput{}, Reply: alert.Alert{},
+			handle: byID(func(ctx context.Context, id int64, in NoteInput) (any, error) {
+				return alert.Move(ctx, a.DB, id, alert.Resolved, in.Note, time.Now())
+			})},
+		{Method: "GET", Path: "/briefs", Perm: permAnalyticsRead, Tag: "metrics",
+			Summary: "Stored data briefs (daily) and weekly reviews, newest first", Reply: []brief.Brief{},
+			handle: func(ctx context.Context, r *request) (any, error) { return brief.List(ctx, a.DB, 120) }},
+		{Method: "GET", Path: "/briefs/{id}", Perm: permAnalyticsRead, Tag: "metrics",
+			Summary: "One data brief, rendered",
+			Query:   []Param{{"lang", "string", "zh-CN (default) or en"}, {"format", "string", "md (default) or html"}},
+			Reply:   BriefText{}, handle: a.getBrief},
+	}
+}
+
+func (a *API) listAlerts(ctx context.Context, r *request) (any, error) {
+	status := r.URL.Query().Get("status")
+	switch status {
+	case "", alert.Open, alert.Acknowledged, alert.Resolved:
+	default:
+		return nil, errBadRequest("status", "status must be open, acknowledged or resolved, not %q", status)
+	}
+	return alert.List(ctx, a.DB, status, 500)
+}
+
+func (a *API) getBrief(ctx context.Context, r *request) (any, error) {
+	id, err := r.id("id")
+	if err != nil {
+		return nil, err
+	}
+	lang, format := r.URL.Query().Get("lang"), r.URL.Query().Get("format")
+	if lang == "" {
+		lang = "zh-CN"
+	}
+	if format == "" {
+		format = brief.FormatMarkdown
+	}
+	if lang != "zh-CN" && lang != "en" {
+		return nil, errBadRequest("lang", "lang must be zh-CN or en, not %q", lang)
+	}
+	if format != brief.FormatMarkdown && format != brief.FormatHTML {
+		return nil, errBadRequest("format", "format must be md or html, not %q", format)
+	}
+	b, err := brief.Get(ctx, a.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	text, err := brief.Render(b, lang, format)
+	if err != nil {
+		return nil, err
+	}
+	return BriefText{Brief: b, Lang: lang, Format: format, Text: text}, nil
 }

@@ -2,10 +2,13 @@ package api_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/storeops/storeops/internal/alert"
 	"github.com/storeops/storeops/internal/api"
+	"github.com/storeops/storeops/internal/brief"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	"github.com/storeops/storeops/internal/demo"
@@ -73,6 +76,52 @@ func TestIndicators_PeriodSeriesBreakdownsAndCohorts(t *testing.T) {
 			if e := decodeAs[api.ErrorBody](t, body); st != 400 || e.Error.Field != bad.field {
 				t.Errorf("%s: %d %s, want 400 naming %s", bad.q, st, body, bad.field)
 			}
+		}
+	})
+}
+
+func TestAlertsAndBriefs_API(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		if _, err := d.Exec(ctx, `INSERT INTO alerts (day, metric, channel, value, baseline, low, high, severity, status, playbook, created_at, updated_at)
+			VALUES (20261118, 'conversion', '', 300, 800, 640, 960, 'critical', 'open', 'conversion', 1, 1)`); err != nil {
+			t.Fatal(err)
+		}
+		st, body := f.call("viewer", "GET", "/api/v1/alerts?status=open", nil)
+		if list := decodeAs[[]alert.Alert](t, body); st != 200 || len(list) != 1 || list[0].Playbook != "conversion" {
+			t.Fatalf("alerts: %d %s", st, body)
+		}
+		if st, _ = f.call("viewer", "POST", "/api/v1/alerts/1/acknowledge", map[string]string{"note": "x"}); st != 403 {
+			t.Errorf("viewer acknowledges: %d", st)
+		}
+		if st, body = f.call("operator", "POST", "/api/v1/alerts/1/resolve", map[string]string{"note": ""}); st != 422 {
+			t.Errorf("resolve without note: %d %s", st, body)
+		}
+		if st, body = f.call("operator", "POST", "/api/v1/alerts/1/acknowledge", map[string]string{"note": "看详情页"}); st != 200 {
+			t.Fatalf("acknowledge: %d %s", st, body)
+		}
+		st, body = f.call("operator", "POST", "/api/v1/alerts/1/resolve", map[string]string{"note": "详情页图片加载慢，已修复"})
+		if a := decodeAs[alert.Alert](t, body); st != 200 || a.Status != alert.Resolved || len(a.Notes) != 2 {
+			t.Fatalf("resolve: %d %s", st, body)
+		}
+		if st, _ = f.call("operator", "POST", "/api/v1/alerts/1/resolve", map[string]string{"note": "again"}); st != 409 {
+			t.Errorf("resolve twice: %d", st)
+		}
+		b, err := brief.Store(ctx, d, brief.Data{Kind: brief.Daily, From: 20261120, To: 20261120, Currency: "CNY", StoreName: "测试店",
+			Watch: []brief.Watch{{Issue: "all_clear", Playbook: "none"}}}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, body = f.call("finance", "GET", "/api/v1/briefs/"+itoa(b.ID)+"?lang=en&format=html", nil)
+		if bt := decodeAs[api.BriefText](t, body); st != 200 || !strings.Contains(bt.Text, "<html>") || !strings.Contains(bt.Text, "daily brief") {
+			t.Errorf("brief: %d %s", st, body)
+		}
+		if st, body = f.call("finance", "GET", "/api/v1/briefs", nil); st != 200 || len(decodeAs[[]brief.Brief](t, body)) != 1 {
+			t.Errorf("briefs: %d %s", st, body)
+		}
+		if st, _ = f.call("finance", "GET", "/api/v1/briefs/"+itoa(b.ID)+"?format=pdf", nil); st != 400 {
+			t.Errorf("pdf: %d", st)
 		}
 	})
 }

@@ -41,6 +41,15 @@ type Schedule struct {
 	Hour int // 0–23 in the store's zone
 }
 
+// Due reports whether the store's clock has passed the hour today.
+func (s Schedule) Due(ctx context.Context, q db.Queryer, now time.Time) (bool, error) {
+	st, err := settings.Load(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	return now.In(st.Location()).Hour() >= s.Hour, nil
+}
+
 // RunDue writes the briefs the schedule says should exist by now and do
 // not yet; several instances may run it, the unique (kind, day) keeps one.
 func (s Schedule) RunDue(ctx context.Context, d *db.DB, now time.Time) ([]Brief, error) {

@@ -22,6 +22,10 @@ func (c *Console) Routes() []Route {
 		{Method: "POST", Pattern: "/briefs", Perm: write("analytics"), Handler: c.writeBrief},
 		{Method: "GET", Pattern: "/briefs/{id}", Perm: read("analytics"), Handler: c.briefDetail},
 		{Method: "GET", Pattern: "/briefs/{id}/download", Perm: read("analytics"), Handler: c.briefDownload},
+		{Method: "GET", Pattern: "/alerts", Perm: read("analytics"), Handler: c.alerts},
+		{Method: "GET", Pattern: "/alerts/{id}", Perm: read("analytics"), Handler: c.alertDetail},
+		{Method: "POST", Pattern: "/alerts/{id}/acknowledge", Perm: write("analytics"), Handler: c.moveAlert("acknowledged")},
+		{Method: "POST", Pattern: "/alerts/{id}/resolve", Perm: write("analytics"), Handler: c.moveAlert("resolved")},
 
 		{Method: "GET", Pattern: "/products", Perm: read("products"), Handler: c.products},
 		{Method: "GET", Pattern: "/products/new", Perm: write("products"), Handler: c.newProduct},

@@ -427,7 +427,7 @@ func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 		if k == len(rest) {
 			total := o.total() - o.pointsOff(in.Points)
 			if !found || total < bestTotal || (total == bestTotal && (o.nGifts > bestGifts ||
-				(o.nGifts == bestGifts && betterTie(picked, best)))) {
+				(o.nGifts == bestGifts && betterTie(sc, picked, best)))) {
 				found, bestTotal, bestGifts = true, total, o.nGifts
 				best = append(best[:0], picked...)
 			}
@@ -488,30 +488,15 @@ func lumpable(c *candidate) bool {
 
 // betterTie breaks a tie of totals and gifts: the higher priorities, then
 // the earlier in the input.
-func betterTie(s, t []*candidate) bool {
-	if c := slices.Compare(priorities(s), priorities(t)); c != 0 {
+func betterTie(sc *scratch, s, t []*candidate) bool {
+	a, b := sc.ints(s, t, func(c *candidate) int { return c.p.Priority })
+	slices.Reverse(a)
+	slices.Reverse(b)
+	if c := slices.Compare(a, b); c != 0 {
 		return c > 0
 	}
-	return slices.Compare(positions(s), positions(t)) < 0
-}
-
-func priorities(s []*candidate) []int {
-	out := make([]int, len(s))
-	for i, c := range s {
-		out[i] = c.p.Priority
-	}
-	slices.Sort(out)
-	slices.Reverse(out)
-	return out
-}
-
-func positions(s []*candidate) []int {
-	out := make([]int, len(s))
-	for i, c := range s {
-		out[i] = c.n
-	}
-	slices.Sort(out)
-	return out
+	a, b = sc.ints(s, t, func(c *candidate) int { return c.n })
+	return slices.Compare(a, b) < 0
 }
 
 // ineligible says why p's conditions do not hold for in, or "".

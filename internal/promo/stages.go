@@ -44,6 +44,24 @@ type scratch struct {
 	stack  []*candidate
 	best   []*candidate
 	takeIt []bool
+	tieA   []int
+	tieB   []int
+}
+
+// ints is f of every candidate of s and of t, each sorted, in scratch
+// slices valid until the next call: what a tie between two combinations
+// is decided on, without allocating.
+func (sc *scratch) ints(s, t []*candidate, f func(*candidate) int) ([]int, []int) {
+	sc.tieA, sc.tieB = sc.tieA[:0], sc.tieB[:0]
+	for _, c := range s {
+		sc.tieA = append(sc.tieA, f(c))
+	}
+	for _, c := range t {
+		sc.tieB = append(sc.tieB, f(c))
+	}
+	slices.Sort(sc.tieA)
+	slices.Sort(sc.tieB)
+	return sc.tieA, sc.tieB
 }
 
 // scratches keeps scratch space between pricings: a busy storefront

@@ -529,7 +529,6 @@ func checkLines(lines []Line) error {
 	if len(lines) > MaxLines {
 		return apperr.Field("lines", "at most %d lines (this has %d)", MaxLines, len(lines))
 	}
-	seen := map[int64]int{}
 	for i, l := range lines {
 		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
 		switch {
@@ -542,10 +541,11 @@ func checkLines(lines []Line) error {
 		case l.MemberPrice < 0:
 			return apperr.Field(f("member_price"), "must not be negative (0: none)")
 		}
-		if j, dup := seen[l.SKUID]; dup {
+		// At most MaxLines lines: comparing with the earlier ones is
+		// cheaper than a map for the carts that matter.
+		if j := slices.IndexFunc(lines[:i], func(o Line) bool { return o.SKUID == l.SKUID }); j >= 0 {
 			return apperr.Field(f("sku_id"), "SKU %d is already in lines[%d]", l.SKUID, j)
 		}
-		seen[l.SKUID] = i
 	}
 	return nil
 }

@@ -493,8 +493,15 @@ func (c *Console) pushCoupon(w http.ResponseWriter, r *http.Request) {
 	}
 	a := coupon.Audience{}
 	a.Kind, a.Name, _ = strings.Cut(r.PostForm.Get("audience"), ":")
-	if a.Kind == coupon.AudienceTag {
+	switch a.Kind {
+	case coupon.AudienceTag:
 		a.Name = strings.TrimSpace(r.PostForm.Get("tag"))
+	case coupon.AudienceCustomers:
+		for _, part := range strings.FieldsFunc(r.PostForm.Get("customer_ids"), func(c rune) bool { return c == ',' || c == ' ' || c == '，' || c == '\n' }) {
+			if n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64); err == nil && n > 0 {
+				a.CustomerIDs = append(a.CustomerIDs, n)
+			}
+		}
 	}
 	res, err := c.coupons().Push(r.Context(), id, a)
 	var fe *apperr.FieldError
@@ -507,6 +514,9 @@ func (c *Console) pushCoupon(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg := tr(v, "coupons.pushed", res.Targeted, res.Issued, res.AtLimit)
+	if res.Missing > 0 {
+		msg += " " + tr(v, "coupons.push_missing", res.Missing)
+	}
 	if res.SoldOut {
 		msg += " " + tr(v, "coupons.push_sold_out")
 	}

@@ -75,6 +75,10 @@ func TestCouponPages_CreateWithFieldErrorsPushCodesEnd(t *testing.T) {
 		if body = f.get(page, op).Body.String(); !strings.Contains(body, ">老客</a>") {
 			t.Error("the coupon list does not name its customer")
 		}
+		w = f.post(page+"/push", url.Values{"audience": {"customers:"}, "customer_ids": {"1, 999"}}, op)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "推送给 2 位客户：发出 0 张，1 位已达上限跳过。 1 个 ID 不是本店客户。") {
+			t.Fatalf("push to listed ids: %d", w.Code)
+		}
 		w = f.post(page+"/push", url.Values{"audience": {"segment:champions"}}, op)
 		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "未发券") {
 			t.Fatalf("push before an RFM run: %d", w.Code)

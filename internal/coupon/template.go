@@ -16,6 +16,7 @@ package coupon
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -149,6 +150,11 @@ func (in *Input) Normalize() {
 	for i, c := range in.Rule.Channels {
 		in.Rule.Channels[i] = strings.TrimSpace(c)
 	}
+	// In a set's order, so that the same rule sent again (a form lists
+	// channels in its own order) compares equal to the stored one.
+	slices.Sort(in.Rule.Channels)
+	slices.Sort(in.Rule.ProductIDs)
+	slices.Sort(in.Rule.CategoryIDs)
 }
 
 // Validate says which field of a normalized input is wrong, as an

@@ -2,6 +2,7 @@ package coupon_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,9 +74,10 @@ func TestTemplateInput_Validate(t *testing.T) {
 }
 
 func TestNormalize_DefaultsAndCodeCase(t *testing.T) {
-	in := coupon.Input{Name: " 直播间专属券 ", SharedCode: " live-20 "}
+	in := coupon.Input{Name: " 直播间专属券 ", SharedCode: " live-20 ", Rule: coupon.Rule{Channels: []string{"live", " community"}}}
 	in.Normalize()
-	if in.Name != "直播间专属券" || in.SharedCode != "LIVE-20" || in.PerCustomerLimit != 1 || in.Rule.Scope != promo.ScopeOrder {
+	if in.Name != "直播间专属券" || in.SharedCode != "LIVE-20" || in.PerCustomerLimit != 1 || in.Rule.Scope != promo.ScopeOrder ||
+		!slices.Equal(in.Rule.Channels, []string{"community", "live"}) {
 		t.Fatalf("normalized: %+v", in)
 	}
 }

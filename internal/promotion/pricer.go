@@ -233,8 +233,9 @@ func applied(r promo.Result, coupons []promo.Coupon) []price.Applied {
 }
 
 // buyer is who buys: no tiers exist yet (tier ""), first order means no
-// paid order so far, segments are the buyer's latest RFM segment and
-// lifecycle stage when some promotion asks for segments.
+// paid order so far, segments are the buyer's RFM segment and lifecycle
+// stage in the latest run (by its primary key) when some promotion asks
+// for segments.
 func buyer(ctx context.Context, q db.Queryer, id int64, segments bool) (promo.Customer, error) {
 	c := promo.Customer{ID: id, FirstOrder: true}
 	if id == 0 {
@@ -250,7 +251,7 @@ func buyer(ctx context.Context, q db.Queryer, id int64, segments bool) (promo.Cu
 		return c, nil
 	}
 	var seg, stage string
-	err = q.QueryRow(ctx, `SELECT segment, stage FROM rfm_scores WHERE customer_id = $1 ORDER BY run_id DESC LIMIT 1`, id).Scan(&seg, &stage)
+	err = q.QueryRow(ctx, `SELECT segment, stage FROM rfm_scores WHERE run_id = (SELECT MAX(id) FROM rfm_runs) AND customer_id = $1`, id).Scan(&seg, &stage)
 	switch {
 	case db.IsNoRows(err):
 	case err != nil:

@@ -362,3 +362,52 @@ func TestCalendar_ListsWhatRunsInTheRange(t *testing.T) {
 		}
 	})
 }
+
+func TestPricer_SegmentsAndFirstOrderComeFromTheBuyer(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := opCtx()
+		_, dress := f.sku("D1", f.dress, 20000, 5)
+		f.schedule(promo.Promotion{Name: "老客回归", Kind: promo.KindFixedOff, Scope: promo.ScopeOrder, Amount: 3000, Segments: []string{"at_risk"}})
+		f.schedule(promo.Promotion{Name: "新人首单", Kind: promo.KindFixedOff, Scope: promo.ScopeOrder, Amount: 1000, FirstOrderOnly: true})
+		cs := &customer.Service{DB: d}
+		old, err := cs.Create(ctx, customer.Profile{Name: "老王", Phone: "13700137000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := cs.Create(ctx, customer.Profile{Name: "小李", Phone: "13600136000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range []struct {
+			q    string
+			args []any
+		}{
+			{`INSERT INTO rfm_runs (id, as_of, method, customers, new_days, dormant_after_days, churned_after_days, thresholds_derived, took_ms, created_at)
+				VALUES (1, 1, 'quintiles', 1, 30, 90, 180, TRUE, 1, 1)`, nil},
+			{`INSERT INTO rfm_scores (run_id, customer_id, recency_days, frequency, monetary, r, f, m, segment, stage)
+				VALUES (1, $1, 100, 3, 50000, 1, 3, 3, 'at_risk', 'dormant')`, []any{old.ID}},
+			{`UPDATE customers SET first_paid_day = 20260101 WHERE id = $1`, []any{old.ID}},
+		} {
+			if _, err := d.Exec(ctx, st.q, st.args...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		price := func(customerID int64) int64 {
+			q, err := f.pricer.Price(ctx, price.Request{CustomerID: customerID, Lines: []price.Line{{SKUID: dress, Quantity: 1}}, At: start})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return q.Discount
+		}
+		if got := price(old.ID); got != 3000 {
+			t.Errorf("at-risk returning customer: discount %d, want 3000", got)
+		}
+		if got := price(fresh.ID); got != 1000 {
+			t.Errorf("new customer: discount %d, want 1000 (first order)", got)
+		}
+		if got := price(0); got != 1000 {
+			t.Errorf("guest: discount %d, want 1000 (a guest has no paid order)", got)
+		}
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/storeops/storeops/internal/auth"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/demo"
+	"github.com/storeops/storeops/internal/metric"
 )
 
 // The demo's logins. They are printed at start-up; the demo database is for
@@ -109,6 +110,15 @@ func fillDemoTraffic(ctx context.Context, d *db.DB, seed uint64, log *slog.Logge
 		return
 	}
 	log.Info("demo traffic written", "events", sum.Events, "visits", sum.Visits, "took", sum.Took.Round(100*time.Millisecond))
+	// Fill the traffic rollups now rather than at the next minute's job.
+	began := time.Now()
+	if _, err := (&metric.IndicatorRollup{DB: d}).Refresh(ctx); err != nil {
+		if ctx.Err() == nil {
+			log.Warn("indicator rollups after the demo traffic", "err", err)
+		}
+		return
+	}
+	log.Info("indicator rollups filled", "took", time.Since(began).Round(100*time.Millisecond))
 }
 
 // ensureDemoStore fills an empty database with the demo store and makes sure

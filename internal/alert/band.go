@@ -48,7 +48,7 @@ type rule struct {
 
 var rules = map[string]rule{
 	MetricUV:         {lowIsBad: true, minRel: 0.20, minBase: 30},
-	MetricConversion: {lowIsBad: true, minRel: 0.20, minBase: 0.002},
+	MetricConversion: {lowIsBad: true, minRel: 0.20, minBase: 20}, // basis points
 	MetricGMV:        {lowIsBad: true, minRel: 0.25, minBase: 10000},
 	MetricRefundRate: {lowIsBad: false, minRel: 0.50, minBase: 0},
 }

@@ -18,7 +18,7 @@ import (
 func benchCommand() *command {
 	var target, scenario, token, dsn, synchronous, cpuProfile string
 	var self, asJSON bool
-	var clients, requests, customers int
+	var clients, requests, customers, units, attempts, perCustomer int
 	var duration time.Duration
 	return &command{
 		name:    "bench",
@@ -27,7 +27,7 @@ func benchCommand() *command {
 			fs.StringVar(&target, "url", "", "the storeops to load (loopback only), e.g. http://127.0.0.1:8080; empty: --self")
 			fs.StringVar(&target, "target", "", "the same as --url")
 			fs.BoolVar(&self, "self", false, "generate a small demo store in a temporary folder and serve it on 127.0.0.1 for the run (the default without --url)")
-			fs.StringVar(&scenario, "scenario", bench.Checkout, "checkout (shoppers order and pay), browse (operators list and search) or mixed")
+			fs.StringVar(&scenario, "scenario", bench.Checkout, "checkout (shoppers order and pay), browse (operators list and search), mixed, or flashsale (shoppers race for a flash sale's units)")
 			fs.IntVar(&clients, "clients", 64, "concurrent simulated users")
 			fs.DurationVar(&duration, "duration", 30*time.Second, "how long to run (at most 10m)")
 			fs.IntVar(&requests, "requests", 0, "stop after this many requests (0: run for --duration)")
@@ -36,6 +36,9 @@ func benchCommand() *command {
 			fs.StringVar(&synchronous, "synchronous", "FULL", "with --self on SQLite: the synchronous pragma (FULL or NORMAL)")
 			fs.IntVar(&customers, "customers", 2000, "with --self: demo customers to generate")
 			fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
+			fs.IntVar(&units, "units", 1000, "flashsale: units in the flash sale's pool")
+			fs.IntVar(&attempts, "attempts", 50000, "flashsale: checkouts the clients make in all")
+			fs.IntVar(&perCustomer, "per-customer", 0, "flashsale: the sale's limit per customer (0: units ÷ clients, rounded up, so the pool can sell out)")
 			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (with --self it covers the server too)")
 		},
 		run: func(ctx context.Context, e *cmdEnv) error {
@@ -49,6 +52,10 @@ func benchCommand() *command {
 			}
 			if self && target != "" {
 				return fmt.Errorf("--self and --url: choose one (a store bench serves itself, or the one at --url)")
+			}
+			if scenario == bench.FlashSale {
+				return runFlashBench(ctx, e, bench.FlashConfig{URL: target, Token: token, Units: units, Attempts: attempts, Clients: clients, PerCustomer: perCustomer},
+					bench.StoreOptions{DSN: dsn, Synchronous: synchronous, Customers: customers}, cpuProfile, asJSON)
 			}
 			cfg := bench.Config{URL: target, Scenario: scenario, Clients: clients, Duration: duration, Requests: requests, Token: token}
 			if target == "" {
@@ -92,6 +99,64 @@ func benchCommand() *command {
 			return nil
 		},
 	}
+}
+
+// runFlashBench runs the flash-sale scenario against the storeops at
+// cfg.URL, or against a demo store it serves itself.
+func runFlashBench(ctx context.Context, e *cmdEnv, cfg bench.FlashConfig, so bench.StoreOptions, cpuProfile string, asJSON bool) error {
+	if cfg.URL == "" {
+		dir, err := os.MkdirTemp("", "storeops-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		so.Dir = dir
+		fmt.Fprintf(e.stderr, "bench: generating a demo store (%d customers) and serving it on loopback…\n", so.Customers)
+		s, err := bench.StartStore(ctx, so)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		cfg.URL, cfg.Token, cfg.SKU = s.URL, s.Token, s.SKUs[0]
+		if cfg.Shoppers, err = s.Shoppers(ctx, cfg.Clients); err != nil {
+			return err
+		}
+	} else {
+		if cfg.Token == "" {
+			return fmt.Errorf("--token: flashsale creates the sale through the operator API; give an API token with promotions:write and products:read")
+		}
+		fmt.Fprintf(e.stderr, "bench: registering %d shoppers at %s…\n", cfg.Clients, cfg.URL)
+		var err error
+		if cfg.SKU, cfg.Shoppers, err = bench.PrepareFlashSale(ctx, cfg.URL, cfg.Token, cfg.Clients); err != nil {
+			return err
+		}
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Fprintf(e.stderr, "bench: flashsale, %d attempts on %d units from %d clients…\n", cfg.Attempts, cfg.Units, cfg.Clients)
+	rep, err := bench.RunFlashSale(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	fmt.Fprintf(e.stdout, "flashsale, %d clients, %s\n", rep.Clients, rep.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "attempts  %d (%.0f/s), p50 %.1fms, p99 %.1fms\n", rep.Attempts, rep.AttemptsPerSec, rep.P50Ms, rep.P99Ms)
+	fmt.Fprintf(e.stdout, "units     %d in the pool: %d sold, %d oversold\n", rep.Units, rep.Sold, rep.Oversold)
+	fmt.Fprintf(e.stdout, "orders    %d placed, %d paid; %d refused (sold out or over the limit)\n", rep.Placed, rep.PaidByClients, rep.Refused)
+	return nil
 }
 
 func runLimit(d time.Duration, requests int) string {

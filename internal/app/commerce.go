@@ -13,8 +13,9 @@ import (
 )
 
 // wireCommerce builds the commerce core (orders, carts, storefront
-// sign-in, idempotency keys) and hands it to the API. Pricing is at list
-// price until the promotions engine takes price.Pricer over.
+// sign-in, idempotency keys) and hands it to the API. The list pricer set
+// here is replaced by the promotions engine (wirePromotions), which flash
+// sales wrap (wireFlash).
 func (a *App) wireCommerce() {
 	d := a.DB
 	pricer := price.ListPricer{DB: d}

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -53,6 +55,7 @@ type deliveriesPage struct {
 
 type deliveryPage struct {
 	Delivery webhook.Delivery
+	Body     string // the payload, indented to read
 }
 
 func (c *Console) webhooks() *webhook.Service {
@@ -270,7 +273,12 @@ func (c *Console) webhookDelivery(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	c.render(w, r, http.StatusOK, "webhook_delivery", tr(v, "webhooks.delivery_title", d.ID), "webhooks", deliveryPage{Delivery: d})
+	pg := deliveryPage{Delivery: d, Body: d.Payload}
+	var b bytes.Buffer
+	if json.Indent(&b, []byte(d.Payload), "", "  ") == nil {
+		pg.Body = b.String()
+	}
+	c.render(w, r, http.StatusOK, "webhook_delivery", tr(v, "webhooks.delivery_title", d.ID), "webhooks", pg)
 }
 
 func (c *Console) replayWebhookDelivery(w http.ResponseWriter, r *http.Request) {

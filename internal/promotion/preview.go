@@ -72,9 +72,7 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput) (Preview, error)
 	if eng.Customer, err = buyer(ctx, s.DB, in.CustomerID, true); err != nil {
 		return Preview{}, err
 	}
-	if eng.Lines, err = engineLines(ctx, s.DB, snap, list); err != nil {
-		return Preview{}, err
-	}
+	eng.Lines = engineLines(snap, list)
 	if len(snap.giftSKUs) > 0 {
 		if eng.GiftStock, err = giftStock(ctx, s.DB, snap.giftSKUs); err != nil {
 			return Preview{}, err

@@ -170,9 +170,7 @@ func (p *Pricer) Price(ctx context.Context, r price.Request) (price.Priced, erro
 	if in.Customer, err = buyer(ctx, p.DB, r.CustomerID, snap.segments); err != nil {
 		return price.Priced{}, err
 	}
-	if in.Lines, err = engineLines(ctx, p.DB, snap, list); err != nil {
-		return price.Priced{}, err
-	}
+	in.Lines = engineLines(snap, list)
 	if len(snap.giftSKUs) > 0 {
 		if in.GiftStock, err = giftStock(ctx, p.DB, snap.giftSKUs); err != nil {
 			return price.Priced{}, err
@@ -263,38 +261,14 @@ func buyer(ctx context.Context, q db.Queryer, id int64, segments bool) (promo.Cu
 }
 
 // engineLines are the list-priced lines with their products' categories
-// (and the categories above them).
-func engineLines(ctx context.Context, q db.Queryer, snap *snapshot, list price.Priced) ([]promo.Line, error) {
-	var products []int64
-	for _, l := range list.Lines {
-		if !slices.Contains(products, l.ProductID) {
-			products = append(products, l.ProductID)
-		}
-	}
-	cats := make(map[int64]int64, len(products))
-	if len(snap.categories) > 0 {
-		rows, err := q.Query(ctx, `SELECT id, COALESCE(category_id, 0) FROM products WHERE id IN (`+placeholders(len(products), 1)+`)`, anys(products)...)
-		if err != nil {
-			return nil, fmt.Errorf("promotion pricer: categories: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id, cat int64
-			if err := rows.Scan(&id, &cat); err != nil {
-				return nil, err
-			}
-			cats[id] = cat
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
+// and the categories above them (a promotion on 女装 covers 连衣裙).
+func engineLines(snap *snapshot, list price.Priced) []promo.Line {
 	out := make([]promo.Line, len(list.Lines))
 	for i, l := range list.Lines {
-		out[i] = promo.Line{SKUID: l.SKUID, ProductID: l.ProductID, CategoryIDs: snap.ancestors(cats[l.ProductID]),
+		out[i] = promo.Line{SKUID: l.SKUID, ProductID: l.ProductID, CategoryIDs: snap.ancestors(l.CategoryID),
 			Quantity: l.Quantity, ListPrice: l.ListPrice}
 	}
-	return out, nil
+	return out
 }
 
 func giftStock(ctx context.Context, q db.Queryer, skus []int64) (map[int64]int64, error) {

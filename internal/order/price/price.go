@@ -64,17 +64,20 @@ type Applied struct {
 // Total = ListPrice × Quantity − Discount. UnitCost is the SKU's cost, kept
 // on the order for the margin.
 type LinePrice struct {
-	SKUID       int64    `json:"sku_id"`
-	ProductID   int64    `json:"product_id"`
-	Title       string   `json:"title"`
-	Spec        string   `json:"spec"`
-	Code        string   `json:"code"`
-	Quantity    int64    `json:"quantity"`
-	ListPrice   int64    `json:"list_price"`
-	UnitPrice   int64    `json:"unit_price"`
-	Discount    int64    `json:"discount"`
-	Total       int64    `json:"total"`
-	UnitCost    int64    `json:"-"`
+	SKUID     int64  `json:"sku_id"`
+	ProductID int64  `json:"product_id"`
+	Title     string `json:"title"`
+	Spec      string `json:"spec"`
+	Code      string `json:"code"`
+	Quantity  int64  `json:"quantity"`
+	ListPrice int64  `json:"list_price"`
+	UnitPrice int64  `json:"unit_price"`
+	Discount  int64  `json:"discount"`
+	Total     int64  `json:"total"`
+	UnitCost  int64  `json:"-"`
+	// CategoryID is the product's category (0: none), for promotions
+	// scoped to categories.
+	CategoryID  int64    `json:"-"`
 	Explanation []string `json:"explanation"`
 	// FlashItemID: the line is sold from this flash-sale item's pool,
 	// whose units are reserved already (the checkout does not reserve
@@ -177,7 +180,7 @@ func List(ctx context.Context, q db.Queryer, lines []Line) (Priced, error) {
 		}
 		lp := LinePrice{SKUID: k.id, ProductID: k.productID, Title: k.title, Spec: k.spec, Code: k.code, Quantity: l.Quantity,
 			ListPrice: k.listPrice, UnitPrice: k.listPrice, Total: k.listPrice * l.Quantity, UnitCost: k.cost,
-			Explanation: []string{"list price"}}
+			CategoryID: k.categoryID, Explanation: []string{"list price"}}
 		out.Lines = append(out.Lines, lp)
 		out.ItemsTotal += lp.ListPrice * lp.Quantity
 		out.Discount += lp.Discount
@@ -189,6 +192,7 @@ func List(ctx context.Context, q db.Queryer, lines []Line) (Priced, error) {
 
 type skuRow struct {
 	id, productID, listPrice, cost int64
+	categoryID                     int64
 	code, spec, title, status      string
 	currency                       string
 }
@@ -205,8 +209,8 @@ func loadSKUs(ctx context.Context, q db.Queryer, lines []Line) (map[int64]skuRow
 		args = append(args, id)
 		ph[i] = "$" + strconv.Itoa(i+1)
 	}
-	rows, err := q.Query(ctx, `SELECT k.id, k.product_id, k.list_price, k.cost_price, k.code, k.spec, p.title, p.status, k.currency
-		FROM skus k JOIN products p ON p.id = k.product_id WHERE k.id IN (`+strings.Join(ph, ",")+`)`, args...)
+	rows, err := q.Query(ctx, `SELECT k.id, k.product_id, k.list_price, k.cost_price, k.code, k.spec, p.title, p.status, k.currency,
+			COALESCE(p.category_id, 0) FROM skus k JOIN products p ON p.id = k.product_id WHERE k.id IN (`+strings.Join(ph, ",")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("price: load SKUs: %w", err)
 	}
@@ -214,7 +218,7 @@ func loadSKUs(ctx context.Context, q db.Queryer, lines []Line) (map[int64]skuRow
 	out := make(map[int64]skuRow, len(ids))
 	for rows.Next() {
 		var k skuRow
-		if err := rows.Scan(&k.id, &k.productID, &k.listPrice, &k.cost, &k.code, &k.spec, &k.title, &k.status, &k.currency); err != nil {
+		if err := rows.Scan(&k.id, &k.productID, &k.listPrice, &k.cost, &k.code, &k.spec, &k.title, &k.status, &k.currency, &k.categoryID); err != nil {
 			return nil, fmt.Errorf("price: load SKUs: %w", err)
 		}
 		out[k.id] = k

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/cart"
 	"github.com/storeops/storeops/internal/order"
@@ -181,7 +182,7 @@ func (a *API) runClaimed(w http.ResponseWriter, r *http.Request, rt Route, req *
 		rec := &recorder{header: http.Header{}}
 		req.Request = r
 		out, herr := rt.handle(order.WithClaim(ctx, order.Claim{Scope: scope, Key: key, Hash: hash}), req)
-		if herr != nil && attempt < 3 {
+		if herr != nil && errors.Is(herr, apperr.ErrConflict) && attempt < 3 {
 			// A twin with the same key may have committed first: then this
 			// call failed because of it (the key is taken, the order is
 			// paid already) and the answer is the twin's.
@@ -201,9 +202,11 @@ func (a *API) runClaimed(w http.ResponseWriter, r *http.Request, rt Route, req *
 					a.Log.Error("keep idempotent response", "err", err)
 				}
 			}()
-		case rec.status < 500:
+		case rec.status < 500 && rec.status != http.StatusConflict:
 			// A refusal wrote nothing; the key keeps the answer so that a
-			// retry gets it again.
+			// retry gets it again. Not a conflict (sold out, the order
+			// changed): that depends on the moment, and a retry asks
+			// again.
 			if err := a.Keys.Remember(keep, scope, key, hash, rec.status, rec.body.Bytes()); err != nil {
 				a.Log.Error("keep idempotent response", "err", err)
 			}

@@ -203,6 +203,7 @@ func (b *batcher) commit(batch []*writeReq) {
 					continue
 				}
 			}
+			tx.wrote = false
 			err, p := call(r.fn, tx)
 			if err == nil && p == nil {
 				if guard {
@@ -223,8 +224,9 @@ func (b *batcher) commit(batch []*writeReq) {
 				return
 			}
 			switch {
-			case r.kind == kindStmt:
-				// SQLite undid the statement; the transaction goes on.
+			case r.kind == kindStmt || (!tx.wrote && p == nil):
+				// SQLite undid the statement, or the fn failed before
+				// writing anything: the transaction goes on.
 			case held == 0:
 				// Nothing else is in the transaction: start afresh.
 				sqlTx.Rollback()

@@ -281,3 +281,56 @@ func TestBatch_RerunnableReplayWithoutTheFailedOne(t *testing.T) {
 		t.Errorf("%d commits, want 2 (the blocker's batch and the rest together)", c)
 	}
 }
+
+func TestMayWrite(t *testing.T) {
+	for q, want := range map[string]bool{
+		"SELECT 1": false, "\n\t select x": false, "INSERT INTO t": true, "  update t": true,
+		"DELETE FROM t": true, "WITH x AS (SELECT 1) INSERT": true, "": false, "REPLACE INTO t": true,
+	} {
+		if got := mayWrite(q); got != want {
+			t.Errorf("mayWrite(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
+
+// A rerunnable fn that fails before writing is simply dropped: no replay.
+func TestBatch_FailureBeforeWritingNeedsNoReplay(t *testing.T) {
+	d := openBatchTest(t)
+	ctx := context.Background()
+	blocker := make(chan error, 1)
+	started := make(chan struct{})
+	go func() {
+		blocker <- d.InTx(ctx, func(tx *Tx) error {
+			close(started)
+			waitQueued(t, d, 20)
+			return nil
+		})
+	}()
+	<-started
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.InTxRerun(ctx, func(tx *Tx) error {
+				var n int
+				tx.QueryRow(ctx, `SELECT COUNT(*) FROM t`).Scan(&n)
+				if i%2 == 0 {
+					return errors.New("refused after reading")
+				}
+				_, err := tx.Exec(ctx, `INSERT INTO t (id, v) VALUES ($1, 'x')`, i)
+				return err
+			})
+		}()
+	}
+	wg.Wait()
+	<-blocker
+	if r := d.batch.replays.Load(); r != 0 {
+		t.Errorf("%d replays for failures that wrote nothing", r)
+	}
+	var n int
+	d.QueryRow(ctx, `SELECT COUNT(*) FROM t`).Scan(&n)
+	if n != 10 {
+		t.Errorf("%d rows, want 10", n)
+	}
+}

@@ -315,11 +315,34 @@ type Tx struct {
 	tx      *sql.Tx
 	d       *DB
 	batched bool // in a group commit: statements ignore cancellation
+	// wrote says whether a statement that may write ran since the batch
+	// last cleared it: a rerunnable fn that fails before writing needs no
+	// replay of its batch.
+	wrote bool
+}
+
+// mayWrite reports whether a query may change the database: any Exec, and
+// a query that starts with INSERT, UPDATE, DELETE or WITH (… RETURNING).
+func mayWrite(q string) bool {
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		default:
+			switch c | 0x20 { // lower case
+			case 'i', 'u', 'd', 'w', 'r': // INSERT UPDATE DELETE WITH REPLACE
+				return true
+			}
+			return false
+		}
+	}
+	return false
 }
 
 func (t *Tx) Dialect() Dialect { return t.d.dialect }
 
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.wrote = true
 	if t.batched {
 		ctx = context.Background()
 	}
@@ -331,6 +354,7 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 }
 
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.wrote = t.wrote || mayWrite(query)
 	if t.batched {
 		ctx = context.Background()
 	}
@@ -342,6 +366,7 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 }
 
 func (t *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	t.wrote = t.wrote || mayWrite(query)
 	if t.batched {
 		ctx = context.Background()
 	}

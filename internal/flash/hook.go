@@ -18,6 +18,36 @@ type Hook struct {
 	Flash *Service
 }
 
+// Check implements order.Checker: sold out and over the limit are found by
+// reading, before the checkout writes anything.
+func (h Hook) Check(ctx context.Context, tx *db.Tx, o order.Placed) error {
+	for _, l := range o.Priced.Lines {
+		if l.FlashItemID == 0 {
+			continue
+		}
+		limit, err := h.limit(ctx, tx, l.FlashItemID)
+		if err != nil {
+			return err
+		}
+		var left, held int64
+		if err := tx.QueryRow(ctx, `SELECT i.stock - i.sold, COALESCE(b.quantity, 0) FROM flash_sale_items i
+			LEFT JOIN flash_sale_buys b ON b.flash_item_id = i.id AND b.customer_id = $2 WHERE i.id = $1`,
+			l.FlashItemID, o.CustomerID).Scan(&left, &held); err != nil {
+			return fmt.Errorf("flash sale: %w", err)
+		}
+		if left < l.Quantity {
+			if left <= 0 {
+				h.Flash.gate.markSoldOut(l.FlashItemID)
+			}
+			return fmt.Errorf("%s: %w", l.Title, ErrSoldOut)
+		}
+		if held+l.Quantity > limit {
+			return fmt.Errorf("%s: you hold %d, at most %d per customer: %w", l.Title, held, limit, ErrLimit)
+		}
+	}
+	return nil
+}
+
 // Placed implements order.Hook: one conditional UPDATE per flash line
 // (never more than the pool holds, while the sale runs) and one
 // conditional upsert for the buyer's limit.

@@ -136,6 +136,15 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 		// database work, so on SQLite it shares a commit without a
 		// savepoint (db.InTxRerun).
 		err = s.DB.InTxRerun(ctx, func(tx *db.Tx) error {
+			// Refusals first, by reads: a checkout that fails before
+			// writing costs its group commit nothing (see db.InTxRerun).
+			for _, h := range s.Hooks {
+				if c, ok := h.(Checker); ok {
+					if err := c.Check(ctx, tx, Placed{No: no, CustomerID: in.CustomerID, Channel: in.Channel, At: now, Request: req, Priced: priced}); err != nil {
+						return err
+					}
+				}
+			}
 			var customerID any
 			if in.CustomerID > 0 {
 				customerID = in.CustomerID
@@ -237,6 +246,14 @@ type Hook interface {
 	// Moved runs in the transaction of every status change of an order
 	// (paid, cancelled, closed, ...) after the order row changed.
 	Moved(ctx context.Context, tx *db.Tx, m Moved) error
+}
+
+// Checker is a hook that can refuse a checkout by reading alone; Check
+// runs at the start of the checkout transaction, before anything is
+// written (o.ID is 0). Placed must still guard its writes: Check makes the
+// common refusal cheap, not the rule.
+type Checker interface {
+	Check(ctx context.Context, tx *db.Tx, o Placed) error
 }
 
 // Moved is one status change, for the hooks.

@@ -40,7 +40,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 var start = time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
 
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	d      *db.DB
 	clock  *clock
 	cat    *catalog.Service
@@ -57,7 +57,7 @@ func opCtx() context.Context {
 	return audit.WithActor(context.Background(), audit.Actor{Kind: "operator", ID: 1, Name: "小王"})
 }
 
-func newFixture(t *testing.T, d *db.DB) *fixture {
+func newFixture(t testing.TB, d *db.DB) *fixture {
 	c := &clock{t: start}
 	inv := &inventory.Service{DB: d, Now: c.Now}
 	pricer := &promotion.Pricer{DB: d, Now: c.Now}

@@ -25,4 +25,10 @@ func (a *App) startWebhooks(ctx context.Context, j *Jobs) {
 		defer j.wg.Done()
 		a.Webhooks.Run(ctx, time.Second)
 	}()
+	// The delivery log keeps 30 days.
+	j.every(ctx, time.Hour, func(ctx context.Context) {
+		if _, err := a.Webhooks.Purge(ctx, 30*24*time.Hour); err != nil {
+			a.Log.Warn("purge webhook log", "err", err)
+		}
+	})
 }

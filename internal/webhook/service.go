@@ -442,3 +442,28 @@ func (s *Service) Delivery(ctx context.Context, id int64) (Delivery, error) {
 	}
 	return d, rows.Err()
 }
+
+// Purge deletes what the log no longer needs: deliveries that succeeded or
+// died more than age ago, with their attempts, and events left without
+// deliveries. It returns how many deliveries went.
+func (s *Service) Purge(ctx context.Context, age time.Duration) (int64, error) {
+	cutoff := s.now().Add(-age).UnixMilli()
+	var n int64
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries
+			WHERE status IN ('succeeded', 'dead') AND updated_at < $1)`, cutoff); err != nil {
+			return fmt.Errorf("purge webhook attempts: %w", err)
+		}
+		res, err := tx.Exec(ctx, `DELETE FROM webhook_deliveries WHERE status IN ('succeeded', 'dead') AND updated_at < $1`, cutoff)
+		if err != nil {
+			return fmt.Errorf("purge webhook deliveries: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		if _, err := tx.Exec(ctx, `DELETE FROM webhook_events WHERE created_at < $1
+			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)`, cutoff); err != nil {
+			return fmt.Errorf("purge webhook events: %w", err)
+		}
+		return nil
+	})
+	return n, err
+}

@@ -452,3 +452,28 @@ func TestCustomerCreated_IsSentWithTheNewCustomer(t *testing.T) {
 		}
 	})
 }
+
+func TestPurge_KeepsPendingAndRecentDeliveries(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		c := newClock()
+		s := newService(d, c)
+		ok, down := newReceiver(t, 0), newReceiver(t, 100)
+		endpoint(t, s, ok, "order.paid")
+		endpoint(t, s, down, "order.paid")
+		emit(t, d, "order.paid", 1)
+		drain(t, s) // one delivered, one pending after a failure
+		c.Add(40 * 24 * time.Hour)
+		emit(t, d, "order.paid", 2) // a fresh event: both pending
+		n, err := s.Purge(context.Background(), 30*24*time.Hour)
+		if err != nil || n != 1 {
+			t.Fatalf("purged %d, %v; want the old delivered one", n, err)
+		}
+		var deliveries, events, attempts int64
+		d.QueryRow(context.Background(), "SELECT COUNT(*) FROM webhook_deliveries").Scan(&deliveries)
+		d.QueryRow(context.Background(), "SELECT COUNT(*) FROM webhook_events").Scan(&events)
+		d.QueryRow(context.Background(), "SELECT COUNT(*) FROM webhook_attempts").Scan(&attempts)
+		if deliveries != 3 || events != 2 || attempts != 1 {
+			t.Errorf("left %d deliveries, %d events, %d attempts; want 3, 2 (the old one still has a pending delivery), 1", deliveries, events, attempts)
+		}
+	})
+}

@@ -33,6 +33,32 @@ type gate struct {
 	loaded  time.Time
 	bySKU   map[int64][]live
 	soldOut sync.Map // item id → *atomic.Int64, unix nanoseconds it was seen sold out
+	limited sync.Map // buyerItem → unix nanoseconds the buyer was seen at the item's limit
+}
+
+type buyerItem struct{ item, customer int64 }
+
+// limitedFresh is how long a buyer seen at an item's limit is refused from
+// memory; an order of theirs that closes clears it at once on this
+// instance.
+const limitedFresh = time.Second
+
+func (g *gate) markLimited(item, customer int64) {
+	g.limited.Store(buyerItem{item, customer}, time.Now().UnixNano())
+}
+
+func (g *gate) clearLimited(item, customer int64) { g.limited.Delete(buyerItem{item, customer}) }
+
+func (g *gate) isLimited(item, customer int64) bool {
+	v, ok := g.limited.Load(buyerItem{item, customer})
+	if !ok {
+		return false
+	}
+	if time.Since(time.Unix(0, v.(int64))) < limitedFresh {
+		return true
+	}
+	g.limited.Delete(buyerItem{item, customer})
+	return false
 }
 
 func (g *gate) invalidate() {

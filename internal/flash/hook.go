@@ -42,6 +42,7 @@ func (h Hook) Check(ctx context.Context, tx *db.Tx, o order.Placed) error {
 			return fmt.Errorf("%s: %w", l.Title, ErrSoldOut)
 		}
 		if held+l.Quantity > limit {
+			h.Flash.gate.markLimited(l.FlashItemID, o.CustomerID)
 			return fmt.Errorf("%s: you hold %d, at most %d per customer: %w", l.Title, held, limit, ErrLimit)
 		}
 	}
@@ -175,6 +176,7 @@ func (h Hook) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
 			return fmt.Errorf("flash sale: %w", err)
 		}
 		h.Flash.gate.clearSoldOut(x.item)
+		h.Flash.gate.clearLimited(x.item, m.CustomerID)
 	}
 	return nil
 }

@@ -50,6 +50,9 @@ func (p Pricer) Price(ctx context.Context, r price.Request) (price.Priced, error
 		if p.Flash.gate.isSoldOut(it.ItemID) {
 			return price.Priced{}, fmt.Errorf("%s: %w", it.Sale, ErrSoldOut)
 		}
+		if p.Flash.gate.isLimited(it.ItemID, r.CustomerID) {
+			return price.Priced{}, fmt.Errorf("%s: at most %d per customer: %w", it.Sale, it.Limit, ErrLimit)
+		}
 		if q := r.Lines[i].Quantity; q > it.Limit {
 			return price.Priced{}, apperr.Field(field+".quantity", "the flash sale %s allows %d per customer, not %d", it.Sale, it.Limit, q)
 		}

@@ -64,7 +64,19 @@ func TestSignIn_PasswordSessionsAndRegistration(t *testing.T) {
 		if _, err := s.Authenticate(ctx, token); !errors.Is(err, shopper.ErrInvalidSession) {
 			t.Errorf("after sign out: %v", err)
 		}
+		// A new password ends the sessions at once, also ones this
+		// instance has just looked up (and keeps in memory).
 		_, token, _ = s.SignIn(ctx, "13800138000", "good-pass-1")
+		if _, err := s.Authenticate(ctx, token); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetPassword(ctx, c.ID, "good-pass-1b"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, token); !errors.Is(err, shopper.ErrInvalidSession) {
+			t.Errorf("after a new password: %v", err)
+		}
+		_, token, _ = s.SignIn(ctx, "13800138000", "good-pass-1b")
 		now = now.Add(shopper.SessionTTL)
 		if _, err := s.Authenticate(ctx, token); !errors.Is(err, shopper.ErrInvalidSession) {
 			t.Errorf("expired session: %v", err)

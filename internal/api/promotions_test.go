@@ -6,8 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storeops/storeops/internal/api"
 	"github.com/storeops/storeops/internal/catalog"
 	"github.com/storeops/storeops/internal/db/dbtest"
+	"github.com/storeops/storeops/internal/inventory"
+	"github.com/storeops/storeops/internal/promo"
 	"github.com/storeops/storeops/internal/promotion"
 )
 
@@ -77,5 +80,45 @@ func TestPromotionsAPI_CreateScheduleTryCalendarResults(t *testing.T) {
 	st, body = f.call("operator", "POST", "/api/v1/promotions/"+id+"/end", nil)
 	if got := decodeAs[promotion.Promotion](t, body); st != 200 || got.Status != promotion.StatusEnded {
 		t.Fatalf("end: %d %s", st, body)
+	}
+}
+
+// A storefront checkout priced by the engine answers what each promotion
+// took, and so does the order's page.
+func TestStoreCheckout_ListsTheOrdersPromotions(t *testing.T) {
+	d := dbtest.SQLite(t)
+	f := newFixture(t, d)
+	f.loadSpec()
+	ctx := context.Background()
+	f.a.Orders.Pricer = &promotion.Pricer{DB: d}
+	f.a.Orders.Hooks = append(f.a.Orders.Hooks, promotion.Hook{})
+	p, err := f.a.Catalog.CreateProduct(ctx, catalog.ProductInput{Title: "连衣裙", Status: catalog.StatusOnSale,
+		SKUs: []catalog.SKUInput{{Code: "D-9", ListPrice: 35000, CostPrice: 10000}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sku := p.SKUs[0].ID
+	if _, err := f.a.Inventory.Adjust(ctx, sku, 10, inventory.ReasonReceipt, "PO-1", ""); err != nil {
+		t.Fatal(err)
+	}
+	s := &promotion.Service{DB: d}
+	cut, err := s.Create(ctx, promotion.Input{Promotion: promo.Promotion{Name: "满300减50", Kind: promo.KindTieredOff, Scope: promo.ScopeOrder,
+		Levels: []promo.Level{{Threshold: 30000, Off: 5000}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Schedule(ctx, cut.ID); err != nil {
+		t.Fatal(err)
+	}
+	token := f.customerToken()
+	st, body := f.storeCall(token, nil, "POST", "/api/v1/store/checkout", map[string]any{"lines": []map[string]any{{"sku_id": sku, "quantity": 1}},
+		"ship_to": map[string]string{"recipient": "张三", "phone": "13800138000", "province": "上海", "city": "上海", "district": "浦东新区", "detail": "世纪大道 1 号"}})
+	o := decodeAs[api.StoreOrder](t, body)
+	if st != 201 || o.DiscountTotal != 5000 || len(o.Promotions) != 1 || o.Promotions[0].PromotionID != cut.ID || o.Promotions[0].Off != 5000 {
+		t.Fatalf("checkout: %d %s", st, body)
+	}
+	st, body = f.storeCall(token, nil, "GET", "/api/v1/store/orders/"+itoa(o.ID), nil)
+	if got := decodeAs[api.StoreOrder](t, body); st != 200 || len(got.Promotions) != 1 || got.Promotions[0].Name != "满300减50" {
+		t.Fatalf("order page: %d %s", st, body)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/order/price"
 	"github.com/storeops/storeops/internal/payment"
+	"github.com/storeops/storeops/internal/promotion"
 	"github.com/storeops/storeops/internal/shopper"
 )
 
@@ -163,6 +164,9 @@ type StoreOrder struct {
 	CancelledAt   *time.Time   `json:"cancelled_at"`
 	Lines         []StoreLine  `json:"lines,omitempty"`
 	Events        []StoreEvent `json:"events,omitempty"`
+	// Promotions: what each promotion took off this order (on checkout's
+	// reply and the order's page).
+	Promotions []promotion.OrderPromotion `json:"promotions,omitempty"`
 }
 
 // StoreLine is a line of the buyer's order.
@@ -311,7 +315,17 @@ func (a *API) storeCheckout(ctx context.Context, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toStoreOrder(o), nil
+	return a.withPromotions(ctx, toStoreOrder(o))
+}
+
+// withPromotions adds what each promotion took off the order.
+func (a *API) withPromotions(ctx context.Context, so StoreOrder) (StoreOrder, error) {
+	ps, err := a.promotions().OnOrder(ctx, so.ID)
+	if err != nil {
+		return so, err
+	}
+	so.Promotions = ps
+	return so, nil
 }
 
 // shipTo is the checkout's address: a saved one by id, the one given, or
@@ -361,7 +375,7 @@ func (a *API) storeOrder(ctx context.Context, r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toStoreOrder(o), nil
+	return a.withPromotions(ctx, toStoreOrder(o))
 }
 
 func (a *API) storePay(ctx context.Context, r *request) (any, error) {

@@ -260,3 +260,30 @@ func (s *Service) Results(ctx context.Context, id int64) (Results, error) {
 
 // IsWrongState says whether err is a status conflict.
 func IsWrongState(err error) bool { return errors.Is(err, ErrWrongState) }
+
+// OrderPromotion is what one promotion took off one order.
+type OrderPromotion struct {
+	PromotionID int64  `json:"promotion_id"`
+	Name        string `json:"name"`
+	Off         int64  `json:"off"`
+}
+
+// OnOrder lists the promotions that priced an order, in the order they
+// were written (the order of application).
+func (s *Service) OnOrder(ctx context.Context, orderID int64) ([]OrderPromotion, error) {
+	rows, err := s.DB.Query(ctx, `SELECT p.id, p.name, po.off FROM promotion_orders po JOIN promotions p ON p.id = po.promotion_id
+		WHERE po.order_id = $1 ORDER BY po.created_at, p.priority DESC, p.id`, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("promotions of order %d: %w", orderID, err)
+	}
+	defer rows.Close()
+	out := []OrderPromotion{}
+	for rows.Next() {
+		var op OrderPromotion
+		if err := rows.Scan(&op.PromotionID, &op.Name, &op.Off); err != nil {
+			return nil, err
+		}
+		out = append(out, op)
+	}
+	return out, rows.Err()
+}

@@ -391,7 +391,8 @@ func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 		return false
 	}
 	// From lumpFrom on, every step is scoped to the whole order and only
-	// the total matters to the search.
+	// the total matters to the search; the step before them need not
+	// allocate its discount to the lines either.
 	lumpFrom := len(rest)
 	for lumpFrom > 0 && lumpable(rest[lumpFrom-1]) {
 		lumpFrom--
@@ -437,7 +438,8 @@ func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 		canTake := !clash(c, picked)
 		if canTake {
 			with := &outs[k+1]
-			*with = outcome{in: in, sc: sc, amount: bufs[(k+1)*nl : (k+2)*nl], nGifts: o.nGifts, lump: o.lump, lumpOK: k >= lumpFrom}
+			*with = outcome{in: in, sc: sc, amount: bufs[(k+1)*nl : (k+2)*nl], nGifts: o.nGifts, lump: o.lump,
+				lumpRead: k >= lumpFrom, lumpWrite: k >= lumpFrom-1}
 			copy(with.amount, o.amount)
 			with.apply(c)
 			stack[n] = c

@@ -17,14 +17,15 @@ type outcome struct {
 	amount []int64 // per line: its total after the steps so far
 	gifts  []LineResult
 	nGifts int
-	// lump: the search only needs the total from here on (every step left
-	// is scoped to the whole order), so order discounts are taken off the
-	// total (lump) instead of being allocated to the lines.
-	lumpOK     bool
-	lump       int64
-	steps      []Step
-	skipped    []NotApplied
-	pointsUsed int64
+	// The search needs only the total once no step left looks at single
+	// lines: lumpWrite takes a step's discount off the total (lump)
+	// instead of allocating it to the lines, and lumpRead (every step
+	// left is order-wide) reads the total as the base.
+	lumpRead, lumpWrite bool
+	lump                int64
+	steps               []Step
+	skipped             []NotApplied
+	pointsUsed          int64
 	// detail keeps the per-line discounts and step lines; the search for
 	// the best combination only needs the amounts.
 	detail bool
@@ -157,6 +158,12 @@ func (o *outcome) total() int64 {
 
 // record takes offs (one per line) off the lines and writes the step.
 func (o *outcome) record(st Step, offs []int64) {
+	if o.lumpWrite {
+		for _, off := range offs {
+			o.lump += off
+		}
+		return
+	}
 	if o.detail {
 		n := 0
 		for _, off := range offs {
@@ -239,7 +246,7 @@ func inScope(p *Promotion, l *Line) bool {
 // scope is the lines c looks at that still cost something, and their sum
 // (idx is the scratch buffer, valid until the next scope).
 func (o *outcome) scope(c *candidate) (idx []int, base int64) {
-	if o.lumpOK {
+	if o.lumpRead {
 		return nil, o.total()
 	}
 	idx = o.sc.idx[:0]
@@ -274,7 +281,7 @@ func touches(p *Promotion, lines []Line) bool {
 
 // spread allocates off over the lines idx by their amounts.
 func (o *outcome) spread(c *candidate, idx []int, off int64, note string) {
-	if o.lumpOK {
+	if o.lumpWrite {
 		o.lump += off
 		return
 	}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/cart"
 	"github.com/storeops/storeops/internal/order"
@@ -158,15 +157,22 @@ func (a *API) runIdempotent(w http.ResponseWriter, r *http.Request, rt Route, re
 }
 
 // runClaimed is runIdempotent for a route whose operation takes the key in
-// its own transaction: one read to find a finished call, the operation
-// with its key in one commit, and the response kept afterwards without
-// making the caller wait for that write.
+// its own transaction: the operation runs straight away, and its key
+// commits with it (order.Claim). A call that finds its key used does not
+// get that far — the key's insert conflicts, or the operation is refused
+// because its twin already made the change (the order is paid) — and only
+// then is the key read, to replay the first answer. So the common call
+// costs no read of the key and one commit, and its response is kept after
+// the answer without making the caller wait for that write.
 func (a *API) runClaimed(w http.ResponseWriter, r *http.Request, rt Route, req *request, scope, key, hash string) {
 	ctx := r.Context()
-	for attempt := 0; ; attempt++ {
+	rec := &recorder{header: http.Header{}}
+	req.Request = r
+	out, herr := rt.handle(order.WithClaim(ctx, order.Claim{Scope: scope, Key: key, Hash: hash}), req)
+	if herr != nil {
 		stored, err := a.Keys.Lookup(ctx, scope, key, hash)
 		if err != nil {
-			writeError(w, r, a.Log, err)
+			writeError(w, r, a.Log, err) // used with another request, or still running
 			return
 		}
 		if stored != nil {
@@ -179,44 +185,31 @@ func (a *API) runClaimed(w http.ResponseWriter, r *http.Request, rt Route, req *
 			respond(w, r, a, rt, out, err)
 			return
 		}
-		rec := &recorder{header: http.Header{}}
-		req.Request = r
-		out, herr := rt.handle(order.WithClaim(ctx, order.Claim{Scope: scope, Key: key, Hash: hash}), req)
-		if herr != nil && errors.Is(herr, apperr.ErrConflict) && attempt < 3 {
-			// A twin with the same key may have committed first: then this
-			// call failed because of it (the key is taken, the order is
-			// paid already) and the answer is the twin's.
-			if st, err := a.Keys.Lookup(ctx, scope, key, hash); err == nil && st != nil {
-				continue
-			}
-		}
-		respond(rec, r, a, rt, out, herr)
-		keep := context.WithoutCancel(ctx)
-		switch {
-		case rec.status < 300:
-			// The key committed with the operation; its response follows
-			// in the next group commit. A retry before that is answered
-			// from the key's ref.
-			go func() {
-				if err := a.Keys.Keep(keep, scope, key, hash, rec.status, rec.body.Bytes()); err != nil {
-					a.Log.Error("keep idempotent response", "err", err)
-				}
-			}()
-		case rec.status < 500 && rec.status != http.StatusConflict:
-			// A refusal wrote nothing; the key keeps the answer so that a
-			// retry gets it again. Not a conflict (sold out, the order
-			// changed): that depends on the moment, and a retry asks
-			// again.
-			if err := a.Keys.Remember(keep, scope, key, hash, rec.status, rec.body.Bytes()); err != nil {
+	}
+	respond(rec, r, a, rt, out, herr)
+	keep := context.WithoutCancel(ctx)
+	switch {
+	case rec.status < 300:
+		// The key committed with the operation; its response follows in
+		// the next group commit. A retry before that is answered from the
+		// key's ref.
+		go func() {
+			if err := a.Keys.Keep(keep, scope, key, hash, rec.status, rec.body.Bytes()); err != nil {
 				a.Log.Error("keep idempotent response", "err", err)
 			}
+		}()
+	case rec.status < 500 && rec.status != http.StatusConflict:
+		// A refusal wrote nothing; the key keeps the answer so that a retry
+		// gets it again. Not a conflict (sold out, the order changed): that
+		// depends on the moment, and a retry asks again.
+		if err := a.Keys.Remember(keep, scope, key, hash, rec.status, rec.body.Bytes()); err != nil {
+			a.Log.Error("keep idempotent response", "err", err)
 		}
-		for k, v := range rec.header {
-			w.Header()[k] = v
-		}
-		writeStored(w, rec.status, rec.body.Bytes())
-		return
 	}
+	for k, v := range rec.header {
+		w.Header()[k] = v
+	}
+	writeStored(w, rec.status, rec.body.Bytes())
 }
 
 func writeStored(w http.ResponseWriter, status int, body []byte) {

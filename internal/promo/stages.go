@@ -47,6 +47,7 @@ type scratch struct {
 	takeIt []bool
 	tieA   []int
 	tieB   []int
+	member []int64
 }
 
 // ints is f of every candidate of s and of t, each sorted, in scratch
@@ -323,13 +324,20 @@ func (o *outcome) below(c *candidate, base int64) bool {
 // member gives each line the lowest of its list price, its member price
 // (for members) and the member discounts: they compete, never stack.
 func (o *outcome) member(tier string, members []*candidate) {
+	// What the member price and each member discount take off each line,
+	// in one scratch buffer (record copies what it keeps).
 	n := len(o.amount)
-	byPrice := make([]int64, n)
-	byPromo := make([][]int64, len(members))
-	for k := range members {
-		byPromo[k] = make([]int64, n)
+	o.sc.member = grow(o.sc.member, (len(members)+1)*n)
+	clear(o.sc.member)
+	byPrice := o.sc.member[:n]
+	byPromo := func(k int) []int64 { return o.sc.member[(k+1)*n : (k+2)*n] }
+	var few [8]bool
+	inAny := few[:0]
+	if len(members) > len(few) {
+		inAny = make([]bool, len(members))
+	} else {
+		inAny = few[:len(members)]
 	}
-	inAny := make([]bool, len(members))
 	for i := range o.in.Lines {
 		l, amount := &o.in.Lines[i], o.amount[i]
 		best, winner := amount, -1
@@ -348,7 +356,7 @@ func (o *outcome) member(tier string, members []*candidate) {
 		if winner < 0 {
 			byPrice[i] = amount - best
 		} else {
-			byPromo[winner][i] = amount - best
+			byPromo(winner)[i] = amount - best
 		}
 	}
 	if slices.ContainsFunc(byPrice, func(v int64) bool { return v > 0 }) {
@@ -358,14 +366,14 @@ func (o *outcome) member(tier string, members []*candidate) {
 		switch {
 		case !inAny[k]:
 			o.skip(c, "no item in scope")
-		case !slices.ContainsFunc(byPromo[k], func(v int64) bool { return v > 0 }):
+		case !slices.ContainsFunc(byPromo(k), func(v int64) bool { return v > 0 }):
 			o.skip(c, "the member price or another member discount is lower on every item")
 		default:
 			note := ""
 			if o.detail {
 				note = fmt.Sprintf("%s: %s off", tier, rate(c.p.TierRatesBP[tier]))
 			}
-			o.record(o.step(c, note), byPromo[k])
+			o.record(o.step(c, note), byPromo(k))
 		}
 	}
 }

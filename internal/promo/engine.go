@@ -299,8 +299,15 @@ func Price(in Input) (Result, error) {
 		free = always
 	}
 	sc := newScratch(len(in.Lines))
-	chosen, note := choose(&in, sc, free, optional)
-	o := run(&in, sc, chosen, true)
+	chosen, note, o, done := choose(&in, sc, free, optional)
+	if o == nil {
+		o = run(&in, sc, chosen, true)
+	} else {
+		for _, c := range chosen[done:] {
+			o.apply(c)
+		}
+		o.points(in.Points)
+	}
 	for _, c := range optional {
 		if slices.Contains(chosen, c) {
 			continue
@@ -339,13 +346,18 @@ func inOrder(a, b *candidate) int {
 
 // choose picks the allowed combination best for the buyer; free ones are
 // always in, optional ones are searched.
-func choose(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, string) {
+//
+// When the search priced the steps every combination shares (the member
+// stage and the leading promotions that are always in) in detail, it
+// returns that outcome and how many of the chosen it covers, so that the
+// final pricing goes on from there instead of starting over.
+func choose(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, string, *outcome, int) {
 	order := func(s []*candidate) []*candidate {
 		slices.SortStableFunc(s, inOrder)
 		return s
 	}
 	if len(optional) == 0 {
-		return free, ""
+		return free, "", nil, 0
 	}
 	if len(optional) > MaxConflicting {
 		byPriority := slices.Clone(optional)
@@ -359,9 +371,10 @@ func choose(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 				taken = append(taken, c)
 			}
 		}
-		return order(append(set, taken...)), fmt.Sprintf("more than %d conflicting promotions, so the higher priority won", MaxConflicting)
+		return order(append(set, taken...)), fmt.Sprintf("more than %d conflicting promotions, so the higher priority won", MaxConflicting), nil, 0
 	}
-	return search(in, sc, free, optional), ""
+	chosen, base, done := search(in, sc, free, optional)
+	return chosen, "", base, done
 }
 
 // search prices every allowed combination of the optional candidates
@@ -370,7 +383,7 @@ func choose(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 // applications for n optional candidates instead of n·2^n. The search
 // keeps only the lines' amounts, one buffer per depth, and allocates
 // nothing per combination.
-func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
+func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, *outcome, int) {
 	all := slices.Concat(free, optional)
 	slices.SortStableFunc(all, inOrder)
 	var members, rest []*candidate
@@ -449,6 +462,28 @@ func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 			dfs(k+1, o, n)
 		}
 	}
+	// Every combination starts with the member stage and the leading
+	// promotions nothing conflicts with: when no member discount is
+	// optional, they are priced once, in detail, for the final pricing too.
+	k0 := 0
+	for k0 < len(rest) && !rest[k0].optional {
+		k0++
+	}
+	if !slices.ContainsFunc(members, isOptional) {
+		base := start(in, sc, true)
+		base.steps = make([]Step, 0, len(all)+2)
+		base.member(in.Customer.Tier, members)
+		for _, c := range rest[:k0] {
+			base.apply(c)
+		}
+		o := &outs[k0]
+		*o = outcome{in: in, sc: sc, amount: bufs[k0*nl : (k0+1)*nl], nGifts: base.nGifts}
+		copy(o.amount, base.amount)
+		n := copy(stack, members)
+		n += copy(stack[n:], rest[:k0])
+		dfs(k0, o, n)
+		return append([]*candidate{}, best...), base, n
+	}
 	// The member stage weighs its promotions against each other line by
 	// line, so its subsets are priced as a whole.
 	for mask := 0; mask < 1<<len(members); mask++ {
@@ -476,7 +511,7 @@ func search(in *Input, sc *scratch, free, optional []*candidate) []*candidate {
 		o.member(in.Customer.Tier, stack[:n])
 		dfs(0, o, n)
 	}
-	return append([]*candidate{}, best...)
+	return append([]*candidate{}, best...), nil, 0
 }
 
 // lumpable: c looks at the order's total only.

@@ -61,8 +61,10 @@
 // cart does not hold. Prepare validates and indexes them once (by product,
 // category and bundle SKU); with Input.Prepared, Price looks only at the
 // promotions that touch a line of the cart and those on the whole order.
-// The search keeps only the lines' amounts in pooled buffers, and once
-// every step left is order-wide it tracks the total alone. See
+// The steps every combination shares are priced once, in detail, and the
+// final pricing goes on from them; the search keeps only the lines'
+// amounts in pooled buffers, and once every step left is order-wide it
+// tracks the total alone. See
 // docs/PERFORMANCE.md (Promotions) for the figures.
 //
 // Money is int64 分 everywhere; rates are basis points (2000 = 20% off =

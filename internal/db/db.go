@@ -117,8 +117,11 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database: open %s: %w", redact(dsn), err)
 	}
-	pool.SetMaxOpenConns(max(8, 4*runtime.GOMAXPROCS(0)))
-	pool.SetMaxIdleConns(max(8, 4*runtime.GOMAXPROCS(0)))
+	// Enough connections that concurrent commits share PostgreSQL's WAL
+	// flushes (its own group commit); each holds a transaction for a few
+	// round trips.
+	pool.SetMaxOpenConns(max(16, 8*runtime.GOMAXPROCS(0)))
+	pool.SetMaxIdleConns(max(16, 8*runtime.GOMAXPROCS(0)))
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

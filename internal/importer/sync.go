@@ -268,7 +268,13 @@ func (s *Service) Sync(ctx context.Context, b SyncBatch) (SyncResult, error) {
 		}
 		seen[o.ExternalID] = i
 	}
-	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+	// What the checks found stays; what a run of write adds is redone when
+	// the transaction runs again.
+	checked := make([][]SyncError, len(res.Items))
+	for i, it := range res.Items {
+		checked[i] = it.Errors
+	}
+	write := func(tx *db.Tx) error {
 		st, err := settings.Load(ctx, tx)
 		if err != nil {
 			return err
@@ -276,7 +282,7 @@ func (s *Service) Sync(ctx context.Context, b SyncBatch) (SyncResult, error) {
 		sy := &syncer{ctx: ctx, tx: tx, source: b.Source, st: st, now: now}
 		for i := range b.Orders {
 			it := &res.Items[i]
-			it.Result, it.OrderID, it.Changes = SyncFailed, 0, nil
+			it.Result, it.OrderID, it.Changes, it.Errors = SyncFailed, 0, nil, checked[i]
 			if len(it.Errors) > 0 {
 				continue
 			}
@@ -302,7 +308,14 @@ func (s *Service) Sync(ctx context.Context, b SyncBatch) (SyncResult, error) {
 		}
 		return audit.Record(ctx, tx, "order.sync", "order_sync", b.Source, nil, map[string]any{
 			"source": b.Source, "created": res.Created, "updated": res.Updated, "unchanged": res.Unchanged, "failed": res.Failed})
-	})
+	}
+	err := s.DB.InTx(ctx, write)
+	if db.IsUniqueViolation(err) {
+		// Two syncs created the same customer or placeholder SKU at once
+		// and this one lost; a batch is idempotent, so it simply runs
+		// again and finds them.
+		err = s.DB.InTx(ctx, write)
+	}
 	return res, err
 }
 
@@ -367,7 +380,7 @@ func (sy *syncer) create(in SyncOrder, ext string, it *SyncItem) (bool, error) {
 	// another key (a checkout's SO… cannot be, but a hand-made one could)
 	// is reported, not left to fail the batch's transaction.
 	var taken int64
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM orders WHERE order_no = $1`, ext).Scan(&taken); err != nil {
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM orders WHERE order_no = $1 AND (external_id IS NULL OR external_id <> $1)`, ext).Scan(&taken); err != nil {
 		return false, fmt.Errorf("sync order %s: %w", ext, err)
 	}
 	if taken > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -275,4 +276,37 @@ func TestCheckSyncOrder_NamesTheField(t *testing.T) {
 			t.Errorf("want one error on %s, got %+v", c.field, errs)
 		}
 	}
+}
+
+// Two connectors push the same new orders at the same moment: each order,
+// customer and placeholder product is written once, and both answers say
+// so without an error.
+func TestSync_ConcurrentBatchesWriteEachOrderOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		s := &Service{DB: d, Now: func() time.Time { return placed.Add(time.Hour) }}
+		b := syncBatch()
+		b.Orders = b.Orders[:2]
+		var wg sync.WaitGroup
+		results := make([]SyncResult, 4)
+		errs := make([]error, 4)
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], errs[i] = s.Sync(context.Background(), b)
+			}()
+		}
+		wg.Wait()
+		created := 0
+		for i, r := range results {
+			if errs[i] != nil || r.Failed != 0 || r.Created+r.Unchanged != 2 {
+				t.Errorf("sync %d: %+v %v", i, r, errs[i])
+			}
+			created += r.Created
+		}
+		got := snap(t, d)
+		if created != 2 || got.orders != 2 || got.customers != 1 || got.products != 3 || got.lines != 3 {
+			t.Errorf("created %d in all; store %+v", created, got)
+		}
+	})
 }

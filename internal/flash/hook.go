@@ -129,6 +129,15 @@ func (h Hook) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
 	if !paid && !released {
 		return nil
 	}
+	if m.Lines != nil {
+		flash := false
+		for _, l := range m.Lines {
+			flash = flash || l.FlashItemID > 0
+		}
+		if !flash {
+			return nil
+		}
+	}
 	rows, err := tx.Query(ctx, `SELECT l.flash_item_id, l.sku_id, l.quantity, f.ended_at IS NOT NULL
 		FROM order_lines l JOIN flash_sale_items i ON i.id = l.flash_item_id JOIN flash_sales f ON f.id = i.flash_sale_id
 		WHERE l.order_id = $1 ORDER BY l.sku_id`, m.OrderID)

@@ -258,7 +258,7 @@ func (s *Service) refundCase(ctx context.Context, tx *db.Tx, c AfterSale, note s
 	}
 	var refundID any
 	if amount > 0 {
-		st, err := settings.Load(ctx, tx)
+		st, err := settings.Cached(ctx, s.DB)
 		if err != nil {
 			return err
 		}

@@ -29,6 +29,8 @@ type move struct {
 	order *Order
 	// paidDay is set by the move to paid: the store's day of the payment.
 	paidDay int64
+	// lines, when set, are the order's lines as read already, by SKU.
+	lines []Line
 }
 
 // transition runs a move in one transaction: it reads the order, asks the
@@ -79,7 +81,7 @@ func (s *Service) transitionTx(ctx context.Context, tx *db.Tx, m move) error {
 	args := []any{string(to), now.UnixMilli(), o.ID, string(o.Status)}
 	switch to {
 	case Paid:
-		st, err := settings.Load(ctx, tx)
+		st, err := settings.Cached(ctx, s.DB)
 		if err != nil {
 			return err
 		}
@@ -112,7 +114,7 @@ func (s *Service) transitionTx(ctx context.Context, tx *db.Tx, m move) error {
 		return err
 	}
 	for _, h := range s.Hooks {
-		if err := h.Moved(ctx, tx, Moved{OrderID: o.ID, No: o.No, CustomerID: o.CustomerID, Action: m.action, From: o.Status, To: to, At: now}); err != nil {
+		if err := h.Moved(ctx, tx, Moved{OrderID: o.ID, No: o.No, CustomerID: o.CustomerID, Action: m.action, From: o.Status, To: to, At: now, Lines: m.lines}); err != nil {
 			return err
 		}
 	}
@@ -132,9 +134,12 @@ func (s *Service) effects(ctx context.Context, tx *db.Tx, o Order, to Status, m 
 		if err := customer.NotePaid(ctx, tx, o.CustomerID, m.paidDay); err != nil {
 			return err
 		}
-		lines, err := linesBySKU(ctx, tx, o.ID)
-		if err != nil {
-			return err
+		lines := m.lines
+		if lines == nil {
+			var err error
+			if lines, err = linesBySKU(ctx, tx, o.ID); err != nil {
+				return err
+			}
 		}
 		for _, l := range lines {
 			if err := inv.CommitSale(ctx, tx, l.SKUID, l.Quantity, o.No); err != nil {
@@ -189,7 +194,7 @@ func (s *Service) refundInFull(ctx context.Context, tx *db.Tx, o Order, reason s
 		}
 	}
 	if amount > 0 {
-		st, err := settings.Load(ctx, tx)
+		st, err := settings.Cached(ctx, s.DB)
 		if err != nil {
 			return err
 		}

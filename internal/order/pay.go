@@ -80,21 +80,31 @@ func (s *Service) Pay(ctx context.Context, customerID, id int64, in PayInput) (p
 // the charge and its settlement are one transaction, so paying costs one
 // commit and a crash leaves either nothing or the settled payment.
 func (s *Service) payInstant(ctx context.Context, prov payment.Provider, customerID, id int64, in PayInput) (payment.Payment, error) {
+	// The order and its lines are read before the transaction, on a
+	// reader, to keep the writer's work short: the lines of an unpaid
+	// order never change, and the status is guarded where it matters —
+	// the payment's insert refuses a second live payment and the order's
+	// update matches only the status read.
+	o, err := getOrder(ctx, s.DB, id, s.window())
+	if err != nil {
+		return payment.Payment{}, err
+	}
+	if customerID > 0 && o.CustomerID != customerID {
+		return payment.Payment{}, fmt.Errorf("order %d: %w", id, apperr.ErrNotFound)
+	}
+	if _, err := Next(o.Status, ActionPay); err != nil {
+		return payment.Payment{}, fmt.Errorf("order %s: %w", o.No, err)
+	}
+	lines, err := linesBySKU(ctx, s.DB, o.ID)
+	if err != nil {
+		return payment.Payment{}, err
+	}
 	var p payment.Payment
 	// Rerunnable: an instant provider answers from memory, and the rest is
 	// database work (db.InTxRerun).
-	err := s.DB.InTxRerun(ctx, func(tx *db.Tx) error {
-		o, err := getOrder(ctx, tx, id, s.window())
-		if err != nil {
-			return err
-		}
-		if customerID > 0 && o.CustomerID != customerID {
-			return fmt.Errorf("order %d: %w", id, apperr.ErrNotFound)
-		}
-		if _, err := Next(o.Status, ActionPay); err != nil {
-			return fmt.Errorf("order %s: %w", o.No, err)
-		}
+	err = s.DB.InTxRerun(ctx, func(tx *db.Tx) error {
 		now := s.now()
+		var err error
 		if p, err = payment.Start(ctx, tx, o.ID, prov.Name(), o.Total, o.Currency, now); err != nil {
 			return fmt.Errorf("pay order %s: %w", o.No, err)
 		}
@@ -102,7 +112,7 @@ func (s *Service) payInstant(ctx context.Context, prov payment.Provider, custome
 		if err != nil {
 			return err
 		}
-		if err := s.settleOrder(ctx, tx, p, res, &o); err != nil {
+		if err := s.settleOrder(ctx, tx, p, res, &o, lines); err != nil {
 			return err
 		}
 		// What settle wrote, without reading it back.
@@ -124,12 +134,12 @@ func (s *Service) payInstant(ctx context.Context, prov payment.Provider, custome
 // settle applies the provider's answer about a pending payment. It is
 // idempotent: a payment no longer pending is left as it is.
 func (s *Service) settle(ctx context.Context, tx *db.Tx, p payment.Payment, res payment.Result) error {
-	return s.settleOrder(ctx, tx, p, res, nil)
+	return s.settleOrder(ctx, tx, p, res, nil, nil)
 }
 
-// settleOrder is settle with the payment's order as read in tx already
-// (nil: read it).
-func (s *Service) settleOrder(ctx context.Context, tx *db.Tx, p payment.Payment, res payment.Result, o *Order) error {
+// settleOrder is settle with the payment's order and its lines (by SKU) as
+// read already (nil: read them).
+func (s *Service) settleOrder(ctx context.Context, tx *db.Tx, p payment.Payment, res payment.Result, o *Order, lines []Line) error {
 	now := s.now()
 	switch res.Status {
 	case payment.StatusPending:
@@ -152,7 +162,7 @@ func (s *Service) settleOrder(ctx context.Context, tx *db.Tx, p payment.Payment,
 		}
 		return err
 	}
-	return s.transitionTx(ctx, tx, move{id: p.OrderID, action: ActionPay, note: p.Provider + " " + res.Ref, order: o})
+	return s.transitionTx(ctx, tx, move{id: p.OrderID, action: ActionPay, note: p.Provider + " " + res.Ref, order: o, lines: lines})
 }
 
 // lateSuccess handles money that arrived for a payment the shop had given

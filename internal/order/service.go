@@ -123,7 +123,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	if err != nil {
 		return Order{}, err
 	}
-	st, err := settings.Load(ctx, s.DB)
+	st, err := settings.Cached(ctx, s.DB)
 	if err != nil {
 		return Order{}, err
 	}
@@ -264,6 +264,9 @@ type Moved struct {
 	Action     Action
 	From, To   Status
 	At         time.Time
+	// Lines are the order's lines when the move has read them (payment
+	// does); nil means the hook reads what it needs.
+	Lines []Line
 }
 
 func lineTitle(l price.LinePrice) string {

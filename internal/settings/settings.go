@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/storeops/storeops/internal/audit"
@@ -24,11 +25,47 @@ var Defaults = Store{Name: "storeops", TimeZone: "Asia/Shanghai", Currency: "CNY
 
 // Location is the store's time zone.
 func (s Store) Location() *time.Location {
+	if v, ok := locations.Load(s.TimeZone); ok {
+		return v.(*time.Location)
+	}
 	loc, err := time.LoadLocation(s.TimeZone)
 	if err != nil {
 		return time.UTC
 	}
+	locations.Store(s.TimeZone, loc)
 	return loc
+}
+
+// locations keeps loaded time zones: time.LoadLocation parses the zone
+// file on every call, and orders ask for the store's zone on every payment.
+var locations sync.Map
+
+// CacheFor is how long Cached trusts settings it read. A change saved on
+// this instance takes effect at once; one saved on another instance within
+// this.
+const CacheFor = 2 * time.Second
+
+type cachedStore struct {
+	s  Store
+	at time.Time
+}
+
+var cache sync.Map // *db.DB → cachedStore
+
+// Cached is Load for hot paths (every order asks for the store's time
+// zone): the settings as read at most CacheFor ago.
+func Cached(ctx context.Context, d *db.DB) (Store, error) {
+	if v, ok := cache.Load(d); ok {
+		if c := v.(cachedStore); time.Since(c.at) < CacheFor {
+			return c.s, nil
+		}
+	}
+	s, err := Load(ctx, d)
+	if err != nil {
+		return s, err
+	}
+	cache.Store(d, cachedStore{s: s, at: time.Now()})
+	return s, nil
 }
 
 // Validate says what is wrong with s, if anything.
@@ -75,6 +112,7 @@ func Save(ctx context.Context, d *db.DB, s Store) error {
 	if err := s.Validate(); err != nil {
 		return err
 	}
+	defer cache.Delete(d)
 	return d.InTx(ctx, func(tx *db.Tx) error {
 		before, err := Load(ctx, tx)
 		if err != nil {

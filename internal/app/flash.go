@@ -14,6 +14,7 @@ func (a *App) wireFlash() {
 	svc := &flash.Service{DB: a.DB, Inventory: a.Inventory}
 	a.API.Flash = svc
 	a.Flash = svc
+	a.Console.Flash = svc
 	a.API.Orders.Pricer = flash.Pricer{Flash: svc, Next: a.API.Orders.Pricer}
 	a.API.Carts.Pricer = flash.Pricer{Flash: svc, Next: a.API.Carts.Pricer}
 	a.API.Orders.Hooks = append(a.API.Orders.Hooks, flash.Hook{Flash: svc})

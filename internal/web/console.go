@@ -22,6 +22,7 @@ import (
 	"github.com/storeops/storeops/internal/catalog"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/flash"
 	"github.com/storeops/storeops/internal/i18n"
 	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/order"
@@ -41,7 +42,9 @@ type Console struct {
 	// Promotions is the same instance the API uses (its changes drop the
 	// storefront pricer's cache); nil: one over DB.
 	Promotions *promotion.Service
-	Log       *slog.Logger
+	// Flash is the flash-sale service the API and the pricer use; nil: one over DB.
+	Flash *flash.Service
+	Log   *slog.Logger
 	// Webhooks is the instance the API and the worker use; nil: one over DB.
 	Webhooks *webhook.Service
 	// SecureCookies sets the Secure flag on cookies; set it behind HTTPS.

@@ -26,6 +26,7 @@ var navItems = []navItem{
 	{"customer_value", "/customer-value", auth.Read("segments"), "nav.group.store"},
 	{"promotions", "/promotions", auth.Read("promotions"), "nav.group.store"},
 	{"coupons", "/coupons", auth.Read("promotions"), "nav.group.store"},
+	{"flash_sales", "/flash-sales", auth.Read("promotions"), "nav.group.store"},
 	{"imports", "/imports", auth.Read("imports"), "nav.group.admin"},
 	{"webhooks", "/webhooks", auth.Read("webhooks"), "nav.group.admin"},
 	{"audit", "/audit", auth.Read("audit"), "nav.group.admin"},

@@ -92,6 +92,12 @@ func (c *Console) Routes() []Route {
 		{Method: "POST", Pattern: "/coupons/{id}/codes", Perm: write("promotions"), Handler: c.generateCodes},
 		{Method: "GET", Pattern: "/coupons/{id}/codes.csv", Perm: write("promotions"), Handler: c.couponCodesCSV},
 
+		{Method: "GET", Pattern: "/flash-sales", Perm: read("promotions"), Handler: c.flashSaleList},
+		{Method: "GET", Pattern: "/flash-sales/new", Perm: write("promotions"), Handler: c.newFlashSale},
+		{Method: "POST", Pattern: "/flash-sales", Perm: write("promotions"), Handler: c.createFlashSale},
+		{Method: "GET", Pattern: "/flash-sales/{id}", Perm: read("promotions"), Handler: c.flashSaleDetail},
+		{Method: "POST", Pattern: "/flash-sales/{id}/end", Perm: write("promotions"), Handler: c.endFlashSale},
+
 		{Method: "GET", Pattern: "/imports", Perm: read("imports"), Handler: c.imports},
 		{Method: "POST", Pattern: "/imports", Perm: write("imports"), Handler: c.uploadImport},
 		{Method: "POST", Pattern: "/imports/mappings", Perm: write("imports"), Handler: c.saveImportMapping},

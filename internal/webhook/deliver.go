@@ -87,8 +87,9 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	return len(cs), errors.Join(errs...)
 }
 
-// claim takes up to a batch of due deliveries of active endpoints under a
-// lease long enough for one request. The conditions are repeated outside
+// claim takes up to a batch of due deliveries of active endpoints (and
+// test events, which go to paused ones too) under a lease long enough for
+// one request. The conditions are repeated outside
 // the subquery: on PostgreSQL a row another instance claimed meanwhile is
 // re-checked against them once that instance's lock is released, and
 // skipped instead of being sent twice.
@@ -98,8 +99,10 @@ func (s *Service) claim(ctx context.Context) ([]claimed, error) {
 	// Most polls find nothing due: ask a reader first, so that an idle
 	// shop's sender never takes the single writer (SQLite) every second.
 	var due int
-	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM webhook_deliveries
-		WHERE status = 'pending' AND next_attempt_at <= $1 AND lease_until <= $1 LIMIT 1) d`, now).Scan(&due)
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM webhook_deliveries d
+		JOIN webhook_endpoints p ON p.id = d.endpoint_id JOIN webhook_events e ON e.id = d.event_id
+		WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND d.lease_until <= $1 AND (p.active = TRUE OR e.type = $2) LIMIT 1) due`,
+		now, Test).Scan(&due)
 	if err != nil {
 		return nil, fmt.Errorf("webhook deliveries due: %w", err)
 	}
@@ -111,10 +114,11 @@ func (s *Service) claim(ctx context.Context) ([]claimed, error) {
 		out = out[:0]
 		rows, err := tx.Query(ctx, `UPDATE webhook_deliveries SET lease_until = $1
 			WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints p ON p.id = d.endpoint_id
-				WHERE d.status = 'pending' AND d.next_attempt_at <= $2 AND d.lease_until <= $2 AND p.active = TRUE
+				JOIN webhook_events e ON e.id = d.event_id
+				WHERE d.status = 'pending' AND d.next_attempt_at <= $2 AND d.lease_until <= $2 AND (p.active = TRUE OR e.type = $4)
 				ORDER BY d.next_attempt_at, d.id LIMIT $3)
 			AND status = 'pending' AND lease_until <= $2
-			RETURNING id, event_id, endpoint_id, attempts`, lease, now, s.batch())
+			RETURNING id, event_id, endpoint_id, attempts`, lease, now, s.batch(), Test)
 		if err != nil {
 			return fmt.Errorf("claim webhook deliveries: %w", err)
 		}

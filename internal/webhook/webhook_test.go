@@ -390,6 +390,12 @@ func TestSendTest_PostsToThatEndpointOnly(t *testing.T) {
 		a, b := newReceiver(t, 0), newReceiver(t, 0)
 		ea := endpoint(t, s, a, "order.paid")
 		endpoint(t, s, b, "*")
+		off := false
+		if _, err := s.UpdateEndpoint(context.Background(), ea.ID, webhook.EndpointInput{URL: ea.URL, Events: ea.Events, Active: &off}); err != nil {
+			t.Fatal(err)
+		}
+		// A paused endpoint still gets its test (checking it before
+		// turning it on is the point).
 		del, err := s.SendTest(context.Background(), ea.ID)
 		if err != nil || del.EventType != webhook.Test || del.EndpointID != ea.ID {
 			t.Fatalf("%+v %v", del, err)

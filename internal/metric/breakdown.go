@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/storeops/storeops/internal/db"
@@ -78,24 +79,35 @@ func ChannelGroups(ctx context.Context, q db.Queryer, from, to int64, totalUV in
 // product_daily: views, add-to-carts, orders, units, sales and their cost
 // before refunds. A product counts in its current category.
 func ProductGroups(ctx context.Context, q db.Queryer, from, to int64, by string, limit int) ([]Group, error) {
+	// The calendar months the range holds whole come from product_monthly,
+	// the days at its edges from product_daily.
+	m1, m2, edges := split(from, to)
+	parts := []string{"SELECT product_id, views, add_to_carts, orders, units, sales, cogs FROM product_monthly WHERE month BETWEEN $1 AND $2"}
+	args := []any{m1, m2}
+	for _, e := range edges {
+		parts = append(parts, fmt.Sprintf("SELECT product_id, views, add_to_carts, orders, units, sales, cogs FROM product_daily WHERE day BETWEEN $%d AND $%d", len(args)+1, len(args)+2))
+		args = append(args, e[0], e[1])
+	}
+	pd := "(" + strings.Join(parts, " UNION ALL ") + ") pd"
+	lim := fmt.Sprintf("$%d", len(args)+1)
 	var query string
 	switch by {
 	case ByCategory:
 		query = `SELECT CAST(c.id AS TEXT), c.name, SUM(pd.views), SUM(pd.add_to_carts), SUM(pd.orders), SUM(pd.units), SUM(pd.sales), SUM(pd.cogs)
-			FROM product_daily pd JOIN products p ON p.id = pd.product_id JOIN categories c ON c.id = p.category_id
-			WHERE pd.day BETWEEN $1 AND $2 GROUP BY c.id, c.name ORDER BY 7 DESC, 1 LIMIT $3`
+			FROM ` + pd + ` JOIN products p ON p.id = pd.product_id JOIN categories c ON c.id = p.category_id
+			GROUP BY c.id, c.name ORDER BY 7 DESC, 1 LIMIT ` + lim
 	case ByProduct:
 		query = `SELECT CAST(p.id AS TEXT), p.title, SUM(pd.views), SUM(pd.add_to_carts), SUM(pd.orders), SUM(pd.units), SUM(pd.sales), SUM(pd.cogs)
-			FROM product_daily pd JOIN products p ON p.id = pd.product_id
-			WHERE pd.day BETWEEN $1 AND $2 GROUP BY p.id, p.title ORDER BY 7 DESC, 3 DESC, 1 LIMIT $3`
+			FROM ` + pd + ` JOIN products p ON p.id = pd.product_id
+			GROUP BY p.id, p.title ORDER BY 7 DESC, 3 DESC, 1 LIMIT ` + lim
 	default:
 		return nil, fmt.Errorf("breakdown %q: use channel, category or product", by)
 	}
 	var total int64
-	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(sales), 0) FROM product_daily WHERE day BETWEEN $1 AND $2`, from, to).Scan(&total); err != nil {
+	if err := q.QueryRow(ctx, "SELECT COALESCE(SUM(sales), 0) FROM "+pd, args...).Scan(&total); err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, query, from, to, limit)
+	rows, err := q.Query(ctx, query, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s breakdown: %w", by, err)
 	}

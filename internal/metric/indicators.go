@@ -84,40 +84,60 @@ type trafficSums struct {
 	funnel                                                            [4]int64
 }
 
-// trafficOf sums traffic_daily over days from..to for one channel (” is
-// the whole shop) and counts distinct visitors and converted visitors:
-// exactly for one day, by merging the daily sketches for longer ranges.
+// trafficOf sums the traffic of days from..to for one channel ('' is the
+// whole shop) and counts distinct visitors and converted visitors: exactly
+// for one day, by merging sketches for longer ranges — the monthly rows
+// for the calendar months the range holds whole, the daily rows for the
+// days at its edges.
 func trafficOf(ctx context.Context, q db.Queryer, from, to int64, channel string) (Figures, error) {
 	var f Figures
-	rows, err := q.Query(ctx, `SELECT pv, uv, sessions, product_views, searches, add_to_carts, checkout_starts, purchases,
-			funnel_view, funnel_cart, funnel_checkout, funnel_paid, converted, uv_sketch, converted_sketch
-		FROM traffic_daily WHERE day BETWEEN $1 AND $2 AND channel = $3`, from, to, channel)
-	if err != nil {
-		return f, fmt.Errorf("traffic %d–%d: %w", from, to, err)
-	}
-	defer rows.Close()
 	uv, conv := hyperloglog.New14(), hyperloglog.New14()
 	n := 0
-	for rows.Next() {
-		var t trafficSums
-		var dayUV, dayConv int64
-		var uvb, cb []byte
-		if err := rows.Scan(&t.pv, &dayUV, &t.sessions, &t.productViews, &t.searches, &t.carts, &t.checkouts, &t.purchases,
-			&t.funnel[0], &t.funnel[1], &t.funnel[2], &t.funnel[3], &dayConv, &uvb, &cb); err != nil {
-			return f, err
+	read := func(query string, a, b int64, daily bool) error {
+		rows, err := q.Query(ctx, query, a, b, channel)
+		if err != nil {
+			return fmt.Errorf("traffic %d–%d: %w", from, to, err)
 		}
-		f.addTraffic(t)
-		f.UV, f.Converted = dayUV, dayConv
-		if err := mergeSketch(uv, uvb); err != nil {
-			return f, err
+		defer rows.Close()
+		for rows.Next() {
+			var t trafficSums
+			var dayUV, dayConv int64
+			var uvb, cb []byte
+			if err := rows.Scan(&t.pv, &dayUV, &t.sessions, &t.productViews, &t.searches, &t.carts, &t.checkouts, &t.purchases,
+				&t.funnel[0], &t.funnel[1], &t.funnel[2], &t.funnel[3], &dayConv, &uvb, &cb); err != nil {
+				return err
+			}
+			f.addTraffic(t)
+			f.UV, f.Converted = dayUV, dayConv
+			if err := mergeSketch(uv, uvb); err != nil {
+				return err
+			}
+			if err := mergeSketch(conv, cb); err != nil {
+				return err
+			}
+			n++
+			if !daily {
+				n++ // a month is never exact
+			}
 		}
-		if err := mergeSketch(conv, cb); err != nil {
-			return f, err
-		}
-		n++
+		return rows.Err()
 	}
-	if err := rows.Err(); err != nil {
-		return f, err
+	const daily = `SELECT pv, uv, sessions, product_views, searches, add_to_carts, checkout_starts, purchases,
+			funnel_view, funnel_cart, funnel_checkout, funnel_paid, converted, uv_sketch, converted_sketch
+		FROM traffic_daily WHERE day BETWEEN $1 AND $2 AND channel = $3`
+	const monthly = `SELECT pv, 0, sessions, product_views, searches, add_to_carts, checkout_starts, purchases,
+			funnel_view, funnel_cart, funnel_checkout, funnel_paid, 0, uv_sketch, converted_sketch
+		FROM traffic_monthly WHERE month BETWEEN $1 AND $2 AND channel = $3`
+	m1, m2, edges := split(from, to)
+	if m1 <= m2 {
+		if err := read(monthly, m1, m2, false); err != nil {
+			return f, err
+		}
+	}
+	for _, e := range edges {
+		if err := read(daily, e[0], e[1], true); err != nil {
+			return f, err
+		}
 	}
 	if n > 1 {
 		f.UV, f.Converted, f.UVApprox = int64(uv.Estimate()), int64(conv.Estimate()), true

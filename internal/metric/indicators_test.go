@@ -77,30 +77,36 @@ func TestIndicatorRollupAgreesWithEvents(t *testing.T) {
 				t.Errorf("%d: %d purchase events, %d paid orders", day, f.Purchases, f.PaidOrders)
 			}
 		}
-		exact, _ := event.Traffic(ctx, d, 20261021, 20261120)
+		// Ranges of edge days only, of whole months (monthly rows), and of both.
+		for _, rg := range [][2]int64{{20261021, 20261120}, {20260901, 20261031}, {20260915, 20261120}} {
+			exact, _ := event.Traffic(ctx, d, rg[0], rg[1])
+			f, _ := metric.PeriodFigures(ctx, d, rg[0], rg[1])
+			if !f.UVApprox || math.Abs(float64(f.UV-exact.UV))/float64(exact.UV) > 0.03 {
+				t.Errorf("%v UV %d (approx %v) vs exact %d", rg, f.UV, f.UVApprox, exact.UV)
+			}
+			if f.PV != exact.PV {
+				t.Errorf("%v PV %d vs %d", rg, f.PV, exact.PV)
+			}
+		}
 		f, _ := metric.PeriodFigures(ctx, d, 20261021, 20261120)
-		if !f.UVApprox || math.Abs(float64(f.UV-exact.UV))/float64(exact.UV) > 0.03 {
-			t.Errorf("month UV %d (approx %v) vs exact %d", f.UV, f.UVApprox, exact.UV)
-		}
-		if f.PV != exact.PV {
-			t.Errorf("month PV %d vs %d", f.PV, exact.PV)
-		}
 		if !(f.FunnelView > f.FunnelCart && f.FunnelCart > f.FunnelCheckout && f.FunnelCheckout >= f.FunnelPaid && f.FunnelPaid > 0) {
 			t.Errorf("funnel %d → %d → %d → %d", f.FunnelView, f.FunnelCart, f.FunnelCheckout, f.FunnelPaid)
 		}
-		var lineSales int64
-		d.QueryRow(ctx, `SELECT COALESCE(SUM(l.line_total), 0) FROM orders o JOIN order_lines l ON l.order_id = o.id
-			WHERE o.paid_day BETWEEN 20261021 AND 20261120`).Scan(&lineSales)
-		groups, err := metric.ProductGroups(ctx, d, 20261021, 20261120, metric.ByCategory, 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var sum int64
-		for _, g := range groups {
-			sum += g.Sales
-		}
-		if sum != lineSales || lineSales == 0 {
-			t.Errorf("categories' sales %d, order lines %d", sum, lineSales)
+		for _, rg := range [][2]int64{{20261021, 20261120}, {20260915, 20261120}} {
+			var lineSales int64
+			d.QueryRow(ctx, `SELECT COALESCE(SUM(l.line_total), 0) FROM orders o JOIN order_lines l ON l.order_id = o.id
+				WHERE o.paid_day BETWEEN $1 AND $2`, rg[0], rg[1]).Scan(&lineSales)
+			groups, err := metric.ProductGroups(ctx, d, rg[0], rg[1], metric.ByCategory, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sum int64
+			for _, g := range groups {
+				sum += g.Sales
+			}
+			if sum != lineSales || lineSales == 0 {
+				t.Errorf("%v: categories' sales %d, order lines %d", rg, sum, lineSales)
+			}
 		}
 	})
 }
@@ -291,4 +297,22 @@ func TestSeriesFigures_MatchPeriodFigures(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestSplit_WholeMonthsAndEdges(t *testing.T) {
+	for _, c := range []struct {
+		from, to, m1, m2 int64
+		edges            int
+	}{
+		{20261015, 20261203, 202611, 202611, 2},
+		{20261101, 20261130, 202611, 202611, 0},
+		{20261102, 20261129, 202612, 202610, 1},
+		{20251201, 20260131, 202512, 202601, 0},
+		{20251231, 20260201, 202601, 202601, 2},
+	} {
+		m1, m2, edges := metric.SplitForTest(c.from, c.to)
+		if m1 != c.m1 || m2 != c.m2 || len(edges) != c.edges {
+			t.Errorf("%d–%d: months %d–%d, edges %v", c.from, c.to, m1, m2, edges)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/axiomhq/hyperloglog"
@@ -44,9 +45,20 @@ func (r *IndicatorRollup) now() time.Time {
 
 func (r *IndicatorRollup) rollup() *Rollup { return &Rollup{DB: r.DB, Now: r.Now} }
 
+// refreshing lets one refresh run at a time in the process: the first
+// one after the demo's traffic or a rebuild reads every day, and readers
+// arriving meanwhile must not each start the same work.
+var refreshing sync.Mutex
+
 // Refresh recomputes the days touched since the last refresh (every day
 // the first time) and returns how many.
 func (r *IndicatorRollup) Refresh(ctx context.Context) (int, error) {
+	refreshing.Lock()
+	defer refreshing.Unlock()
+	return r.refresh(ctx)
+}
+
+func (r *IndicatorRollup) refresh(ctx context.Context) (int, error) {
 	started := r.now()
 	sr := r.rollup()
 	evMark, okE, err := sr.mark(ctx, markIndEvents)
@@ -89,6 +101,9 @@ func (r *IndicatorRollup) Refresh(ctx context.Context) (int, error) {
 			}
 		}
 	}
+	if err := r.rebuildMonths(ctx, monthsOf(days)); err != nil {
+		return 0, err
+	}
 	err = r.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := sr.setMark(ctx, tx, markIndEvents, maxEvent); err != nil {
 			return err
@@ -101,8 +116,14 @@ func (r *IndicatorRollup) Refresh(ctx context.Context) (int, error) {
 	return len(days), err
 }
 
-// RefreshIfOlder refreshes unless the last refresh is younger than maxAge.
+// RefreshIfOlder refreshes unless the last refresh is younger than maxAge,
+// or another refresh is running — then the reader is served the rollups as
+// they are (at most a minute behind) rather than waiting for it.
 func (r *IndicatorRollup) RefreshIfOlder(ctx context.Context, maxAge time.Duration) error {
+	if !refreshing.TryLock() {
+		return nil
+	}
+	defer refreshing.Unlock()
 	var at int64
 	err := r.DB.QueryRow(ctx, "SELECT updated_at FROM job_marks WHERE name = $1", markIndEvents).Scan(&at)
 	if err != nil && !db.IsNoRows(err) {
@@ -111,7 +132,7 @@ func (r *IndicatorRollup) RefreshIfOlder(ctx context.Context, maxAge time.Durati
 	if err == nil && r.now().Sub(time.UnixMilli(at)) < maxAge {
 		return nil
 	}
-	_, err = r.Refresh(ctx)
+	_, err = r.refresh(ctx)
 	return err
 }
 
@@ -120,7 +141,7 @@ func (r *IndicatorRollup) Rebuild(ctx context.Context) error {
 	if _, err := r.DB.Exec(ctx, "DELETE FROM job_marks WHERE name IN ($1, $2, $3)", markIndEvents, markIndOrders, markIndRefunds); err != nil {
 		return err
 	}
-	for _, t := range []string{"traffic_daily", "sales_channel_daily", "product_daily"} {
+	for _, t := range []string{"traffic_daily", "sales_channel_daily", "product_daily", "traffic_monthly", "product_monthly"} {
 		if _, err := r.DB.Exec(ctx, "DELETE FROM "+t); err != nil {
 			return err
 		}

@@ -106,3 +106,40 @@ CREATE TABLE alert_notes (
     note TEXT NOT NULL
 );
 CREATE INDEX alert_notes_alert ON alert_notes (alert_id, id);
+
+-- Months (YYYYMM) of traffic_daily and product_daily, merged, so that a
+-- year reads twelve rows per channel or product instead of 365; the days
+-- at the edges of a range still come from the daily rows. Rewritten for
+-- every month a refresh touched.
+CREATE TABLE traffic_monthly (
+    month BIGINT NOT NULL,
+    channel TEXT NOT NULL,
+    pv BIGINT NOT NULL,
+    sessions BIGINT NOT NULL,
+    product_views BIGINT NOT NULL,
+    searches BIGINT NOT NULL,
+    add_to_carts BIGINT NOT NULL,
+    checkout_starts BIGINT NOT NULL,
+    purchases BIGINT NOT NULL,
+    funnel_view BIGINT NOT NULL,
+    funnel_cart BIGINT NOT NULL,
+    funnel_checkout BIGINT NOT NULL,
+    funnel_paid BIGINT NOT NULL,
+    uv_sketch BYTEA,
+    converted_sketch BYTEA,
+    refreshed_at BIGINT NOT NULL,
+    PRIMARY KEY (month, channel)
+);
+
+CREATE TABLE product_monthly (
+    month BIGINT NOT NULL,
+    product_id BIGINT NOT NULL,
+    views BIGINT NOT NULL,
+    add_to_carts BIGINT NOT NULL,
+    orders BIGINT NOT NULL,
+    units BIGINT NOT NULL,
+    sales BIGINT NOT NULL,
+    cogs BIGINT NOT NULL,
+    refreshed_at BIGINT NOT NULL,
+    PRIMARY KEY (month, product_id)
+);

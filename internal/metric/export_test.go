@@ -1,0 +1,4 @@
+package metric
+
+// SplitForTest exposes split to the external tests.
+var SplitForTest = split

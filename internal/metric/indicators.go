@@ -84,7 +84,7 @@ type trafficSums struct {
 	funnel                                                            [4]int64
 }
 
-// trafficOf sums the traffic of days from..to for one channel ('' is the
+// trafficOf sums the traffic of days from..to for one channel ("" is the
 // whole shop) and counts distinct visitors and converted visitors: exactly
 // for one day, by merging sketches for longer ranges — the monthly rows
 // for the calendar months the range holds whole, the daily rows for the

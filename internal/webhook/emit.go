@@ -67,11 +67,20 @@ func emit(ctx context.Context, q db.Queryer, typ string, payload any, endpointID
 		typ, string(data), ms).Scan(&eventID); err != nil {
 		return fmt.Errorf("webhook %s: record event: %w", typ, err)
 	}
-	for _, ep := range to {
-		if _, err := q.Exec(ctx, `INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at, updated_at)
-			VALUES ($1, $2, 'pending', $3, $3, $3)`, eventID, ep, ms); err != nil {
-			return fmt.Errorf("webhook %s: record delivery: %w", typ, err)
+	// One statement for all the deliveries: this runs inside other
+	// packages' transactions (an order's payment), so it is kept short.
+	var vals strings.Builder
+	args = []any{eventID, ms}
+	for i, ep := range to {
+		if i > 0 {
+			vals.WriteString(", ")
 		}
+		args = append(args, ep)
+		fmt.Fprintf(&vals, "($1, $%d, 'pending', $2, $2, $2)", len(args))
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO webhook_deliveries (event_id, endpoint_id, status, next_attempt_at, created_at, updated_at)
+		VALUES `+vals.String(), args...); err != nil {
+		return fmt.Errorf("webhook %s: record deliveries: %w", typ, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/storeops/storeops/internal/alert"
 	"github.com/storeops/storeops/internal/brief"
+	"github.com/storeops/storeops/internal/demo"
 	"github.com/storeops/storeops/internal/metric"
 )
 
@@ -25,6 +26,12 @@ func (a *App) startBriefs(ctx context.Context, j *Jobs) {
 	s := brief.Schedule{Hour: a.briefHour}
 	j.every(ctx, 10*time.Minute, func(ctx context.Context) {
 		if due, err := s.Due(ctx, a.DB, time.Now()); err != nil || !due {
+			return
+		}
+		// The demo's traffic is still being written: yesterday would look
+		// like a collapse of every channel.
+		var pending int
+		if err := a.DB.QueryRow(ctx, "SELECT COUNT(*) FROM job_marks WHERE name = $1", demo.TrafficPendingMark).Scan(&pending); err != nil || pending > 0 {
 			return
 		}
 		if _, err := (&metric.IndicatorRollup{DB: a.DB}).Refresh(ctx); err != nil {

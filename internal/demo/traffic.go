@@ -44,8 +44,13 @@ const (
 // traffic can be told from (and replaced without touching) real events.
 const DemoVisitorPrefix = "demo-"
 
-// TrafficMark is the job_marks row saying the demo traffic is complete.
-const TrafficMark = "demo.traffic"
+// TrafficMark is the job_marks row saying the demo traffic is complete;
+// TrafficPendingMark is there while it is being written, so that the brief
+// and alert job does not report on half a day's traffic.
+const (
+	TrafficMark        = "demo.traffic"
+	TrafficPendingMark = "demo.traffic_pending"
+)
 
 const shopURL = "https://shop.huajian.example"
 
@@ -265,6 +270,10 @@ func GenerateTraffic(ctx context.Context, d *db.DB, seed uint64, progress func(d
 	}
 	g := &trafficGen{r: newRand(seed, streamTraffic), loc: st.Location(), cutoff: time.Now().UnixMilli(),
 		out: &chunk{}, skuOf: map[int64]int64{}, seen: map[int64]bool{}}
+	if _, err := d.Exec(ctx, `INSERT INTO job_marks (name, value, updated_at) VALUES ($1, 0, $2)
+		ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at`, TrafficPendingMark, began.UnixMilli()); err != nil {
+		return g.sum, err
+	}
 	if _, err := d.Exec(ctx, "DELETE FROM events WHERE anonymous_id LIKE $1", DemoVisitorPrefix+"%"); err != nil {
 		return g.sum, fmt.Errorf("remove unfinished demo traffic: %w", err)
 	}
@@ -334,8 +343,15 @@ func GenerateTraffic(ctx context.Context, d *db.DB, seed uint64, progress func(d
 	if runErr != nil {
 		return g.sum, fmt.Errorf("demo traffic: %w", runErr)
 	}
-	if _, err := d.Exec(ctx, `INSERT INTO job_marks (name, value, updated_at) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, TrafficMark, g.sum.Events, time.Now().UnixMilli()); err != nil {
+	err = d.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO job_marks (name, value, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, TrafficMark, g.sum.Events, time.Now().UnixMilli()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "DELETE FROM job_marks WHERE name = $1", TrafficPendingMark)
+		return err
+	})
+	if err != nil {
 		return g.sum, err
 	}
 	rep.report(g.sum.Orders, g.sum.Orders, StageTraffic, true)

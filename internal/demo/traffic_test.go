@@ -57,6 +57,9 @@ func TestTraffic_PurchasesMatchPaidOrders(t *testing.T) {
 		if err != nil || !done {
 			t.Errorf("traffic not marked done: %v", err)
 		}
+		if n := one(t, d, "SELECT COUNT(*) FROM job_marks WHERE name = $1", TrafficPendingMark); n != 0 {
+			t.Error("traffic still marked pending")
+		}
 	})
 }
 

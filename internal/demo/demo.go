@@ -111,8 +111,10 @@ func (o Options) withDefaults() (Options, error) {
 // Generate fills an empty store with the demo shop described by opts and
 // sets the store's name, time zone and currency. It writes rows directly, in
 // transactions of a few thousand rows, with no audit entries (nobody made
-// these changes). If it fails or ctx is cancelled part of the shop is left
-// behind: start again with a new database.
+// these changes) but the upcoming flash sale's: its stock receipt and its
+// creation go through the inventory and flash-sale services. If it fails or
+// ctx is cancelled part of the shop is left behind: start again with a new
+// database.
 func Generate(ctx context.Context, d *db.DB, opts Options) (Summary, error) {
 	began := time.Now()
 	opts, err := opts.withDefaults()
@@ -205,6 +207,9 @@ func Generate(ctx context.Context, d *db.DB, opts Options) (Summary, error) {
 		return sum, err
 	}
 	if err := writePromotions(ctx, d, opts.End, opts.Days, opts.Location); err != nil {
+		return sum, err
+	}
+	if err := writeFlashSales(ctx, d, opts.End, opts.Location); err != nil {
 		return sum, err
 	}
 	rep.report(1, 1, StageStock, true)

@@ -155,20 +155,56 @@ const ChurnLookbackDays = 90
 // from..to from orders (orders_paid_day and orders_customer indexes).
 func RetentionOf(ctx context.Context, q db.Queryer, from, to int64) (Retention, error) {
 	r := Retention{LookbackDays: ChurnLookbackDays}
-	err := q.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END), 0) FROM (
-		SELECT customer_id, COUNT(*) AS n FROM orders WHERE paid_day BETWEEN $1 AND $2 AND customer_id IS NOT NULL GROUP BY customer_id) x`,
-		from, to).Scan(&r.Customers, &r.Repeaters)
+	// One read of the paid orders' (customer, day) from the look-back
+	// window's start to the period's end, counted here: orders in the
+	// period per customer, and who was active before it.
+	before := AddDays(from, -ChurnLookbackDays)
+	rows, err := q.Query(ctx, `SELECT customer_id, paid_day FROM orders
+		WHERE paid_day BETWEEN $1 AND $2 AND customer_id IS NOT NULL`, before, to)
 	if err != nil {
-		return r, fmt.Errorf("repurchase rate: %w", err)
+		return r, fmt.Errorf("retention: %w", err)
+	}
+	type seen struct {
+		in     int64 // paid orders in the period
+		before bool  // a paid order in the look-back window
+	}
+	cust := map[int64]*seen{}
+	for rows.Next() {
+		var id, day int64
+		if err := rows.Scan(&id, &day); err != nil {
+			rows.Close()
+			return r, err
+		}
+		c := cust[id]
+		if c == nil {
+			c = &seen{}
+			cust[id] = c
+		}
+		if day >= from {
+			c.in++
+		} else {
+			c.before = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return r, err
+	}
+	for _, c := range cust {
+		if c.in > 0 {
+			r.Customers++
+		}
+		if c.in > 1 {
+			r.Repeaters++
+		}
+		if c.before {
+			r.ActiveBefore++
+			if c.in == 0 {
+				r.Churned++
+			}
+		}
 	}
 	r.RepurchaseRateBP = divRound(r.Repeaters*10000, r.Customers)
-	err = q.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN NOT EXISTS (
-			SELECT 1 FROM orders o2 WHERE o2.customer_id = b.customer_id AND o2.paid_day BETWEEN $3 AND $4) THEN 1 ELSE 0 END), 0)
-		FROM (SELECT DISTINCT customer_id FROM orders WHERE paid_day BETWEEN $1 AND $2 AND customer_id IS NOT NULL) b`,
-		AddDays(from, -ChurnLookbackDays), AddDays(from, -1), from, to).Scan(&r.ActiveBefore, &r.Churned)
-	if err != nil {
-		return r, fmt.Errorf("churn rate: %w", err)
-	}
 	r.ChurnRateBP = divRound(r.Churned*10000, r.ActiveBefore)
 	var net, customers int64
 	err = q.QueryRow(ctx, `SELECT COALESCE(SUM(total - refunded_total), 0), COUNT(DISTINCT customer_id) FROM orders

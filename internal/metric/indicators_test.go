@@ -256,6 +256,16 @@ func TestRetention_RepurchaseAndChurn(t *testing.T) {
 		if r.Customers == 0 || r.Repeaters == 0 || r.Repeaters >= r.Customers || r.ActiveBefore == 0 || r.Churned > r.ActiveBefore || r.LTV <= 0 {
 			t.Errorf("retention: %+v", r)
 		}
+		// The definitions written as SQL give the same counts.
+		var customers, repeaters, active, churned int64
+		d.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN n >= 2 THEN 1 ELSE 0 END), 0) FROM (
+			SELECT customer_id, COUNT(*) AS n FROM orders WHERE paid_day BETWEEN 20261001 AND 20261031 AND customer_id IS NOT NULL GROUP BY customer_id) x`).Scan(&customers, &repeaters)
+		d.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN NOT EXISTS (
+				SELECT 1 FROM orders o2 WHERE o2.customer_id = b.customer_id AND o2.paid_day BETWEEN 20261001 AND 20261031) THEN 1 ELSE 0 END), 0)
+			FROM (SELECT DISTINCT customer_id FROM orders WHERE paid_day BETWEEN 20260703 AND 20260930 AND customer_id IS NOT NULL) b`).Scan(&active, &churned)
+		if r.Customers != customers || r.Repeaters != repeaters || r.ActiveBefore != active || r.Churned != churned {
+			t.Errorf("retention %+v; by SQL customers %d repeaters %d active %d churned %d", r, customers, repeaters, active, churned)
+		}
 		o, err := metric.OperationsOf(ctx, d, 20261001, 20261031, 100000, 500000)
 		if err != nil {
 			t.Fatal(err)

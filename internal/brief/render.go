@@ -47,6 +47,7 @@ type watchLine struct{ Text, Playbook string }
 
 type view struct {
 	Title, Period, Compared, Generated string
+	Sep                                string // after a label's colon: a space in English, none after 「：」
 	L                                  func(key string, args ...any) string
 	Lines                              []line
 	Movers                             []moverLine
@@ -77,6 +78,9 @@ func Render(b Brief, lang, format string) (string, error) {
 	d := b.Data
 	l := func(key string, args ...any) string { return i18n.T(lang, key, args...) }
 	v := view{L: l}
+	if lang == "en" {
+		v.Sep = " "
+	}
 	if d.Kind == Weekly {
 		v.Title = l("brief.title.weekly", d.StoreName, dayText(lang, d.From), dayText(lang, d.To))
 		v.Period = l("brief.period", dayText(lang, d.From), dayText(lang, d.To))
@@ -232,7 +236,7 @@ var mdTemplate = template.Must(template.New("md").Funcs(template.FuncMap{"cell":
 ## {{call .L "brief.watch"}}
 
 {{range .Watch}}- {{.Text}}{{if .Playbook}}
-  - {{call $.L "brief.playbook"}} {{.Playbook}}{{end}}
+  - {{call $.L "brief.playbook"}}{{$.Sep}}{{.Playbook}}{{end}}
 {{end}}{{if .Generated}}
 ---
 {{.Generated}}
@@ -261,6 +265,6 @@ var htmlTemplate = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype h
 <h2 style="font-size:16px">{{call .L "brief.alerts"}}</h2>
 {{if .Alerts}}<ul>{{range .Alerts}}<li>{{.Text}}</li>{{end}}</ul>{{else}}<p>{{call .L "brief.no_alerts"}}</p>{{end}}
 <h2 style="font-size:16px">{{call .L "brief.watch"}}</h2>
-<ul>{{range .Watch}}<li>{{.Text}}{{if .Playbook}}<br><span style="color:#52606d">{{call $.L "brief.playbook"}} {{.Playbook}}</span>{{end}}</li>{{end}}</ul>
+<ul>{{range .Watch}}<li>{{.Text}}{{if .Playbook}}<br><span style="color:#52606d">{{call $.L "brief.playbook"}}{{$.Sep}}{{.Playbook}}</span>{{end}}</li>{{end}}</ul>
 {{if .Generated}}<p style="color:#9aa5b1;font-size:12px">{{.Generated}}</p>{{end}}
 </div>{{end}}`))

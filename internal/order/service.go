@@ -145,6 +145,49 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 					}
 				}
 			}
+			// Stock first, in ascending SKU order: two checkouts of the same
+			// SKUs lock their stock rows in the same order and cannot
+			// deadlock. A gift whose stock ran out since the quote is left
+			// out; anything else out of stock refuses the order.
+			bySKU := make([]int, len(priced.Lines))
+			for i := range bySKU {
+				bySKU[i] = i
+			}
+			slices.SortFunc(bySKU, func(a, b int) int { return cmp.Compare(priced.Lines[a].SKUID, priced.Lines[b].SKUID) })
+			lines := priced
+			var noGift []string
+			dropped := map[int]bool{}
+			for _, i := range bySKU {
+				l := priced.Lines[i]
+				if l.FlashItemID > 0 {
+					continue // the flash-sale pool holds these units; its hook takes them
+				}
+				if err := s.inventory().Reserve(ctx, tx, l.SKUID, l.Quantity); err != nil {
+					if errors.Is(err, inventory.ErrOutOfStock) {
+						if l.Gift {
+							dropped[i] = true
+							noGift = append(noGift, lineTitle(l))
+							continue
+						}
+						return fmt.Errorf("%s (%s): %w", lineTitle(l), l.Code, err)
+					}
+					return err
+				}
+			}
+			if len(dropped) > 0 {
+				lines.Lines = make([]price.LinePrice, 0, len(priced.Lines)-len(dropped))
+				for i, l := range priced.Lines {
+					if !dropped[i] {
+						lines.Lines = append(lines.Lines, l)
+						continue
+					}
+					// A gift costs the buyer 0: the totals lose its list
+					// price and the discount that cancelled it.
+					lines.ItemsTotal -= l.ListPrice * l.Quantity
+					lines.Discount -= l.Discount
+					lines.CostTotal -= l.UnitCost * l.Quantity
+				}
+			}
 			var customerID any
 			if in.CustomerID > 0 {
 				customerID = in.CustomerID
@@ -152,8 +195,8 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 			err := tx.QueryRow(ctx, `INSERT INTO orders (order_no, customer_id, channel, status, currency, items_total, discount_total,
 					shipping_fee, total, cost_total, ship_to, buyer_note, created_at, updated_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) ON CONFLICT DO NOTHING RETURNING id`,
-				no, customerID, in.Channel, string(PendingPayment), priced.Currency, priced.ItemsTotal, priced.Discount,
-				fee, priced.Total+fee, priced.CostTotal, string(shipTo), in.Note, now.UnixMilli()).Scan(&id)
+				no, customerID, in.Channel, string(PendingPayment), lines.Currency, lines.ItemsTotal, lines.Discount,
+				fee, lines.Total+fee, lines.CostTotal, string(shipTo), in.Note, now.UnixMilli()).Scan(&id)
 			if errors.Is(err, sql.ErrNoRows) {
 				return errNumberTaken
 			}
@@ -163,7 +206,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 				}
 				return fmt.Errorf("checkout: %w", err)
 			}
-			for _, l := range priced.Lines {
+			for _, l := range lines.Lines {
 				var flash any
 				if l.FlashItemID > 0 {
 					flash = l.FlashItemID
@@ -174,27 +217,12 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 					return fmt.Errorf("checkout: %w", err)
 				}
 			}
-			// Ascending SKU order: two checkouts of the same SKUs lock
-			// their stock rows in the same order and cannot deadlock.
-			byID := slices.Clone(priced.Lines)
-			slices.SortFunc(byID, func(a, b price.LinePrice) int { return cmp.Compare(a.SKUID, b.SKUID) })
-			for _, l := range byID {
-				if l.FlashItemID > 0 {
-					continue // the flash-sale pool holds these units; its hook takes them
-				}
-				if err := s.inventory().Reserve(ctx, tx, l.SKUID, l.Quantity); err != nil {
-					if errors.Is(err, inventory.ErrOutOfStock) {
-						return fmt.Errorf("%s (%s): %w", lineTitle(l), l.Code, err)
-					}
-					return err
-				}
-			}
 			if in.CartID > 0 {
 				if err := cart.RemoveBought(ctx, tx, in.CartID, in.Lines); err != nil {
 					return err
 				}
 			}
-			placed := Placed{ID: id, No: no, CustomerID: in.CustomerID, Channel: in.Channel, At: now, Request: req, Priced: priced}
+			placed := Placed{ID: id, No: no, CustomerID: in.CustomerID, Channel: in.Channel, At: now, Request: req, Priced: lines}
 			for _, h := range s.Hooks {
 				if err := h.Placed(ctx, tx, placed); err != nil {
 					return err
@@ -206,7 +234,11 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 			if err := claimTx(ctx, tx, id, now); err != nil {
 				return err
 			}
-			return audit.Record(ctx, tx, "order.create", "order", id, nil, map[string]any{"order_no": no, "total": priced.Total + fee, "lines": len(priced.Lines)})
+			after := map[string]any{"order_no": no, "total": priced.Total + fee, "lines": len(lines.Lines)}
+			if len(noGift) > 0 {
+				after["gifts_out_of_stock"] = noGift
+			}
+			return audit.Record(ctx, tx, "order.create", "order", id, nil, after)
 		})
 		if errors.Is(err, errNumberTaken) && attempt < 3 {
 			continue

@@ -37,7 +37,7 @@ func ToPriced(list price.Priced, r Result) (price.Priced, error) {
 	}
 	for _, l := range r.Lines {
 		if l.Gift {
-			out.Lines = append(out.Lines, price.LinePrice{SKUID: l.SKUID, ProductID: l.ProductID, Quantity: l.Quantity, Explanation: l.Explanation})
+			out.Lines = append(out.Lines, price.LinePrice{SKUID: l.SKUID, ProductID: l.ProductID, Quantity: l.Quantity, Explanation: l.Explanation, Gift: true})
 		}
 	}
 	out.Total = out.ItemsTotal - out.Discount

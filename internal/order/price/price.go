@@ -79,6 +79,9 @@ type LinePrice struct {
 	// scoped to categories.
 	CategoryID  int64    `json:"-"`
 	Explanation []string `json:"explanation"`
+	// Gift: a line a promotion added at price 0 (赠品); when its stock runs
+	// out before the checkout commits, the order goes on without it.
+	Gift bool `json:"gift,omitempty"`
 	// FlashItemID: the line is sold from this flash-sale item's pool,
 	// whose units are reserved already (the checkout does not reserve
 	// them again).

@@ -74,17 +74,11 @@ func benchCommand() *command {
 			} else if _, err := bench.CheckLoopback(target); err != nil {
 				return err
 			}
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer pprof.StopCPUProfile()
+			stop, err := startCPUProfile(cpuProfile)
+			if err != nil {
+				return err
 			}
+			defer stop()
 			fmt.Fprintf(e.stderr, "bench: %s against %s with %d clients for %s…\n", scenario, cfg.URL, clients, runLimit(duration, requests))
 			rep, err := bench.Run(ctx, cfg)
 			if err != nil {
@@ -131,17 +125,11 @@ func runFlashBench(ctx context.Context, e *cmdEnv, cfg bench.FlashConfig, so ben
 			return err
 		}
 	}
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	fmt.Fprintf(e.stderr, "bench: flashsale, %d attempts on %d units from %d clients…\n", cfg.Attempts, cfg.Units, cfg.Clients)
 	rep, err := bench.RunFlashSale(ctx, cfg)
 	if err != nil {
@@ -157,6 +145,23 @@ func runFlashBench(ctx context.Context, e *cmdEnv, cfg bench.FlashConfig, so ben
 	fmt.Fprintf(e.stdout, "units     %d in the pool: %d sold, %d oversold\n", rep.Units, rep.Sold, rep.Oversold)
 	fmt.Fprintf(e.stdout, "orders    %d placed, %d paid; %d refused (sold out or over the limit)\n", rep.Placed, rep.PaidByClients, rep.Refused)
 	return nil
+}
+
+// startCPUProfile writes a CPU profile to path until stop is called; an
+// empty path profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func runLimit(d time.Duration, requests int) string {

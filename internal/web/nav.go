@@ -17,6 +17,7 @@ var navItems = []navItem{
 	{"analytics", "/analytics", auth.Read("analytics"), "nav.group.store"},
 	{"briefs", "/briefs", auth.Read("analytics"), "nav.group.store"},
 	{"alerts", "/alerts", auth.Read("analytics"), "nav.group.store"},
+	{"channels", "/channels", auth.Read("analytics"), "nav.group.store"},
 	{"products", "/products", auth.Read("products"), "nav.group.store"},
 	{"customers", "/customers", auth.Read("customers"), "nav.group.store"},
 	{"orders", "/orders", auth.Read("orders"), "nav.group.store"},

@@ -23,6 +23,8 @@ func (c *Console) Routes() []Route {
 		{Method: "GET", Pattern: "/briefs/{id}", Perm: read("analytics"), Handler: c.briefDetail},
 		{Method: "GET", Pattern: "/briefs/{id}/download", Perm: read("analytics"), Handler: c.briefDownload},
 		{Method: "GET", Pattern: "/alerts", Perm: read("analytics"), Handler: c.alerts},
+		{Method: "GET", Pattern: "/channels", Perm: read("analytics"), Handler: c.channels},
+		{Method: "POST", Pattern: "/channels", Perm: write("analytics"), Handler: c.saveChannels},
 		{Method: "GET", Pattern: "/alerts/{id}", Perm: read("analytics"), Handler: c.alertDetail},
 		{Method: "POST", Pattern: "/alerts/{id}/acknowledge", Perm: write("analytics"), Handler: c.moveAlert("acknowledged")},
 		{Method: "POST", Pattern: "/alerts/{id}/resolve", Perm: write("analytics"), Handler: c.moveAlert("resolved")},

@@ -18,6 +18,7 @@ import (
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/flash"
+	"github.com/storeops/storeops/internal/groupbuy"
 	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/promotion"
@@ -47,6 +48,8 @@ type API struct {
 	Promotions *promotion.Service
 	// Flash runs flash sales (秒杀); nil: one over DB.
 	Flash *flash.Service
+	// GroupBuys runs group buys (拼团); nil: one over DB and Orders.
+	GroupBuys *groupbuy.Service
 }
 
 // Route is one endpoint: what it needs, what it takes and returns (for the

@@ -16,6 +16,7 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.segmentRoutes()...)
 	rs = append(rs, a.promotionRoutes()...)
 	rs = append(rs, a.flashRoutes()...)
+	rs = append(rs, a.groupBuyRoutes()...)
 	rs = append(rs, a.orderRoutes()...)
 	rs = append(rs, a.aftersaleRoutes()...)
 	rs = append(rs, a.importRoutes()...)

@@ -72,6 +72,7 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 	a.wireWebhooks(opt)
 	a.wirePromotions()
 	a.wireFlash()
+	a.wireGroupBuys()
 	return a
 }
 
@@ -123,6 +124,7 @@ func (a *App) StartJobs(ctx context.Context) *Jobs {
 	j := &Jobs{}
 	a.startCommerceJobs(ctx, j)
 	a.startFlashJobs(ctx, j)
+	a.startGroupBuyJobs(ctx, j)
 	a.startWebhooks(ctx, j)
 	a.startImportJobs(ctx, j)
 	a.startBriefs(ctx, j)

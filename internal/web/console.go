@@ -23,6 +23,7 @@ import (
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/flash"
+	"github.com/storeops/storeops/internal/groupbuy"
 	"github.com/storeops/storeops/internal/i18n"
 	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/order"
@@ -44,7 +45,9 @@ type Console struct {
 	Promotions *promotion.Service
 	// Flash is the flash-sale service the API and the pricer use; nil: one over DB.
 	Flash *flash.Service
-	Log   *slog.Logger
+	// GroupBuys runs group buys (拼团); nil: one over DB.
+	GroupBuys *groupbuy.Service
+	Log       *slog.Logger
 	// Webhooks is the instance the API and the worker use; nil: one over DB.
 	Webhooks *webhook.Service
 	// SecureCookies sets the Secure flag on cookies; set it behind HTTPS.

@@ -21,7 +21,7 @@ func (a *API) indicatorRoutes() []Route {
 			Query: []Param{{"from", "integer", "first day as YYYYMMDD (default: 29 days before to)"},
 				{"to", "integer", "last day as YYYYMMDD (default: yesterday in the store's zone)"},
 				{"grain", "string", "series periods: day (default), week or month"},
-				{"by", "string", "breakdown: channel (default), category, product or none"}},
+				{"by", "string", "breakdown: channel (default), category, product, segment (the buyers' RFM segment in the latest run) or none"}},
 			Reply: metric.Report{}, handle: a.indicators},
 		{Method: "GET", Path: "/indicators/cohorts", Perm: permAnalyticsRead, Tag: "metrics",
 			Summary: "Monthly cohorts of first-time buyers: retention, repurchase and cumulative net sales (LTV) per customer by month since the first purchase",
@@ -86,9 +86,9 @@ func (a *API) indicators(ctx context.Context, r *request) (any, error) {
 	switch by {
 	case "":
 		by = metric.ByChannel
-	case metric.ByChannel, metric.ByCategory, metric.ByProduct, "none":
+	case metric.ByChannel, metric.ByCategory, metric.ByProduct, metric.BySegment, "none":
 	default:
-		return nil, errBadRequest("by", "by must be channel, category, product or none, not %q", by)
+		return nil, errBadRequest("by", "by must be channel, category, product, segment or none, not %q", by)
 	}
 	if err := (&metric.IndicatorRollup{DB: a.DB}).RefreshIfOlder(ctx, metric.FreshEnough); err != nil {
 		return nil, err

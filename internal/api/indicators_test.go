@@ -54,7 +54,7 @@ func TestIndicators_PeriodSeriesBreakdownsAndCohorts(t *testing.T) {
 		if _, ok := rep.YoYBP["gmv"]; ok {
 			t.Errorf("同比 for GMV with no sales a year before: %v", rep.YoYBP)
 		}
-		for _, by := range []string{"category", "product", "none"} {
+		for _, by := range []string{"category", "product", "segment", "none"} {
 			if st, body := f.call("finance", "GET", "/api/v1/indicators?from=20261120&to=20261120&by="+by, nil); st != 200 {
 				t.Errorf("by=%s: %d %s", by, st, body)
 			}

@@ -320,6 +320,8 @@ func IndicatorReport(ctx context.Context, q db.Queryer, from, to int64, grain, b
 		r.Groups, err = ChannelGroups(ctx, q, from, to, r.Current.UV)
 	case ByCategory, ByProduct:
 		r.Groups, err = ProductGroups(ctx, q, from, to, by, 50)
+	case BySegment:
+		r.Groups, err = SegmentGroups(ctx, q, from, to)
 	default:
 		r.Groups = []Group{}
 	}
@@ -350,4 +352,39 @@ func asMap(f Figures) map[string]int64 {
 		}
 	}
 	return out
+}
+
+// BySegment is the breakdown by RFM segment.
+const BySegment = "segment"
+
+// SegmentGroups is the sales of days from..to by the buyer's segment in
+// the latest RFM run ("unscored" for buyers the run did not score, such as
+// customers newer than it, and guests): paid orders, GMV, buyers, AOV and
+// the share of GMV. Read from orders on request, not from a rollup: a
+// segment is a property of the customer today, not of the day.
+func SegmentGroups(ctx context.Context, q db.Queryer, from, to int64) ([]Group, error) {
+	rows, err := q.Query(ctx, `SELECT COALESCE(s.segment, 'unscored'), COUNT(*), COALESCE(SUM(o.total), 0), COUNT(DISTINCT o.customer_id)
+		FROM orders o LEFT JOIN rfm_scores s ON s.customer_id = o.customer_id AND s.run_id = (SELECT MAX(id) FROM rfm_runs)
+		WHERE o.paid_day BETWEEN $1 AND $2
+		GROUP BY COALESCE(s.segment, 'unscored') ORDER BY 3 DESC, 1`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("segment breakdown: %w", err)
+	}
+	defer rows.Close()
+	out := []Group{}
+	var total int64
+	for rows.Next() {
+		var g Group
+		if err := rows.Scan(&g.Key, &g.PaidOrders, &g.GMV, &g.Buyers); err != nil {
+			return nil, err
+		}
+		g.Label = g.Key
+		g.AOV = divRound(g.GMV, g.PaidOrders)
+		total += g.GMV
+		out = append(out, g)
+	}
+	for i := range out {
+		out[i].ShareBP = divRound(out[i].GMV*10000, total)
+	}
+	return out, rows.Err()
 }

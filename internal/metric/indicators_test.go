@@ -15,6 +15,7 @@ import (
 	"github.com/storeops/storeops/internal/demo"
 	"github.com/storeops/storeops/internal/event"
 	"github.com/storeops/storeops/internal/metric"
+	"github.com/storeops/storeops/internal/rfm"
 )
 
 func demoWithTraffic(t *testing.T, d *db.DB) {
@@ -325,4 +326,41 @@ func TestSplit_WholeMonthsAndEdges(t *testing.T) {
 			t.Errorf("%d–%d: months %d–%d, edges %v", c.from, c.to, m1, m2, edges)
 		}
 	}
+}
+
+// Segments add up to the period's sales; buyers the RFM run never scored
+// are "unscored".
+func TestSegmentGroups_AddUpToThePeriod(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		sh, _ := time.LoadLocation("Asia/Shanghai")
+		if _, err := demo.Generate(ctx, d, demo.Options{Customers: 300, Days: 60, Seed: 5, End: time.Date(2026, 11, 20, 0, 0, 0, 0, sh), Location: sh}); err != nil {
+			t.Fatal(err)
+		}
+		gs, err := metric.SegmentGroups(ctx, d, 20261101, 20261120)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := metric.SummarizeRaw(ctx, d, 20261101, 20261120)
+		var orders, gmv int64
+		for _, g := range gs {
+			orders += g.PaidOrders
+			gmv += g.GMV
+		}
+		if orders != raw.PaidOrders || gmv != raw.GMV || len(gs) != 1 || gs[0].Key != "unscored" || gs[0].ShareBP != 10000 {
+			t.Errorf("before any RFM run: %+v; period %d orders %d GMV", gs, raw.PaidOrders, raw.GMV)
+		}
+		if _, err := (&rfm.Service{DB: d}).Run(ctx, rfm.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		gs, _ = metric.SegmentGroups(ctx, d, 20261101, 20261120)
+		orders, gmv = 0, 0
+		for _, g := range gs {
+			orders += g.PaidOrders
+			gmv += g.GMV
+		}
+		if orders != raw.PaidOrders || gmv != raw.GMV || len(gs) < 3 {
+			t.Errorf("after an RFM run: %+v", gs)
+		}
+	})
 }

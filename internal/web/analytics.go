@@ -87,6 +87,7 @@ type analyticsPage struct {
 	Charts   []analyticsChart
 	Funnel   []funnelStep
 	Channels []metric.Group
+	Segments []metric.Group
 	Products []metric.Group
 	Report   metric.Report
 	HasData  bool
@@ -112,6 +113,9 @@ func (c *Console) analyticsData(ctx context.Context, v *viewer, p analyticsParam
 	}
 	cohorts, err := metric.Cohorts(ctx, c.DB, to, 12)
 	if err != nil {
+		return page, err
+	}
+	if page.Segments, err = metric.SegmentGroups(ctx, c.DB, from, to); err != nil {
 		return page, err
 	}
 	bySeries, err := metric.ChannelSeries(ctx, c.DB, rep.Series)

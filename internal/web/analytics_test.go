@@ -37,7 +37,7 @@ func TestAnalytics_PageChartsAndExports(t *testing.T) {
 		}
 		body := w.Body.String()
 		for _, want := range []string{`data-kpi="uv"`, `data-kpi="conversion"`, `data-kpi="repurchase_rate"`, `id="chart-funnel"`,
-			`id="chart-channels"`, `id="chart-retention"`, `id="chart-compare"`, `id="chart-products"`, `id="funnel-table"`,
+			`id="chart-channels"`, `id="chart-retention"`, `id="chart-compare"`, `id="chart-products"`, `id="funnel-table"`, `id="segment-table"`,
 			"/analytics/export?chart=funnel", "format=xlsx", "同比", "环比", "需要问卷数据"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("page lacks %s", want)

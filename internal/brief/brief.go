@@ -83,19 +83,22 @@ type Alert struct {
 
 // Data is what a brief says.
 type Data struct {
-	Kind         string   `json:"kind"`
-	From         int64    `json:"from"`
-	To           int64    `json:"to"`
-	PreviousFrom int64    `json:"previous_from"`
-	PreviousTo   int64    `json:"previous_to"`
-	YearAgoFrom  int64    `json:"year_ago_from"`
-	YearAgoTo    int64    `json:"year_ago_to"`
-	Currency     string   `json:"currency"`
-	StoreName    string   `json:"store_name"`
-	Figures      []Figure `json:"figures"`
-	Movers       []Mover  `json:"movers"`
-	Alerts       []Alert  `json:"alerts"`
-	Watch        []Watch  `json:"watch"`
+	Kind         string `json:"kind"`
+	From         int64  `json:"from"`
+	To           int64  `json:"to"`
+	PreviousFrom int64  `json:"previous_from"`
+	PreviousTo   int64  `json:"previous_to"`
+	YearAgoFrom  int64  `json:"year_ago_from"`
+	YearAgoTo    int64  `json:"year_ago_to"`
+	// WatchFrom..WatchTo is what the watch list compared with.
+	WatchFrom int64    `json:"watch_from"`
+	WatchTo   int64    `json:"watch_to"`
+	Currency  string   `json:"currency"`
+	StoreName string   `json:"store_name"`
+	Figures   []Figure `json:"figures"`
+	Movers    []Mover  `json:"movers"`
+	Alerts    []Alert  `json:"alerts"`
+	Watch     []Watch  `json:"watch"`
 }
 
 // Brief is a stored brief.
@@ -166,8 +169,66 @@ func Compute(ctx context.Context, q db.Queryer, kind string, to int64, currency,
 	if d.Alerts, err = openAlerts(ctx, q); err != nil {
 		return d, err
 	}
-	d.Watch = watchList(cur, prev, hasPrev, d.Movers)
+	// What to look at is judged against the same weekday a week before
+	// for a daily brief (a Saturday against a Friday would flag the
+	// weekly rhythm), against the week before for the weekly review.
+	baseFrom, baseTo := d.PreviousFrom, d.PreviousTo
+	if kind == Daily {
+		baseFrom, baseTo = metric.AddDays(from, -7), metric.AddDays(to, -7)
+	}
+	d.WatchFrom, d.WatchTo = baseFrom, baseTo
+	base, err := metric.PeriodFigures(ctx, q, baseFrom, baseTo)
+	if err != nil {
+		return d, err
+	}
+	changes, err := watchMovers(ctx, q, from, to, baseFrom, baseTo)
+	if err != nil {
+		return d, err
+	}
+	d.Watch = watchList(cur, base, base.UV > 0 || base.PaidOrders > 0, changes)
 	return d, nil
+}
+
+// watchMovers is every channel's UV and every product's sales in the
+// period and in the base period the watch list compares with.
+func watchMovers(ctx context.Context, q db.Queryer, from, to, baseFrom, baseTo int64) ([]Mover, error) {
+	cur, err := metric.ChannelGroups(ctx, q, from, to, 0)
+	if err != nil {
+		return nil, err
+	}
+	base, err := metric.ChannelGroups(ctx, q, baseFrom, baseTo, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []Mover
+	now := map[string]int64{}
+	for _, g := range cur {
+		now[g.Key] = g.UV
+	}
+	for _, g := range base {
+		out = append(out, Mover{Dimension: "channel", Key: g.Key, Label: g.Key, Metric: "uv", Value: now[g.Key], Previous: g.UV})
+	}
+	pc, err := metric.ProductGroups(ctx, q, from, to, metric.ByProduct, 10000)
+	if err != nil {
+		return nil, err
+	}
+	pb, err := metric.ProductGroups(ctx, q, baseFrom, baseTo, metric.ByProduct, 10000)
+	if err != nil {
+		return nil, err
+	}
+	sales := map[string]int64{}
+	for _, g := range pc {
+		sales[g.Key] = g.Sales
+	}
+	var drops []Mover
+	for _, g := range pb {
+		drops = append(drops, Mover{Dimension: metric.ByProduct, Key: g.Key, Label: g.Label, Metric: "sales", Value: sales[g.Key], Previous: g.Sales})
+	}
+	// The three products that lost most.
+	slices.SortFunc(drops, func(a, b Mover) int {
+		return cmp.Compare(a.Value-a.Previous, b.Value-b.Previous)
+	})
+	return append(out, drops[:min(3, len(drops))]...), nil
 }
 
 // movers finds the three channels whose UV and the three whose GMV moved

@@ -47,6 +47,7 @@ type watchLine struct{ Text, Playbook string }
 
 type view struct {
 	Title, Period, Compared, Generated string
+	WatchBase                          string
 	Sep                                string // after a label's colon: a space in English, none after 「：」
 	L                                  func(key string, args ...any) string
 	Lines                              []line
@@ -89,6 +90,9 @@ func Render(b Brief, lang, format string) (string, error) {
 		v.Period = l("brief.period", dayText(lang, d.From), dayText(lang, d.To))
 	}
 	v.Compared = l("brief.compared", dayText(lang, d.PreviousFrom), dayText(lang, d.PreviousTo), dayText(lang, d.YearAgoFrom), dayText(lang, d.YearAgoTo))
+	if d.WatchFrom != 0 {
+		v.WatchBase = l("brief.watch_base", dayText(lang, d.WatchFrom), dayText(lang, d.WatchTo))
+	}
 	if !b.CreatedAt.IsZero() {
 		v.Generated = l("brief.generated", i18n.FormatDateTime(lang, b.CreatedAt, time.UTC))
 	}
@@ -234,7 +238,9 @@ var mdTemplate = template.Must(template.New("md").Funcs(template.FuncMap{"cell":
 {{else}}{{call .L "brief.no_alerts"}}
 {{end}}
 ## {{call .L "brief.watch"}}
-
+{{if .WatchBase}}
+{{.WatchBase}}
+{{end}}
 {{range .Watch}}- {{.Text}}{{if .Playbook}}
   - {{call $.L "brief.playbook"}}{{$.Sep}}{{.Playbook}}{{end}}
 {{end}}{{if .Generated}}
@@ -265,6 +271,7 @@ var htmlTemplate = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype h
 <h2 style="font-size:16px">{{call .L "brief.alerts"}}</h2>
 {{if .Alerts}}<ul>{{range .Alerts}}<li>{{.Text}}</li>{{end}}</ul>{{else}}<p>{{call .L "brief.no_alerts"}}</p>{{end}}
 <h2 style="font-size:16px">{{call .L "brief.watch"}}</h2>
+{{if .WatchBase}}<p style="color:#52606d">{{.WatchBase}}</p>{{end}}
 <ul>{{range .Watch}}<li>{{.Text}}{{if .Playbook}}<br><span style="color:#52606d">{{call $.L "brief.playbook"}}{{$.Sep}}{{.Playbook}}</span>{{end}}</li>{{end}}</ul>
 {{if .Generated}}<p style="color:#9aa5b1;font-size:12px">{{.Generated}}</p>{{end}}
 </div>{{end}}`))

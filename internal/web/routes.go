@@ -100,6 +100,12 @@ func (c *Console) Routes() []Route {
 		{Method: "GET", Pattern: "/flash-sales/{id}", Perm: read("promotions"), Handler: c.flashSaleDetail},
 		{Method: "POST", Pattern: "/flash-sales/{id}/end", Perm: write("promotions"), Handler: c.endFlashSale},
 
+		{Method: "GET", Pattern: "/group-buys", Perm: read("promotions"), Handler: c.groupBuyList},
+		{Method: "GET", Pattern: "/group-buys/new", Perm: write("promotions"), Handler: c.newGroupBuy},
+		{Method: "POST", Pattern: "/group-buys", Perm: write("promotions"), Handler: c.createGroupBuy},
+		{Method: "GET", Pattern: "/group-buys/{id}", Perm: read("promotions"), Handler: c.groupBuyDetail},
+		{Method: "POST", Pattern: "/group-buys/{id}/end", Perm: write("promotions"), Handler: c.endGroupBuy},
+
 		{Method: "GET", Pattern: "/imports", Perm: read("imports"), Handler: c.imports},
 		{Method: "POST", Pattern: "/imports", Perm: write("imports"), Handler: c.uploadImport},
 		{Method: "POST", Pattern: "/imports/mappings", Perm: write("imports"), Handler: c.saveImportMapping},

@@ -168,7 +168,9 @@ func TestCreate_RefusesWhatCannotWork(t *testing.T) {
 			{"group of one", func(in *groupbuy.CampaignInput) { in.GroupSize = 1 }, "group_size"},
 			{"group of 51", func(in *groupbuy.CampaignInput) { in.GroupSize = 51 }, "group_size"},
 			{"dates reversed", func(in *groupbuy.CampaignInput) { in.EndsAt = start.Add(-time.Hour) }, "ends_at"},
-			{"ended already", func(in *groupbuy.CampaignInput) { in.StartsAt, in.EndsAt = start.Add(-2*time.Hour), start.Add(-time.Hour) }, "ends_at"},
+			{"ended already", func(in *groupbuy.CampaignInput) {
+				in.StartsAt, in.EndsAt = start.Add(-2*time.Hour), start.Add(-time.Hour)
+			}, "ends_at"},
 			{"time limit too short", func(in *groupbuy.CampaignInput) { in.TimeLimit = groupbuy.Duration(time.Minute) }, "time_limit"},
 			{"time limit too long", func(in *groupbuy.CampaignInput) { in.TimeLimit = groupbuy.Duration(8 * 24 * time.Hour) }, "time_limit"},
 			{"negative limit", func(in *groupbuy.CampaignInput) { in.PerCustomerLimit = -1 }, "per_customer_limit"},

@@ -114,6 +114,11 @@ type trafficGen struct {
 	seen     map[int64]bool
 	seq      int64
 	sum      TrafficSummary
+	// mix is the orders per store day and channel, read first; day and
+	// anchors are the day being written and its orders' times.
+	mix     map[int64][6]int
+	day     int64
+	anchors []int64
 }
 
 type visitor struct {
@@ -221,9 +226,9 @@ func (g *trafficGen) buyingVisit(o *demoOrder) {
 
 // browsingVisit is a visit on o's day, through o's channel, that buys
 // nothing.
-func (g *trafficGen) browsingVisit(o *demoOrder, dayStart, dayEnd int64) {
+func (g *trafficGen) browsingVisit(ch uint8, anchor, dayStart, dayEnd int64) {
 	r := g.r
-	at := o.created + int64(r.NormFloat64()*float64(2*hour))
+	at := anchor + int64(r.NormFloat64()*float64(2*hour))
 	at = min(max(at, dayStart), dayEnd-1, g.cutoff-1)
 	var v visitor
 	if len(g.known) > 0 && r.Float64() < 0.15 {
@@ -232,7 +237,7 @@ func (g *trafficGen) browsingVisit(o *demoOrder, dayStart, dayEnd int64) {
 	} else {
 		v = visitor{anon: DemoVisitorPrefix + "v" + g.next()}
 	}
-	s := g.newVisit(v, o.channel, at)
+	s := g.newVisit(v, ch, at)
 	x := r.Float64()
 	switch {
 	case x < bounceShare:
@@ -278,6 +283,9 @@ func GenerateTraffic(ctx context.Context, d *db.DB, seed uint64, progress func(d
 		return g.sum, fmt.Errorf("remove unfinished demo traffic: %w", err)
 	}
 	if err := g.load(ctx, d); err != nil {
+		return g.sum, err
+	}
+	if err := g.loadMix(ctx, d); err != nil {
 		return g.sum, err
 	}
 	var total int64
@@ -333,6 +341,9 @@ func GenerateTraffic(ctx context.Context, d *db.DB, seed uint64, progress func(d
 	rows.Close()
 	if runErr == nil {
 		runErr = finish()
+	}
+	if runErr == nil {
+		g.browse()
 	}
 	if runErr == nil && g.out.rows > 0 {
 		_, runErr = s.send(g.out)
@@ -410,21 +421,84 @@ func (g *trafficGen) load(ctx context.Context, d *db.DB) error {
 	return crows.Err()
 }
 
-// order writes o's buying visit and the visits of its day that did not buy.
+// order writes o's buying visit and notes its time for the day's
+// browsing visits.
 func (g *trafficGen) order(o *demoOrder) {
 	g.sum.Orders++
-	r := g.r
+	day := settings.Day(time.UnixMilli(o.created), g.loc)
+	if day != g.day {
+		g.browse()
+		g.day, g.anchors = day, g.anchors[:0]
+	}
+	g.anchors = append(g.anchors, o.created)
 	g.buyingVisit(o)
 	if o.customer != 0 && o.paidAt > 0 && !g.seen[o.customer] {
 		g.seen[o.customer] = true
 		g.known = append(g.known, o.customer)
 	}
-	t := time.UnixMilli(o.created).In(g.loc)
+}
+
+// browse writes the visits of g.day that bought nothing. Their number
+// follows the orders of the week around the day and its channel mix, and
+// the day's own orders only by their square root: a channel's visitors
+// are many and steady even when its orders are few and lumpy, and a big
+// promotion lifts orders more than traffic (conversion rises), as in a
+// real shop.
+func (g *trafficGen) browse() {
+	if len(g.anchors) == 0 {
+		return
+	}
+	r := g.r
+	t := time.UnixMilli(g.anchors[0]).In(g.loc)
 	dayStart := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, g.loc).UnixMilli()
 	dayEnd := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, g.loc).UnixMilli()
-	f := browsersPerOrder[o.channel]
-	n := poissonRand(r, f*math.Exp(0.25*r.NormFloat64()))
-	for range n {
-		g.browsingVisit(o, dayStart, dayEnd)
+	var week [6]float64
+	var weekTotal, days float64
+	for k := -3; k <= 3; k++ {
+		m, ok := g.mix[shiftDay(g.day, k)]
+		if !ok {
+			continue
+		}
+		days++
+		for ch, n := range m {
+			week[ch] += float64(n)
+			weekTotal += float64(n)
+		}
 	}
+	avg := weekTotal / max(days, 1)
+	level := avg * math.Sqrt(float64(len(g.anchors))/avg)
+	for ch := range week {
+		expect := level * week[ch] / weekTotal * browsersPerOrder[ch]
+		for range poissonRand(r, expect*math.Exp(0.1*r.NormFloat64())) {
+			g.browsingVisit(uint8(ch), pick(r, g.anchors), dayStart, dayEnd)
+		}
+	}
+}
+
+// loadMix counts the orders of each store day by channel.
+func (g *trafficGen) loadMix(ctx context.Context, d *db.DB) error {
+	g.mix = map[int64][6]int{}
+	rows, err := d.Query(ctx, "SELECT created_at, channel FROM orders WHERE created_at < $1", g.cutoff)
+	if err != nil {
+		return fmt.Errorf("read demo orders: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var at int64
+		var ch string
+		if err := rows.Scan(&at, &ch); err != nil {
+			return err
+		}
+		day := settings.Day(time.UnixMilli(at), g.loc)
+		m := g.mix[day]
+		m[channelIndex(ch)]++
+		g.mix[day] = m
+	}
+	return rows.Err()
+}
+
+// shiftDay moves a YYYYMMDD day by n days (the metric package's
+// AddDays; demo does not import it).
+func shiftDay(day int64, n int) int64 {
+	return settings.Day(settings.DayTime(day, time.UTC).AddDate(0, 0, n), time.UTC)
 }

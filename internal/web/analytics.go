@@ -79,18 +79,19 @@ type funnelStep struct {
 }
 
 type analyticsPage struct {
-	Params   analyticsParams
-	Periods  []int
-	Grains   []string
-	From, To string
-	Cards    []analyticsCard
-	Charts   []analyticsChart
-	Funnel   []funnelStep
-	Channels []metric.Group
-	Segments []metric.Group
-	Products []metric.Group
-	Report   metric.Report
-	HasData  bool
+	Params     analyticsParams
+	Periods    []int
+	Grains     []string
+	From, To   string
+	Cards      []analyticsCard
+	Charts     []analyticsChart
+	Funnel     []funnelStep
+	Channels   []metric.Group
+	Segments   []metric.Group
+	Products   []metric.Group
+	Report     metric.Report
+	HasData    bool
+	OpenAlerts int
 }
 
 // analyticsData computes everything the page and its exports show.
@@ -116,6 +117,9 @@ func (c *Console) analyticsData(ctx context.Context, v *viewer, p analyticsParam
 		return page, err
 	}
 	if page.Segments, err = metric.SegmentGroups(ctx, c.DB, from, to); err != nil {
+		return page, err
+	}
+	if err := c.DB.QueryRow(ctx, "SELECT COUNT(*) FROM alerts WHERE status <> 'resolved'").Scan(&page.OpenAlerts); err != nil {
 		return page, err
 	}
 	bySeries, err := metric.ChannelSeries(ctx, c.DB, rep.Series)

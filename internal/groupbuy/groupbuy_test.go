@@ -37,7 +37,7 @@ func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return 
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	d      *db.DB
 	clock  *clock
 	inv    *inventory.Service
@@ -55,7 +55,7 @@ func buyerCtx(id int64) context.Context {
 	return audit.WithActor(context.Background(), audit.Actor{Kind: "customer", ID: id, Name: "buyer"})
 }
 
-func newFixture(t *testing.T, d *db.DB) *fixture {
+func newFixture(t testing.TB, d *db.DB) *fixture {
 	c := &clock{t: start}
 	inv := &inventory.Service{DB: d, Now: c.Now}
 	gb := &groupbuy.Service{DB: d, Now: c.Now}
@@ -485,6 +485,60 @@ func TestOpenJoin_Refusals(t *testing.T) {
 		}
 		if err := f.gb.Delete(opCtx(), c.ID); err != nil {
 			t.Errorf("deleting a campaign without groups: %v", err)
+		}
+	})
+}
+
+// A payment after the time limit does not make the group succeed, even as
+// its Nth; the sweep fails the group and refunds that payment too. A paid
+// member who cancels while the group forms leaves it and is refunded.
+func TestGroup_LatePaymentAndCancelWhileForming(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		sku := f.sku("GB-LATE", 9900, 10)
+		c := f.campaign(sku, 5900, 0, 3, 1)
+		b := f.customers(4)
+		g, lo := f.open(c, b[0], sku)
+		f.pay(b[0], lo.ID)
+		_, o1, err := f.gb.Join(buyerCtx(b[1]), g.Code, buy(b[1], sku, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.pay(b[1], o1.ID)
+		if _, err := f.orders.Cancel(buyerCtx(b[1]), o1.ID, "changed my mind"); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.group(g.Code); got.Paid != 1 || got.Joined != 1 || got.Status != groupbuy.Forming {
+			t.Fatalf("after a paid member cancelled: %+v", got)
+		}
+		if o, _ := f.orders.Get(ctx, o1.ID); o.Status != order.Closed || o.RefundedTotal != o.Total {
+			t.Errorf("the cancelled member's order: %s, refunded %d of %d", o.Status, o.RefundedTotal, o.Total)
+		}
+		var pending []order.Order
+		for _, cu := range b[2:] {
+			_, o, err := f.gb.Join(buyerCtx(cu), g.Code, buy(cu, sku, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pending = append(pending, o)
+		}
+		f.pay(b[2], pending[0].ID)
+		f.clock.Add(24 * time.Hour) // the limit passes before the last payment
+		f.pay(b[3], pending[1].ID)
+		if got := f.group(g.Code); got.Status != groupbuy.Forming || got.Paid != 2 {
+			t.Fatalf("a payment after the limit counted: %+v", got)
+		}
+		if failed, off, err := f.gb.Sweep(ctx, f.orders); err != nil || failed != 1 || off != 3 {
+			t.Fatalf("sweep: %d failed, %d called off, %v; want 1 and 3", failed, off, err)
+		}
+		for _, id := range []int64{lo.ID, pending[0].ID, pending[1].ID} {
+			if o, _ := f.orders.Get(ctx, id); o.Status != order.Closed || o.RefundedTotal != o.Total {
+				t.Errorf("order %s after the group failed: %s, refunded %d of %d", o.No, o.Status, o.RefundedTotal, o.Total)
+			}
+		}
+		if l := f.level(sku); l.OnHand != 10 || l.Reserved != 0 {
+			t.Errorf("stock: %+v, want all 10 back", l)
 		}
 	})
 }

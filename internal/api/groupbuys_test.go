@@ -41,6 +41,14 @@ func TestGroupBuysAPI_OpenJoinPaySucceed(t *testing.T) {
 			t.Fatalf("create: %d %s", st, b)
 		}
 		c := decodeAs[groupbuy.Campaign](t, b)
+		st, b = f.call("operator", "PATCH", "/api/v1/group-buys/"+itoa(c.ID), map[string]any{"name": "两人团 限时", "per_customer_limit": 2})
+		if p := decodeAs[groupbuy.Campaign](t, b); st != 200 || p.Name != "两人团 限时" || p.PerCustomerLimit != 2 || p.GroupSize != 2 {
+			t.Errorf("patch: %d %s", st, b)
+		}
+		if st, b := f.call("operator", "PATCH", "/api/v1/group-buys/"+itoa(c.ID), map[string]any{"ends_at": now.Add(-2 * time.Minute)}); st != 422 ||
+			!strings.Contains(string(b), `"field":"ends_at"`) {
+			t.Errorf("patch ends_at before starts_at: %d %s", st, b)
+		}
 		st, b = f.storeCall("", nil, "GET", "/api/v1/store/group-buys", nil)
 		if list := decodeAs[api.StoreGroupBuys](t, b); st != 200 || len(list.Campaigns) != 1 || list.Campaigns[0].Items[0].GroupPrice != 3900 {
 			t.Fatalf("storefront list: %d %s", st, b)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ type serverFlags struct {
 	// private networks.
 	webhooksAllowPrivate bool
 	briefHour            int
+	conversionBenchmark  float64
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet, defDB string) {
@@ -48,6 +50,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, defDB string) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "mark session cookies Secure (set this when the console is served over HTTPS)")
+	fs.Float64Var(&f.conversionBenchmark, "conversion-benchmark", 0, "conversion rate in percent (e.g. 2.5) under which the shop's day raises an anomaly alert whatever its own baseline; 0: none")
 	fs.IntVar(&f.briefHour, "brief-hour", 8, "hour (0–23) of the store's day after which yesterday's data brief (and on Mondays the weekly review) is written; -1 turns them off")
 	fs.BoolVar(&f.webhooksAllowPrivate, "webhooks-allow-private", false, "let webhook endpoints be on loopback and private networks (an ERP in the shop's own network); off, they must be public addresses")
 }
@@ -94,7 +97,14 @@ func serveCommand() *command {
 }
 
 func serve(ctx context.Context, d *db.DB, f *serverFlags, log *slog.Logger, ready func(string)) error {
-	a := app.New(d, log, app.Options{Version: version, SecureCookies: f.secureCookies, WebhooksAllowPrivate: f.webhooksAllowPrivate, BriefHour: f.briefHour})
+	if f.conversionBenchmark < 0 || f.conversionBenchmark > 100 {
+		return fmt.Errorf("--conversion-benchmark: %g is not a percentage from 0 to 100", f.conversionBenchmark)
+	}
+	if f.briefHour < -1 || f.briefHour > 23 {
+		return fmt.Errorf("--brief-hour: %d is not an hour 0–23 (or -1 for no briefs)", f.briefHour)
+	}
+	a := app.New(d, log, app.Options{Version: version, SecureCookies: f.secureCookies, WebhooksAllowPrivate: f.webhooksAllowPrivate, BriefHour: f.briefHour,
+		ConversionBenchmarkBP: int64(math.Round(f.conversionBenchmark * 100))})
 	jobs := a.StartJobs(ctx)
 	err := server.Run(ctx, f.addr, a.Handler(), log, ready)
 	jobs.Wait()

@@ -116,6 +116,10 @@ type Detector struct {
 	// PromotionDay reports days of a promotion, left out of baselines
 	// (nil: none; PromotionCalendar reads the promotions).
 	PromotionDay func(day int64) bool
+	// ConversionBenchmarkBP is a floor for the shop's conversion rate
+	// (e.g. the category's average), in basis points; 0: none. A day under
+	// it is an alert even when its own baseline is as low.
+	ConversionBenchmarkBP int64
 }
 
 // Finding is an out-of-band value before it is stored.
@@ -151,10 +155,24 @@ func (d *Detector) Check(ctx context.Context, day int64) ([]Finding, error) {
 	var out []Finding
 	for _, p := range vals[day] {
 		b, ok := BandFor(p.metric, hist[key{p.metric, p.channel}], p.noise)
-		if !ok {
-			continue
+		bad, sev := false, ""
+		if ok {
+			bad, sev = Judge(p.metric, b, p.value)
 		}
-		if bad, sev := Judge(p.metric, b, p.value); bad {
+		if bench := float64(d.ConversionBenchmarkBP); !bad && bench > 0 && p.metric == MetricConversion && p.channel == "" && p.value < bench {
+			// Under the configured benchmark: the band's floor is the
+			// benchmark, the baseline the shop's own (or the benchmark
+			// when there is too little history).
+			if !ok {
+				b = Band{Baseline: bench, High: bench}
+			}
+			b.Low = bench
+			bad, sev = true, Warning
+			if p.value < bench/2 {
+				sev = Critical
+			}
+		}
+		if bad {
 			out = append(out, Finding{Metric: p.metric, Channel: p.channel, Severity: sev, Value: p.value, Band: b})
 		}
 	}

@@ -111,3 +111,28 @@ func isField(err error, field string) bool {
 	var fe *apperr.FieldError
 	return errors.As(err, &fe) && fe.Field == field
 }
+
+// A shop whose conversion is steady at 3% raises nothing against its own
+// baseline, but does against a configured benchmark of 5%.
+func TestDetect_ConversionUnderTheBenchmark(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		for k := 0; k <= 6; k++ {
+			day := metric.AddDays(20261118, -7*k)
+			if _, err := d.Exec(ctx, `INSERT INTO traffic_daily (day, channel, pv, uv, sessions, product_views, searches, add_to_carts,
+					checkout_starts, purchases, funnel_view, funnel_cart, funnel_checkout, funnel_paid, converted, refreshed_at)
+				VALUES ($1, '', 2000, 1000, 1000, 800, 50, 100, 40, 30, 600, 90, 40, 30, 30, 1)`, day); err != nil {
+				t.Fatal(err)
+			}
+		}
+		plain, err := (&alert.Detector{DB: d}).Check(ctx, 20261118)
+		if err != nil || len(plain) != 0 {
+			t.Fatalf("steady shop: %+v %v", plain, err)
+		}
+		found, err := (&alert.Detector{DB: d, ConversionBenchmarkBP: 500}).Detect(ctx, 20261118)
+		if err != nil || len(found) != 1 || found[0].Metric != alert.MetricConversion || found[0].Value != 300 || found[0].Low != 500 ||
+			found[0].Severity != alert.Warning || found[0].Playbook != "conversion" {
+			t.Fatalf("under the benchmark: %+v %v", found, err)
+		}
+	})
+}

@@ -33,6 +33,9 @@ type Options struct {
 	// BriefHour is the hour (0–23) of the store's day after which
 	// yesterday's data brief is written; -1 writes none.
 	BriefHour int
+	// ConversionBenchmarkBP: the shop's conversion rate under it raises an
+	// alert (basis points; 0: no benchmark).
+	ConversionBenchmarkBP int64
 }
 
 // App is the running program.
@@ -50,7 +53,8 @@ type App struct {
 	Webhooks  *webhook.Service
 	Flash     *flash.Service
 
-	briefHour int
+	briefHour       int
+	conversionBench int64
 }
 
 // New builds the program on an open database.
@@ -67,7 +71,7 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 	}
 	a.API = &api.API{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, Version: opt.Version}
 	a.wireCommerce()
-	a.briefHour = opt.BriefHour
+	a.briefHour, a.conversionBench = opt.BriefHour, opt.ConversionBenchmarkBP
 	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Orders: a.API.Orders, Log: log, SecureCookies: opt.SecureCookies}
 	a.wireWebhooks(opt)
 	a.wirePromotions()

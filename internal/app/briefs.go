@@ -42,7 +42,7 @@ func (a *App) startBriefs(ctx context.Context, j *Jobs) {
 		if err != nil {
 			a.Log.Warn("promotion calendar", "err", err)
 		}
-		raised, err := (&alert.Detector{DB: a.DB, PromotionDay: cal}).DetectYesterday(ctx)
+		raised, err := (&alert.Detector{DB: a.DB, PromotionDay: cal, ConversionBenchmarkBP: a.conversionBench}).DetectYesterday(ctx)
 		if err != nil {
 			a.Log.Warn("detect anomalies", "err", err)
 		}

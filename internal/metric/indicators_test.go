@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -363,4 +364,67 @@ func TestSegmentGroups_AddUpToThePeriod(t *testing.T) {
 			t.Errorf("after an RFM run: %+v", gs)
 		}
 	})
+}
+
+// Readers refreshing at once while events keep arriving: none fails, and
+// the rollups end equal to a rebuild.
+func TestIndicatorRollup_ConcurrentRefreshes(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		demoWithTraffic(t, d)
+		c := event.NewCollector(d, nil)
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for g := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := &metric.IndicatorRollup{DB: d}
+				for i := range 5 {
+					if g == 0 {
+						// not post(): t.Fatal belongs to the test's goroutine
+						req := httptest.NewRequest(http.MethodPost, "/collect", strings.NewReader(
+							fmt.Sprintf(`{"type":"page_view","anonymous_id":"late-%d","page":"https://shop.example/"}`, i)))
+						req.Header.Set("User-Agent", "Mozilla/5.0")
+						w := httptest.NewRecorder()
+						c.ServeHTTP(w, req)
+						if w.Code != http.StatusNoContent {
+							errs <- fmt.Errorf("collect: %d", w.Code)
+						}
+						if err := c.Flush(ctx); err != nil {
+							errs <- err
+						}
+					}
+					if err := r.RefreshIfOlder(ctx, 0); err != nil {
+						errs <- err
+					}
+					if _, err := r.Refresh(ctx); err != nil {
+						errs <- err
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		day := int64(time.Now().In(mustShanghai(t)).Year()*10000 + int(time.Now().In(mustShanghai(t)).Month())*100 + time.Now().In(mustShanghai(t)).Day())
+		inc, _ := metric.PeriodFigures(ctx, d, day, day)
+		if err := (&metric.IndicatorRollup{DB: d}).Rebuild(ctx); err != nil {
+			t.Fatal(err)
+		}
+		full, _ := metric.PeriodFigures(ctx, d, day, day)
+		if inc != full || full.PV < 5 {
+			t.Errorf("after concurrent refreshes %+v\nrebuilt %+v", inc, full)
+		}
+	})
+}
+
+func mustShanghai(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/storeops/storeops/internal/db"
 )
 
-// SeriesFigures fills the figures of every bucket with three range reads
-// (traffic_daily, sales_daily, customers' first paid days) instead of a
-// period computation per bucket: the same sums, and UV, converted visitors
+// SeriesFigures fills the figures of every bucket with a few range reads
+// (traffic_monthly for whole-month buckets, traffic_daily, sales_daily,
+// customers' first paid days) instead of a period computation per bucket: the same sums, and UV, converted visitors
 // and buyers exact for one-day buckets and merged from the daily sketches
 // for longer ones.
 func SeriesFigures(ctx context.Context, q db.Queryer, buckets []Bucket) error {
@@ -35,46 +35,78 @@ func SeriesFigures(ctx context.Context, q db.Queryer, buckets []Bucket) error {
 		}
 		return mergeSketch(*p, b)
 	}
-	rows, err := q.Query(ctx, `SELECT day, pv, uv, sessions, product_views, searches, add_to_carts, checkout_starts, purchases,
-			funnel_view, funnel_cart, funnel_checkout, funnel_paid, converted, uv_sketch, converted_sketch
-		FROM traffic_daily WHERE day BETWEEN $1 AND $2 AND channel = ''`, from, to)
-	if err != nil {
-		return fmt.Errorf("series traffic: %w", err)
-	}
-	for rows.Next() {
-		var day, uv, conv int64
-		var t trafficSums
-		var uvb, cb []byte
-		if err := rows.Scan(&day, &t.pv, &uv, &t.sessions, &t.productViews, &t.searches, &t.carts, &t.checkouts, &t.purchases,
-			&t.funnel[0], &t.funnel[1], &t.funnel[2], &t.funnel[3], &conv, &uvb, &cb); err != nil {
-			rows.Close()
-			return err
-		}
-		i := at(day)
-		if i < 0 {
+	// Buckets that are whole calendar months (the month grain) read their
+	// traffic from traffic_monthly; the others from the daily rows.
+	whole := func(b Bucket) bool { return b.From == monthFirst(monthOf(b.From)) && b.To == monthLast(monthOf(b.From)) }
+	var months []int64
+	ranges := [][2]int64{}
+	for _, b := range buckets {
+		if whole(b) {
+			months = append(months, monthOf(b.From))
 			continue
 		}
+		if n := len(ranges); n > 0 && AddDays(ranges[n-1][1], 1) == b.From {
+			ranges[n-1][1] = b.To
+		} else {
+			ranges = append(ranges, [2]int64{b.From, b.To})
+		}
+	}
+	add := func(i int, t trafficSums, uv, conv int64, uvb, cb []byte, daily bool) error {
 		b := &buckets[i]
 		b.addTraffic(t)
-		if b.From == b.To {
+		if daily && b.From == b.To {
 			b.UV, b.Converted = uv, conv
-			continue
+			return nil
 		}
 		b.UVApprox = true
 		if err := merge(&sk[i].uv, uvb); err != nil {
-			rows.Close()
 			return err
 		}
-		if err := merge(&sk[i].conv, cb); err != nil {
-			rows.Close()
+		return merge(&sk[i].conv, cb)
+	}
+	read := func(query string, a, z int64, daily bool) error {
+		rows, err := q.Query(ctx, query, a, z)
+		if err != nil {
+			return fmt.Errorf("series traffic: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var key, uv, conv int64
+			var t trafficSums
+			var uvb, cb []byte
+			if err := rows.Scan(&key, &t.pv, &uv, &t.sessions, &t.productViews, &t.searches, &t.carts, &t.checkouts, &t.purchases,
+				&t.funnel[0], &t.funnel[1], &t.funnel[2], &t.funnel[3], &conv, &uvb, &cb); err != nil {
+				return err
+			}
+			day := key
+			if !daily {
+				day = monthFirst(key)
+			}
+			i := at(day)
+			if i < 0 || whole(buckets[i]) == daily {
+				continue
+			}
+			if err := add(i, t, uv, conv, uvb, cb, daily); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	if len(months) > 0 {
+		if err := read(`SELECT month, pv, 0, sessions, product_views, searches, add_to_carts, checkout_starts, purchases,
+				funnel_view, funnel_cart, funnel_checkout, funnel_paid, 0, uv_sketch, converted_sketch
+			FROM traffic_monthly WHERE month BETWEEN $1 AND $2 AND channel = ''`, months[0], months[len(months)-1], false); err != nil {
 			return err
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	for _, rg := range ranges {
+		if err := read(`SELECT day, pv, uv, sessions, product_views, searches, add_to_carts, checkout_starts, purchases,
+				funnel_view, funnel_cart, funnel_checkout, funnel_paid, converted, uv_sketch, converted_sketch
+			FROM traffic_daily WHERE day BETWEEN $1 AND $2 AND channel = ''`, rg[0], rg[1], true); err != nil {
+			return err
+		}
 	}
-	rows, err = q.Query(ctx, `SELECT day, paid_orders, gmv, cogs, refunds, buyers, buyers_sketch FROM sales_daily WHERE day BETWEEN $1 AND $2`, from, to)
+	rows, err := q.Query(ctx, `SELECT day, paid_orders, gmv, cogs, refunds, buyers, buyers_sketch FROM sales_daily WHERE day BETWEEN $1 AND $2`, from, to)
 	if err != nil {
 		return fmt.Errorf("series sales: %w", err)
 	}

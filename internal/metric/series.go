@@ -37,7 +37,9 @@ func SeriesFigures(ctx context.Context, q db.Queryer, buckets []Bucket) error {
 	}
 	// Buckets that are whole calendar months (the month grain) read their
 	// traffic from traffic_monthly; the others from the daily rows.
-	whole := func(b Bucket) bool { return b.From == monthFirst(monthOf(b.From)) && b.To == monthLast(monthOf(b.From)) }
+	whole := func(b Bucket) bool {
+		return b.From == monthFirst(monthOf(b.From)) && b.To == monthLast(monthOf(b.From))
+	}
 	var months []int64
 	ranges := [][2]int64{}
 	for _, b := range buckets {

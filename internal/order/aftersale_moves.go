@@ -83,6 +83,38 @@ func (s *Service) WithdrawAfterSale(ctx context.Context, customerID, id int64, n
 	return s.moveCase(ctx, caseMove{id: id, customerID: customerID, action: CaseClose, note: note})
 }
 
+// CaseHook is a hook that also follows after-sales cases: CaseMoved runs in
+// the transaction of every step (opening one too, with From ""), after the
+// case changed and its money and stock moved.
+type CaseHook interface {
+	CaseMoved(ctx context.Context, tx *db.Tx, m CaseMoved) error
+}
+
+// CaseMoved is one step of an after-sales case, for the hooks. Amount is
+// what the case refunds (or refunded, when To is CaseRefunded).
+type CaseMoved struct {
+	CaseID     int64
+	OrderID    int64
+	OrderNo    string
+	CustomerID int64
+	Kind       AfterSaleKind
+	Action     AfterSaleAction
+	From, To   AfterSaleStatus
+	Amount     int64
+	At         time.Time
+}
+
+func (s *Service) caseHooks(ctx context.Context, tx *db.Tx, m CaseMoved) error {
+	for _, h := range s.Hooks {
+		if c, ok := h.(CaseHook); ok {
+			if err := c.CaseMoved(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // moveCase runs a step in one transaction: read the case, ask the state
 // machine, change the status with an UPDATE that matches only the status it
 // read, apply the step's effects on stock and money, record the event.
@@ -134,6 +166,10 @@ func (s *Service) moveCase(ctx context.Context, m caseMove) (AfterSale, error) {
 			return err
 		}
 		if err := addCaseEvent(ctx, tx, c.ID, m.action, string(c.Status), to, m.note, now); err != nil {
+			return err
+		}
+		if err := s.caseHooks(ctx, tx, CaseMoved{CaseID: c.ID, OrderID: c.OrderID, OrderNo: c.OrderNo, CustomerID: c.CustomerID, Kind: c.Kind,
+			Action: m.action, From: c.Status, To: to, Amount: c.Amount, At: now}); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "aftersale."+string(m.action), "aftersale", c.ID,

@@ -265,6 +265,10 @@ func (s *Service) OpenAfterSale(ctx context.Context, customerID int64, in AfterS
 		if err := addCaseEvent(ctx, tx, id, CaseOpen, "", CaseRequested, in.Description, now); err != nil {
 			return err
 		}
+		if err := s.caseHooks(ctx, tx, CaseMoved{CaseID: id, OrderID: o.ID, OrderNo: o.No, CustomerID: o.CustomerID, Kind: in.Kind,
+			Action: CaseOpen, To: CaseRequested, Amount: amount, At: now}); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, "aftersale.open", "aftersale", id, nil, map[string]any{"order_no": o.No, "kind": in.Kind, "reason": in.Reason, "amount": amount})
 	})
 	if err != nil {

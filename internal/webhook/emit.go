@@ -23,6 +23,28 @@ func Emit(ctx context.Context, tx db.Queryer, typ string, payload any) error {
 	return emit(ctx, tx, typ, payload, 0, time.Now())
 }
 
+// Wanted reports whether an active endpoint subscribes to typ, read in q
+// (the caller's transaction), so that a caller can skip building a payload
+// nobody will be sent: an order's status change reads the order only when
+// someone listens.
+func Wanted(ctx context.Context, q db.Queryer, typ string) (bool, error) {
+	rows, err := q.Query(ctx, `SELECT events FROM webhook_endpoints WHERE active = TRUE`)
+	if err != nil {
+		return false, fmt.Errorf("webhook %s: endpoints: %w", typ, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var events string
+		if err := rows.Scan(&events); err != nil {
+			return false, err
+		}
+		if Matches(splitEvents(events), typ) {
+			return true, nil
+		}
+	}
+	return false, rows.Err()
+}
+
 // emit is Emit, to one endpoint only when endpointID > 0 (a test send).
 func emit(ctx context.Context, q db.Queryer, typ string, payload any, endpointID int64, now time.Time) error {
 	if !ValidType(typ) {

@@ -36,7 +36,40 @@ const (
 	CustomerCreated = "customer.created"
 	// Test is what "send a test" posts; it goes to the one endpoint asked.
 	Test = "webhook.test"
+	// After-sales (售后) cases: aftersale.<status> when a case reaches a
+	// status (AfterSaleEvent); a refund also emits order.refunded.
+	AfterSaleRequested = "aftersale.requested"
+	AfterSaleApproved  = "aftersale.approved"
+	AfterSaleRejected  = "aftersale.rejected"
+	AfterSaleReturned  = "aftersale.goods_received"
+	AfterSaleRefunded  = "aftersale.refunded"
+	AfterSaleExchanged = "aftersale.exchanged"
+	AfterSaleClosed    = "aftersale.closed"
 )
+
+// AfterSaleData is the data of an aftersale.* event.
+type AfterSaleData struct {
+	ID             int64     `json:"id"`
+	OrderID        int64     `json:"order_id"`
+	OrderNo        string    `json:"order_no"`
+	CustomerID     int64     `json:"customer_id,omitempty"`
+	Kind           string    `json:"kind" doc:"refund_only, return_refund or exchange"`
+	Status         string    `json:"status"`
+	PreviousStatus string    `json:"previous_status"`
+	Action         string    `json:"action"`
+	Amount         int64     `json:"amount" doc:"what the case refunds, in minor units (分)"`
+	At             time.Time `json:"at"`
+}
+
+// AfterSaleEvent is the event type of a case reaching status, or "" for a
+// step no one subscribes to by name (the buyer posting the goods back).
+func AfterSaleEvent(status string) string {
+	switch status {
+	case "requested", "approved", "rejected", "goods_received", "refunded", "exchanged", "closed":
+		return "aftersale." + status
+	}
+	return ""
+}
 
 // OrderData is the data of an order.* event, whoever changed the order
 // (the order service, or a marketplace's order sync).
@@ -70,7 +103,9 @@ func OrderEvent(status string) string {
 
 // Known lists the event types a shop can subscribe to by name.
 func Known() []string {
-	return []string{OrderPaid, OrderShipped, OrderDelivered, OrderCompleted, OrderCancelled, OrderClosed, OrderRefunded, CustomerCreated, BriefCreated}
+	return []string{OrderPaid, OrderShipped, OrderDelivered, OrderCompleted, OrderCancelled, OrderClosed, OrderRefunded,
+		AfterSaleRequested, AfterSaleApproved, AfterSaleRejected, AfterSaleReturned, AfterSaleRefunded, AfterSaleExchanged, AfterSaleClosed,
+		CustomerCreated, BriefCreated}
 }
 
 var typeRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)

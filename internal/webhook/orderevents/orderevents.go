@@ -16,7 +16,8 @@ import (
 
 // Hook emits order.paid, order.shipped, order.delivered, order.completed,
 // order.cancelled, order.closed, and order.refunded when a paid order is
-// called off (a full refund before shipping).
+// called off (a full refund before shipping) or an after-sales case
+// refunds; and aftersale.* as cases move (CaseMoved).
 type Hook struct{}
 
 var _ order.Hook = Hook{}
@@ -38,6 +39,17 @@ func (Hook) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
 	if typ == "" {
 		return nil
 	}
+	// Most shops have no endpoint for most events: one read of the
+	// endpoints then, not the order too (this runs on every payment).
+	refund := m.From == order.Paid && m.To == order.Closed
+	if ok, err := webhook.Wanted(ctx, tx, typ); err != nil || !ok {
+		if err != nil || !refund {
+			return err
+		}
+		if ok, err = webhook.Wanted(ctx, tx, webhook.OrderRefunded); err != nil || !ok {
+			return err
+		}
+	}
 	o := Order{ID: m.OrderID, OrderNo: m.No, CustomerID: m.CustomerID, Status: string(m.To), PreviousStatus: string(m.From),
 		Action: string(m.Action), At: m.At.UTC()}
 	var ext sql.NullString
@@ -57,4 +69,34 @@ func (Hook) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
 		return webhook.Emit(ctx, tx, webhook.OrderRefunded, r)
 	}
 	return nil
+}
+
+var _ order.CaseHook = Hook{}
+
+// CaseMoved emits aftersale.<status> when a case reaches a status, and
+// order.refunded when a case refunds money.
+func (Hook) CaseMoved(ctx context.Context, tx *db.Tx, m order.CaseMoved) error {
+	typ := webhook.AfterSaleEvent(string(m.To))
+	if typ == "" {
+		return nil
+	}
+	c := webhook.AfterSaleData{ID: m.CaseID, OrderID: m.OrderID, OrderNo: m.OrderNo, CustomerID: m.CustomerID, Kind: string(m.Kind),
+		Status: string(m.To), PreviousStatus: string(m.From), Action: string(m.Action), Amount: m.Amount, At: m.At.UTC()}
+	if err := webhook.Emit(ctx, tx, typ, c); err != nil {
+		return err
+	}
+	if m.To != order.CaseRefunded || m.Amount <= 0 {
+		return nil
+	}
+	if ok, err := webhook.Wanted(ctx, tx, webhook.OrderRefunded); err != nil || !ok {
+		return err
+	}
+	o := Order{ID: m.OrderID, OrderNo: m.OrderNo, CustomerID: m.CustomerID, Action: "aftersale_refund", At: m.At.UTC(), Refunded: m.Amount}
+	var ext sql.NullString
+	if err := tx.QueryRow(ctx, `SELECT external_id, status, channel, currency, total, refunded_total, carrier, tracking_no FROM orders WHERE id = $1`, m.OrderID).
+		Scan(&ext, &o.Status, &o.Channel, &o.Currency, &o.Total, &o.RefundedTotal, &o.Carrier, &o.TrackingNo); err != nil {
+		return fmt.Errorf("webhook event of order %s: %w", m.OrderNo, err)
+	}
+	o.ExternalID, o.PreviousStatus = ext.String, o.Status
+	return webhook.Emit(ctx, tx, webhook.OrderRefunded, o)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -133,6 +134,81 @@ func TestHook_OrderChangesBecomeSignedEvents(t *testing.T) {
 				t.Errorf("refunded %d, want 12900", e.Data.Refunded)
 			}
 			delete(want, k)
+		}
+	})
+}
+
+// An after-sales refund on a shipped order: the case's steps become
+// aftersale.* events and its money an order.refunded, in the transactions
+// that made them.
+func TestHook_AfterSaleStepsBecomeEvents(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		hooks := &webhook.Service{DB: d, AllowPrivate: true}
+		if _, err := hooks.CreateEndpoint(ctx, webhook.EndpointInput{URL: "http://127.0.0.1:9/hook", Events: []string{"aftersale.*", "order.refunded"}}); err != nil {
+			t.Fatal(err)
+		}
+		cat := &catalog.Service{DB: d}
+		inv := &inventory.Service{DB: d}
+		p, err := cat.CreateProduct(ctx, catalog.ProductInput{Title: "T恤", Status: catalog.StatusOnSale,
+			SKUs: []catalog.SKUInput{{Code: "TEE", Spec: "M", ListPrice: 12900, CostPrice: 3000}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sku := p.SKUs[0].ID
+		if _, err := inv.Adjust(ctx, sku, 10, inventory.ReasonReceipt, "PO-1", ""); err != nil {
+			t.Fatal(err)
+		}
+		buyer, err := (&customer.Service{DB: d}).Create(ctx, customer.Profile{Name: "张三", Phone: "13800138000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := &order.Service{DB: d, Inventory: inv, Hooks: []order.Hook{orderevents.Hook{}}}
+		ship := order.ShipTo{Recipient: "张三", Phone: "13800138000", Province: "上海", City: "上海", District: "浦东新区", Detail: "世纪大道 100 号"}
+		o, err := svc.Checkout(ctx, order.CheckoutInput{CustomerID: buyer.ID, ShipTo: ship, Lines: []price.Line{{SKUID: sku, Quantity: 2}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Pay(ctx, 0, o.ID, order.PayInput{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Ship(ctx, o.ID, order.ShipInput{Carrier: "顺丰速运", TrackingNo: "SF1"}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := svc.OpenAfterSale(ctx, buyer.ID, order.AfterSaleInput{OrderID: o.ID, Kind: order.RefundOnly, Reason: order.ReasonNotAsDescribed,
+			Lines: []order.AfterSaleLineInput{{OrderLineID: o.Lines[0].ID, Quantity: 1}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ApproveAfterSale(ctx, c.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.RefundAfterSale(ctx, c.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := d.Query(ctx, `SELECT type, payload FROM webhook_events ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var types []string
+		for rows.Next() {
+			var typ, payload string
+			if err := rows.Scan(&typ, &payload); err != nil {
+				t.Fatal(err)
+			}
+			types = append(types, typ)
+			if typ == webhook.OrderRefunded {
+				var r orderevents.Order
+				json.Unmarshal([]byte(payload), &r)
+				if r.Refunded != c.Amount || r.RefundedTotal != c.Amount || r.OrderNo != o.No {
+					t.Errorf("order.refunded: %+v, want %d refunded", r, c.Amount)
+				}
+			}
+		}
+		want := []string{"aftersale.requested", "aftersale.approved", "aftersale.refunded", "order.refunded"}
+		if strings.Join(types, ",") != strings.Join(want, ",") {
+			t.Errorf("events %v, want %v", types, want)
 		}
 	})
 }

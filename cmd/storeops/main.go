@@ -48,7 +48,6 @@ func commands() []*command {
 		tokenCommand(),
 		importCommand(),
 		exportCommand(),
-		exportCommand(),
 		benchCommand(),
 		briefCommand(),
 		versionCommand(),

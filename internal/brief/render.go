@@ -257,13 +257,13 @@ var htmlTemplate = htmltemplate.Must(htmltemplate.New("html").Parse(`<!doctype h
 <h1 style="font-size:20px">{{.Title}}</h1>
 <p style="color:#52606d">{{.Period}} · {{.Compared}}</p>
 <h2 style="font-size:16px">{{call .L "brief.key_figures"}}</h2>
-<table style="border-collapse:collapse;width:100%" class="brief-figures">
+<table style="border-collapse:collapse;width:100%;margin-bottom:16px" class="brief-figures">
 <thead><tr><th align="left">{{call .L "brief.col.figure"}}</th><th align="right">{{call .L "brief.col.value"}}</th><th align="right">{{call .L "brief.col.pop"}}</th><th align="right">{{call .L "brief.col.yoy"}}</th></tr></thead>
 <tbody>
 {{range .Lines}}<tr><td>{{.Label}}</td><td align="right"><strong>{{.Value}}</strong></td><td align="right" class="{{.PoPGood}}" style="color:{{if eq .PoPGood "good"}}#1f7a3a{{else if eq .PoPGood "bad"}}#b42318{{else}}#52606d{{end}}">{{.PoP}}</td><td align="right" class="{{.YoYGood}}" style="color:{{if eq .YoYGood "good"}}#1f7a3a{{else if eq .YoYGood "bad"}}#b42318{{else}}#52606d{{end}}">{{.YoY}}</td></tr>
 {{end}}</tbody></table>
 <h2 style="font-size:16px">{{call .L "brief.movers"}}</h2>
-{{if .Movers}}<table style="border-collapse:collapse;width:100%">
+{{if .Movers}}<table style="border-collapse:collapse;width:100%;margin-bottom:16px">
 <thead><tr><th align="left">{{call .L "brief.col.dimension"}}</th><th align="left">{{call .L "brief.col.name"}}</th><th align="left">{{call .L "brief.col.metric"}}</th><th align="right">{{call .L "brief.col.before"}}</th><th align="right">{{call .L "brief.col.now"}}</th><th align="right">{{call .L "brief.col.change"}}</th></tr></thead>
 <tbody>
 {{range .Movers}}<tr><td>{{.Dimension}}</td><td>{{.Name}}</td><td>{{.Metric}}</td><td align="right">{{.Before}}</td><td align="right">{{.Now}}</td><td align="right">{{.Change}}</td></tr>

@@ -29,9 +29,8 @@ func (l live) on(t time.Time) bool { return !t.Before(l.StartsAt) && t.Before(l.
 
 // gate is the in-memory view that answers sold-out without the database.
 type gate struct {
-	mu      sync.Mutex
-	loaded  time.Time
-	bySKU   map[int64][]live
+	mu      sync.Mutex // held while reloading
+	view    atomic.Pointer[liveView]
 	soldOut sync.Map // item id → *atomic.Int64, unix nanoseconds it was seen sold out
 	limited sync.Map // buyerItem → unix nanoseconds the buyer was seen at the item's limit
 }
@@ -61,29 +60,55 @@ func (g *gate) isLimited(item, customer int64) bool {
 	return false
 }
 
-func (g *gate) invalidate() {
-	g.mu.Lock()
-	g.loaded = time.Time{}
-	g.mu.Unlock()
+// liveView is one load of the live items; it is never changed, only
+// replaced, so every checkout reads it without a lock.
+type liveView struct {
+	bySKU  map[int64][]live
+	byItem map[int64]live
+	loaded time.Time
 }
 
-// items returns the live flash items of the SKUs, reloading them when
-// stale.
-func (s *Service) items(ctx context.Context, skus []int64) (map[int64][]live, error) {
+func (g *gate) invalidate() { g.view.Store(nil) }
+
+// current returns the live items, reloading them when stale; one caller
+// reloads while the others wait for it.
+func (s *Service) current(ctx context.Context) (*liveView, error) {
 	g := &s.gate
+	if v := g.view.Load(); v != nil && time.Since(v.loaded) <= itemsFresh {
+		return v, nil
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	now := time.Now()
-	if g.bySKU == nil || now.Sub(g.loaded) > itemsFresh {
-		m, err := s.loadLive(ctx)
-		if err != nil {
-			return nil, err
-		}
-		g.bySKU, g.loaded = m, now
+	if v := g.view.Load(); v != nil && time.Since(v.loaded) <= itemsFresh {
+		return v, nil
 	}
-	out := map[int64][]live{}
+	now := time.Now()
+	m, err := s.loadLive(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &liveView{bySKU: m, byItem: map[int64]live{}, loaded: now}
+	for _, ls := range m {
+		for _, l := range ls {
+			v.byItem[l.ItemID] = l
+		}
+	}
+	g.view.Store(v)
+	return v, nil
+}
+
+// items returns the live flash items of the SKUs.
+func (s *Service) items(ctx context.Context, skus []int64) (map[int64][]live, error) {
+	v, err := s.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out map[int64][]live
 	for _, id := range skus {
-		if ls, ok := g.bySKU[id]; ok {
+		if ls, ok := v.bySKU[id]; ok {
+			if out == nil {
+				out = map[int64][]live{}
+			}
 			out[id] = ls
 		}
 	}

@@ -101,17 +101,11 @@ func (h Hook) Placed(ctx context.Context, tx *db.Tx, o order.Placed) error {
 // limit is the per-customer limit of an item, from memory when the item is
 // live there (it never changes after the sale is created).
 func (h Hook) limit(ctx context.Context, tx *db.Tx, item int64) (int64, error) {
-	g := &h.Flash.gate
-	g.mu.Lock()
-	for _, ls := range g.bySKU {
-		for _, l := range ls {
-			if l.ItemID == item {
-				g.mu.Unlock()
-				return l.Limit, nil
-			}
+	if v := h.Flash.gate.view.Load(); v != nil {
+		if l, ok := v.byItem[item]; ok {
+			return l.Limit, nil
 		}
 	}
-	g.mu.Unlock()
 	var limit int64
 	err := tx.QueryRow(ctx, `SELECT f.per_customer_limit FROM flash_sale_items i JOIN flash_sales f ON f.id = i.flash_sale_id WHERE i.id = $1`, item).Scan(&limit)
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/db"
-	"github.com/storeops/storeops/internal/webhook"
 	"github.com/storeops/storeops/internal/page"
+	"github.com/storeops/storeops/internal/webhook"
 )
 
 // Service is the customer book over a database.

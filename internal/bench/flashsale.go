@@ -51,6 +51,10 @@ type FlashReport struct {
 	Errors         map[string]int64   `json:"errors_by_status"`
 	ErrorSamples   map[string]string  `json:"error_samples,omitempty"`
 	AttemptsPerSec float64            `json:"attempts_per_sec"`
+	// SoldOutAfter is when the last unit was taken; RefusedPerSec the rate
+	// of the answers after that (sold out, from memory).
+	SoldOutAfter  time.Duration `json:"sold_out_after_ns"`
+	RefusedPerSec float64       `json:"refused_after_sold_out_per_sec"`
 	P50Ms          float64            `json:"p50_ms"`
 	P99Ms          float64            `json:"p99_ms"`
 	ByOperation    map[string]Latency `json:"by_operation"`
@@ -106,6 +110,7 @@ func RunFlashSale(ctx context.Context, cfg FlashConfig) (FlashReport, error) {
 	var left atomic.Int64
 	left.Store(int64(cfg.Attempts))
 	var placed, paid, refused atomic.Int64
+	ends := make([][]int64, cfg.Clients) // per client: each attempt's end, ns since start; negative when it placed an order
 	stats := make([]*clientStats, cfg.Clients)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -119,7 +124,13 @@ func RunFlashSale(ctx context.Context, cfg FlashConfig) (FlashReport, error) {
 					ID int64 `json:"id"`
 				}
 				h := map[string]string{"Authorization": auth, "Idempotency-Key": newKey()}
-				switch r.call(ctx, st, "attempt", "POST", "/store/checkout", h, body, &o) {
+				status := r.call(ctx, st, "attempt", "POST", "/store/checkout", h, body, &o)
+				end := int64(time.Since(start))
+				if status == http.StatusCreated {
+					end = -end
+				}
+				ends[i] = append(ends[i], end)
+				switch status {
 				case http.StatusCreated:
 					placed.Add(1)
 					var p struct {
@@ -155,6 +166,24 @@ func RunFlashSale(ctx context.Context, cfg FlashConfig) (FlashReport, error) {
 		}
 	}
 	rep.Refused = refused.Load()
+	var lastPlaced int64
+	for _, es := range ends {
+		for _, e := range es {
+			lastPlaced = max(lastPlaced, -e)
+		}
+	}
+	var after int64
+	for _, es := range ends {
+		for _, e := range es {
+			if e > lastPlaced {
+				after++
+			}
+		}
+	}
+	rep.SoldOutAfter = time.Duration(lastPlaced)
+	if s := (elapsed - rep.SoldOutAfter).Seconds(); s > 0 {
+		rep.RefusedPerSec = float64(after) / s
+	}
 	for op, ds := range byOp {
 		rep.ByOperation[op] = Summarize(ds)
 	}

@@ -201,6 +201,7 @@ func (s *Service) Create(ctx context.Context, in SaleInput) (Sale, error) {
 	}
 	var id int64
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		codes := make([]string, len(in.Items))
 		for i, it := range in.Items {
 			var list int64
 			var code, status string
@@ -219,16 +220,7 @@ func (s *Service) Create(ctx context.Context, in SaleInput) (Sale, error) {
 				return apperr.Field(fmt.Sprintf("items[%d].flash_price", i), "%s: the flash price %s must be below the list price %s",
 					code, yuan(it.FlashPrice), yuan(list))
 			}
-			var other string
-			err = tx.QueryRow(ctx, `SELECT f.name FROM flash_sale_items i JOIN flash_sales f ON f.id = i.flash_sale_id
-				WHERE i.sku_id = $1 AND f.ended_at IS NULL AND f.starts_at < $2 AND f.ends_at > $3 LIMIT 1`,
-				it.SKUID, in.EndsAt.UnixMilli(), in.StartsAt.UnixMilli()).Scan(&other)
-			if err == nil {
-				return apperr.Field(fmt.Sprintf("items[%d].sku_id", i), "%s is already in the flash sale %q at that time; a SKU has one flash price at a time", code, other)
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("flash sale: %w", err)
-			}
+			codes[i] = code
 		}
 		err := tx.QueryRow(ctx, `INSERT INTO flash_sales (name, starts_at, ends_at, per_customer_limit, payment_window_ms, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`, in.Name, in.StartsAt.UnixMilli(), in.EndsAt.UnixMilli(),
@@ -242,6 +234,19 @@ func (s *Service) Create(ctx context.Context, in SaleInput) (Sale, error) {
 					return apperr.Field(fmt.Sprintf("items[%d].stock", i), "%v; carve fewer units or restock first", err)
 				}
 				return err
+			}
+			// After the reservation, which holds the SKU's stock row until
+			// this commits: two sales of one SKU created at once see each
+			// other here.
+			var other string
+			err = tx.QueryRow(ctx, `SELECT f.name FROM flash_sale_items i JOIN flash_sales f ON f.id = i.flash_sale_id
+				WHERE i.sku_id = $1 AND i.flash_sale_id <> $4 AND f.ended_at IS NULL AND f.starts_at < $2 AND f.ends_at > $3 LIMIT 1`,
+				it.SKUID, in.EndsAt.UnixMilli(), in.StartsAt.UnixMilli(), id).Scan(&other)
+			if err == nil {
+				return apperr.Field(fmt.Sprintf("items[%d].sku_id", i), "%s is already in the flash sale %q at that time; a SKU has one flash price at a time", codes[i], other)
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("flash sale: %w", err)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO flash_sale_items (flash_sale_id, sku_id, flash_price, stock) VALUES ($1, $2, $3, $4)`,
 				id, it.SKUID, it.FlashPrice, it.Stock); err != nil {
@@ -281,6 +286,11 @@ func (s *Service) endTx(ctx context.Context, tx *db.Tx, id int64) error {
 			return fmt.Errorf("flash sale %d: %w", id, apperr.ErrNotFound)
 		}
 		return nil // ended already
+	}
+	// Lock the items before reading them: a checkout or a close committing
+	// between the read and the update below would make the release wrong.
+	if _, err := tx.Exec(ctx, `UPDATE flash_sale_items SET sold = sold WHERE flash_sale_id = $1`, id); err != nil {
+		return fmt.Errorf("end flash sale %d: %w", id, err)
 	}
 	rows, err := tx.Query(ctx, `SELECT id, sku_id, stock - sold FROM flash_sale_items WHERE flash_sale_id = $1 AND stock > sold ORDER BY sku_id`, id)
 	if err != nil {

@@ -43,21 +43,34 @@ type buyerItem struct{ item, customer int64 }
 const limitedFresh = time.Second
 
 func (g *gate) markLimited(item, customer int64) {
-	g.limited.Store(buyerItem{item, customer}, time.Now().UnixNano())
+	v, _ := g.limited.LoadOrStore(buyerItem{item, customer}, new(atomic.Int64))
+	v.(*atomic.Int64).Store(time.Now().UnixNano())
 }
 
-func (g *gate) clearLimited(item, customer int64) { g.limited.Delete(buyerItem{item, customer}) }
+func (g *gate) clearLimited(item, customer int64) {
+	if v, ok := g.limited.Load(buyerItem{item, customer}); ok {
+		v.(*atomic.Int64).Store(0)
+	}
+}
 
 func (g *gate) isLimited(item, customer int64) bool {
 	v, ok := g.limited.Load(buyerItem{item, customer})
-	if !ok {
+	return ok && refuse(v.(*atomic.Int64), limitedFresh)
+}
+
+// refuse says whether a mark still refuses. A fresh mark does; of the
+// callers that find it stale, one goes on to ask the database (it renews
+// the mark for the others first), so a crowd does not all ask at once.
+func refuse(mark *atomic.Int64, fresh time.Duration) bool {
+	at := mark.Load()
+	if at == 0 {
 		return false
 	}
-	if time.Since(time.Unix(0, v.(int64))) < limitedFresh {
+	now := time.Now().UnixNano()
+	if time.Duration(now-at) < fresh {
 		return true
 	}
-	g.limited.Delete(buyerItem{item, customer})
-	return false
+	return !mark.CompareAndSwap(at, now)
 }
 
 // liveView is one load of the live items; it is never changed, only
@@ -151,9 +164,5 @@ func (g *gate) clearSoldOut(item int64) {
 
 func (g *gate) isSoldOut(item int64) bool {
 	v, ok := g.soldOut.Load(item)
-	if !ok {
-		return false
-	}
-	at := v.(*atomic.Int64).Load()
-	return at != 0 && time.Since(time.Unix(0, at)) < soldOutFresh
+	return ok && refuse(v.(*atomic.Int64), soldOutFresh)
 }

@@ -132,6 +132,14 @@ func (h Hook) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
 			return nil
 		}
 	}
+	if released {
+		// Lock the order's items first, so that whether the sale has ended
+		// is read after any End that holds them has committed (see endTx).
+		if _, err := tx.Exec(ctx, `UPDATE flash_sale_items SET sold = sold WHERE id IN
+			(SELECT flash_item_id FROM order_lines WHERE order_id = $1 AND flash_item_id IS NOT NULL)`, m.OrderID); err != nil {
+			return fmt.Errorf("flash sale: %w", err)
+		}
+	}
 	rows, err := tx.Query(ctx, `SELECT l.flash_item_id, l.sku_id, l.quantity, f.ended_at IS NOT NULL
 		FROM order_lines l JOIN flash_sale_items i ON i.id = l.flash_item_id JOIN flash_sales f ON f.id = i.flash_sale_id
 		WHERE l.order_id = $1 ORDER BY l.sku_id`, m.OrderID)

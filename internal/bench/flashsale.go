@@ -37,27 +37,27 @@ type FlashConfig struct {
 // from the server's own count of the sale (paid units); the client counts
 // are a cross-check.
 type FlashReport struct {
-	Scenario       string             `json:"scenario"`
-	URL            string             `json:"url"`
-	Units          int                `json:"units"`
-	Attempts       int64              `json:"attempts"`
-	Clients        int                `json:"clients"`
-	Elapsed        time.Duration      `json:"elapsed_ns"`
-	Sold           int64              `json:"sold"`     // units paid, by the server's count
-	Oversold       int64              `json:"oversold"` // sold beyond the pool
-	Placed         int64              `json:"orders_placed"`
-	PaidByClients  int64              `json:"paid_by_clients"`
-	Refused        int64              `json:"refused"` // 409: sold out, or the buyer's limit reached
-	Errors         map[string]int64   `json:"errors_by_status"`
-	ErrorSamples   map[string]string  `json:"error_samples,omitempty"`
-	AttemptsPerSec float64            `json:"attempts_per_sec"`
+	Scenario       string            `json:"scenario"`
+	URL            string            `json:"url"`
+	Units          int               `json:"units"`
+	Attempts       int64             `json:"attempts"`
+	Clients        int               `json:"clients"`
+	Elapsed        time.Duration     `json:"elapsed_ns"`
+	Sold           int64             `json:"sold"`     // units paid, by the server's count
+	Oversold       int64             `json:"oversold"` // sold beyond the pool
+	Placed         int64             `json:"orders_placed"`
+	PaidByClients  int64             `json:"paid_by_clients"`
+	Refused        int64             `json:"refused"` // 409: sold out, or the buyer's limit reached
+	Errors         map[string]int64  `json:"errors_by_status"`
+	ErrorSamples   map[string]string `json:"error_samples,omitempty"`
+	AttemptsPerSec float64           `json:"attempts_per_sec"`
 	// SoldOutAfter is when the last unit was taken; RefusedPerSec the rate
 	// of the answers after that (sold out, from memory).
-	SoldOutAfter  time.Duration `json:"sold_out_after_ns"`
-	RefusedPerSec float64       `json:"refused_after_sold_out_per_sec"`
-	P50Ms          float64            `json:"p50_ms"`
-	P99Ms          float64            `json:"p99_ms"`
-	ByOperation    map[string]Latency `json:"by_operation"`
+	SoldOutAfter  time.Duration      `json:"sold_out_after_ns"`
+	RefusedPerSec float64            `json:"refused_after_sold_out_per_sec"`
+	P50Ms         float64            `json:"p50_ms"`
+	P99Ms         float64            `json:"p99_ms"`
+	ByOperation   map[string]Latency `json:"by_operation"`
 }
 
 // Shoppers makes n customers with storefront sessions directly in the bench

@@ -67,3 +67,29 @@ func TestCheckout_GiftOutOfStockIsLeftOut(t *testing.T) {
 		f.invariants()
 	})
 }
+
+// freePricer waives shipping, as a member tier does.
+type freePricer struct{ d *db.DB }
+
+func (f freePricer) Price(ctx context.Context, r price.Request) (price.Priced, error) {
+	p, err := price.ListPricer{DB: f.d}.Price(ctx, r)
+	p.FreeShipping = true
+	return p, err
+}
+
+// A pricer can waive shipping (a tier's benefit): the order charges none
+// even under the free-shipping threshold.
+func TestCheckout_PricerWaivesShipping(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		cheap := f.sku("CHEAP", 990, 300, 5)
+		c := f.customer("赵六", "13600136000")
+		if o := f.checkout(c, cheap, 1); o.ShippingFee == 0 {
+			t.Fatalf("a ¥9.90 order ships free without a waiver: %+v", o)
+		}
+		f.svc.Pricer = freePricer{d: d}
+		if o := f.checkout(c, cheap, 1); o.ShippingFee != 0 || o.Total != 990 {
+			t.Errorf("waived: fee %d, total %d", o.ShippingFee, o.Total)
+		}
+	})
+}

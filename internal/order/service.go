@@ -90,7 +90,16 @@ func (s *Service) Quote(ctx context.Context, r price.Request) (price.Priced, int
 	if err != nil {
 		return p, 0, err
 	}
-	return p, s.shipping(p.Total), nil
+	return p, s.shippingFor(p), nil
+}
+
+// shippingFor is the fee of a priced order: none when the pricer waived it
+// (a member tier's benefit).
+func (s *Service) shippingFor(p price.Priced) int64 {
+	if p.FreeShipping {
+		return 0
+	}
+	return s.shipping(p.Total)
 }
 
 func (s *Service) shipping(goods int64) int64 {
@@ -127,7 +136,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	if err != nil {
 		return Order{}, err
 	}
-	fee := s.shipping(priced.Total)
+	fee := s.shippingFor(priced)
 	shipTo, _ := json.Marshal(in.ShipTo)
 	var id int64
 	for attempt := 0; ; attempt++ {

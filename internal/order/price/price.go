@@ -98,6 +98,10 @@ type Priced struct {
 	CostTotal   int64       `json:"-"`
 	Explanation []string    `json:"explanation"`
 	Applied     []Applied   `json:"applied"`
+	// FreeShipping waives the order's shipping fee whatever its total (a
+	// member tier's benefit, a promotion); the pricer says why in
+	// Explanation.
+	FreeShipping bool `json:"free_shipping,omitempty"`
 }
 
 // Pricer prices lines. Implementations refuse what CheckLines refuses,

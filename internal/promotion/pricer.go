@@ -23,6 +23,21 @@ type CouponSource interface {
 	ForPricing(ctx context.Context, customerID int64, ids []int64, at time.Time) ([]promo.Coupon, error)
 }
 
+// PointsSource is the buyer's points for checkout: their balance and the
+// store's redemption rate and cap. internal/points implements it.
+type PointsSource interface {
+	Balance(ctx context.Context, customerID int64) (int64, error)
+	Redemption(ctx context.Context) (PointsRate, error)
+}
+
+// PointsRate is how points pay at checkout: PerYuan points pay ¥1, and
+// points pay at most MaxShareBP of what is left to pay after promotions
+// and coupons (10000: all of it).
+type PointsRate struct {
+	PerYuan    int64
+	MaxShareBP int64
+}
+
 // DefaultTTL is how long a Pricer keeps the promotions it loaded. Changes
 // made through this process's Service are seen at once (Invalidate); those
 // made by another instance on the same database within this time.
@@ -34,6 +49,7 @@ const DefaultTTL = 10 * time.Second
 type Pricer struct {
 	DB      *db.DB
 	Coupons CouponSource // nil: coupons are refused
+	Points  PointsSource // nil: points are refused
 	TTL     time.Duration
 	Now     func() time.Time
 
@@ -143,8 +159,8 @@ func (p *Pricer) Price(ctx context.Context, r price.Request) (price.Priced, erro
 	if err != nil {
 		return price.Priced{}, err
 	}
-	if r.Points > 0 {
-		return price.Priced{}, apperr.Field("points", "points are not available yet; leave points at 0")
+	if r.Points < 0 {
+		return price.Priced{}, apperr.Field("points", "give the points to redeem as 0 or more")
 	}
 	if r.At.IsZero() {
 		r.At = p.now()
@@ -167,6 +183,13 @@ func (p *Pricer) Price(ctx context.Context, r price.Request) (price.Priced, erro
 		}
 		in.Coupons = coupons
 	}
+	var rate PointsRate
+	if r.Points > 0 {
+		if rate, err = p.pointsFor(ctx, r); err != nil {
+			return price.Priced{}, err
+		}
+		in.Points = promo.Points{Amount: r.Points * 100 / rate.PerYuan, MaxShareBP: rate.MaxShareBP}
+	}
 	if in.Customer, err = buyer(ctx, p.DB, r.CustomerID, snap.segments); err != nil {
 		return price.Priced{}, err
 	}
@@ -187,7 +210,7 @@ func (p *Pricer) Price(ctx context.Context, r price.Request) (price.Priced, erro
 	if err := fillGifts(ctx, p.DB, &out); err != nil {
 		return price.Priced{}, err
 	}
-	out.Applied = applied(res, coupons)
+	out.Applied = applied(res, coupons, r.Points, rate)
 	out.Explanation = promo.Explain(ForBuyer(res))
 	return out, nil
 }
@@ -208,13 +231,17 @@ func ForBuyer(r promo.Result) promo.Result {
 
 // applied lists what took money off (or added a gift), one entry per
 // promotion or coupon, in the order they applied.
-func applied(r promo.Result, coupons []promo.Coupon) []price.Applied {
+func applied(r promo.Result, coupons []promo.Coupon, asked int64, rate PointsRate) []price.Applied {
 	out := []price.Applied{}
 	for _, s := range r.Steps {
 		switch {
-		case s.Stage == promo.StageMember && s.PromotionID == 0, s.Stage == promo.StagePoints:
-			// The member price is the catalog's, points are not taken yet.
+		case s.Stage == promo.StageMember && s.PromotionID == 0:
+			// The member price is the catalog's.
 			continue
+		case s.Stage == promo.StagePoints:
+			if s.Off > 0 {
+				out = append(out, price.Applied{Kind: "points", Name: s.Name, Off: s.Off, Points: PointsFor(s.Off, asked, rate)})
+			}
 		case s.Coupon != "":
 			a := price.Applied{Kind: "coupon", Name: s.Name, Off: s.Off}
 			for _, c := range coupons {
@@ -230,7 +257,7 @@ func applied(r promo.Result, coupons []promo.Coupon) []price.Applied {
 	return out
 }
 
-// buyer is who buys: no tiers exist yet (tier ""), first order means no
+// buyer is who buys: their member tier (guests have none), first order means no
 // paid order so far, segments are the buyer's RFM segment and lifecycle
 // stage in the latest run (by its primary key) when some promotion asks
 // for segments.
@@ -240,7 +267,10 @@ func buyer(ctx context.Context, q db.Queryer, id int64, segments bool) (promo.Cu
 		return c, nil
 	}
 	var firstPaid *int64
-	err := q.QueryRow(ctx, `SELECT first_paid_day FROM customers WHERE id = $1`, id).Scan(&firstPaid)
+	// The tier (internal/tier): the customer's, else the ladder's lowest
+	// ('normal' while the shop keeps the default ladder).
+	err := q.QueryRow(ctx, `SELECT c.first_paid_day, COALESCE((SELECT t.tier FROM customer_tiers t WHERE t.customer_id = c.id),
+		(SELECT l.code FROM tier_levels l ORDER BY l.ordinal LIMIT 1), 'normal') FROM customers c WHERE c.id = $1`, id).Scan(&firstPaid, &c.Tier)
 	if err != nil && !db.IsNoRows(err) {
 		return c, fmt.Errorf("promotion pricer: customer %d: %w", id, err)
 	}
@@ -304,4 +334,42 @@ func fillGifts(ctx context.Context, q db.Queryer, p *price.Priced) error {
 		p.CostTotal += l.UnitCost * l.Quantity
 	}
 	return nil
+}
+
+// pointsFor checks a redemption: signed in, points on, no more than the
+// balance.
+func (p *Pricer) pointsFor(ctx context.Context, r price.Request) (PointsRate, error) {
+	if p.Points == nil {
+		return PointsRate{}, apperr.Field("points", "points are not available in this shop; leave points at 0")
+	}
+	if r.CustomerID == 0 {
+		return PointsRate{}, apperr.Field("points", "sign in to use your points")
+	}
+	rate, err := p.Points.Redemption(ctx)
+	if err != nil {
+		return PointsRate{}, err
+	}
+	if rate.PerYuan <= 0 || rate.MaxShareBP <= 0 {
+		// The engine reads a share of 0 as "no cap"; the store's 0 means
+		// points pay nothing.
+		return PointsRate{}, apperr.Field("points", "points are not available in this shop; leave points at 0")
+	}
+	bal, err := p.Points.Balance(ctx, r.CustomerID)
+	if err != nil {
+		return PointsRate{}, err
+	}
+	if r.Points > bal {
+		return PointsRate{}, apperr.Field("points", "you have %d points; use at most that many", bal)
+	}
+	return rate, nil
+}
+
+// PointsFor is the points that pay off 分: the fewest that cover it at
+// rate, never more than asked (a cap that took less than asked redeems
+// less).
+func PointsFor(off, asked int64, rate PointsRate) int64 {
+	if off <= 0 || rate.PerYuan <= 0 {
+		return 0
+	}
+	return min((off*rate.PerYuan+99)/100, asked)
 }

@@ -299,7 +299,7 @@ func TestPricer_CheckoutRecordsWhatEachPromotionTookAndResultsCountPaidOrders(t 
 			t.Fatalf("paused 满减: discount %d %v", q.Discount, err)
 		}
 
-		// Coupons need a coupon source; points are not there yet.
+		// Coupons need a coupon source, points a points source.
 		req.Coupons = []int64{1}
 		if _, err := f.pricer.Price(ctx, req); !isField(err, "coupons") {
 			t.Fatalf("coupons without a source: %v", err)

@@ -25,6 +25,8 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.storeRoutes()...)
 	rs = append(rs, a.storeAftersaleRoutes()...)
 	rs = append(rs, a.couponRoutes()...)
+	rs = append(rs, a.tierRoutes()...)
+	rs = append(rs, a.pointsRoutes()...)
 	return rs
 }
 

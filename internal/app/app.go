@@ -75,8 +75,10 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Orders: a.API.Orders, Log: log, SecureCookies: opt.SecureCookies}
 	a.wireWebhooks(opt)
 	a.wirePromotions()
+	a.wirePoints()
 	a.wireFlash()
 	a.wireGroupBuys()
+	a.wireTiers()
 	return a
 }
 
@@ -128,10 +130,12 @@ func (a *App) StartJobs(ctx context.Context) *Jobs {
 	j := &Jobs{}
 	a.startCommerceJobs(ctx, j)
 	a.startFlashJobs(ctx, j)
+	a.startPointsJobs(ctx, j)
 	a.startGroupBuyJobs(ctx, j)
 	a.startWebhooks(ctx, j)
 	a.startImportJobs(ctx, j)
 	a.startBriefs(ctx, j)
+	a.startTierJobs(ctx, j)
 	j.wg.Add(1)
 	go func() {
 		defer j.wg.Done()

@@ -9,6 +9,8 @@ import (
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/page"
+	"github.com/storeops/storeops/internal/points"
+	"github.com/storeops/storeops/internal/tier"
 )
 
 var customerChannels = []string{customer.ChannelSearch, customer.ChannelLive, customer.ChannelShortVideo,
@@ -64,6 +66,8 @@ type customerPage struct {
 	Profile  customer.Profile   // the form's values: the saved ones, or what was typed
 	Orders   []order.Order      // the newest customerOrdersLimit
 	Value    *customerValueCard // RFM segment, stage, CLV; nil without segments:read
+	Points   *points.Account    // balance and the newest movements
+	Tier     *tier.Membership   // member tier, growth and its changes
 	Channels []string
 	Genders  []string
 	Errors   map[string]string
@@ -92,6 +96,14 @@ func (c *Console) customerPage(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	if pg.Value, err = c.customerValueOf(r.Context(), v, cu); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	if pg.Points, err = c.pointsOf(r.Context(), id); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	if pg.Tier, err = c.tierOf(r.Context(), id); err != nil {
 		c.serverError(w, r, err)
 		return
 	}

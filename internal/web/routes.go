@@ -37,10 +37,15 @@ func (c *Console) Routes() []Route {
 
 		{Method: "GET", Pattern: "/customers", Perm: read("customers"), Handler: c.customers},
 		{Method: "GET", Pattern: "/customers/{id}", Perm: read("customers"), Handler: c.customerDetail},
+		{Method: "GET", Pattern: "/tiers", Perm: read("customers"), Handler: c.tiersView},
+		{Method: "POST", Pattern: "/tiers", Perm: write("promotions"), Handler: c.saveTiers},
 		{Method: "POST", Pattern: "/customers/{id}", Perm: write("customers"), Handler: c.updateCustomer},
 		{Method: "POST", Pattern: "/customers/{id}/tags", Perm: write("customers"), Handler: c.addCustomerTag},
 		{Method: "POST", Pattern: "/customers/{id}/tags/remove", Perm: write("customers"), Handler: c.removeCustomerTag},
 		{Method: "POST", Pattern: "/customers/{id}/consent", Perm: write("customers"), Handler: c.setCustomerConsent},
+		{Method: "POST", Pattern: "/customers/{id}/points", Perm: write("customers"), Handler: c.adjustPoints},
+		{Method: "GET", Pattern: "/points", Perm: read("promotions"), Handler: c.pointsRules},
+		{Method: "POST", Pattern: "/points", Perm: write("promotions"), Handler: c.savePointsRules},
 
 		{Method: "GET", Pattern: "/orders", Perm: read("orders"), Handler: c.orders},
 		{Method: "GET", Pattern: "/orders.csv", Perm: read("orders"), Handler: c.ordersCSV},

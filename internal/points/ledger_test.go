@@ -176,3 +176,36 @@ func TestRules_Table(t *testing.T) {
 		}
 	}
 }
+
+// Oldest points are spent first: of 100 points expiring first and 50
+// later, a 30-point redemption used the older ones, so 70 expire at the
+// first date and 50 at the second; a second run at once expires nothing.
+func TestExpireDue_OldestSpentFirst(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		c := f.customer("张三")
+		e1, e2 := start.AddDate(0, 1, 0), start.AddDate(0, 2, 0)
+		for _, e := range []points.Entry{
+			{Kind: points.Earn, Points: 100, Key: "a", ExpiresAt: e1},
+			{Kind: points.Earn, Points: 50, Key: "b", ExpiresAt: e2},
+			{Kind: points.Redeem, Points: -30, Key: "c"},
+		} {
+			e.CustomerID, e.At = c, start
+			if err := d.InTx(ctx, func(tx *db.Tx) error { _, err := points.Write(ctx, tx, e); return err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, step := range []struct {
+			at        time.Time
+			customers int
+			balance   int64
+		}{{e1.Add(-time.Millisecond), 0, 120}, {e1, 1, 50}, {e1, 0, 50}, {e2, 1, 0}, {e2.Add(time.Hour), 0, 0}} {
+			n, err := f.points.ExpireDue(ctx, step.at)
+			if err != nil || n != step.customers || f.balance(c) != step.balance {
+				t.Fatalf("at %v: expired %d customers (%v), balance %d; want %d, %d", step.at, n, err, f.balance(c), step.customers, step.balance)
+			}
+		}
+		checkSums(t, d)
+	})
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/promotion"
 	"github.com/storeops/storeops/internal/shopper"
+	"github.com/storeops/storeops/internal/tier"
 	"github.com/storeops/storeops/internal/webhook"
 )
 
@@ -50,6 +51,8 @@ type API struct {
 	Flash *flash.Service
 	// GroupBuys runs group buys (拼团); nil: one over DB and Orders.
 	GroupBuys *groupbuy.Service
+	// Tiers keeps the member tiers (会员等级); nil: one over DB.
+	Tiers *tier.Service
 }
 
 // Route is one endpoint: what it needs, what it takes and returns (for the

@@ -134,18 +134,18 @@ func TestUpgradeOnPaymentAndBackOnRefund(t *testing.T) {
 		f := newFixture(t, d)
 		f.withoutDiscount()
 		buyer := f.customer("李四")
-		sku := f.sku("A", 30000) // ¥300: 300 growth
+		sku := f.sku("A", 20000) // ¥200: 200 growth
 		o1 := f.paid(buyer, sku, 2)
-		if m := f.membership(buyer); m.Tier.Code != "normal" || m.Growth != 600 || m.WindowGrowth != 600 || m.NeedGrowth != 400 {
-			t.Fatalf("after ¥600: %+v", m)
+		if m := f.membership(buyer); m.Tier.Code != "normal" || m.Growth != 400 || m.WindowGrowth != 400 || m.NeedGrowth != 100 {
+			t.Fatalf("after ¥400: %+v", m)
 		}
 		f.clock.Add(time.Hour)
-		f.paid(buyer, sku, 2) // 1200 in the window: silver at once
+		f.paid(buyer, sku, 2) // 800 in the window: silver at once
 		m := f.membership(buyer)
-		if m.Tier.Code != "silver" || m.Growth != 1200 || len(m.Changes) != 1 {
-			t.Fatalf("after ¥1200: %+v", m)
+		if m.Tier.Code != "silver" || m.Growth != 800 || len(m.Changes) != 1 {
+			t.Fatalf("after ¥800: %+v", m)
 		}
-		if ch := m.Changes[0]; ch.Kind != tier.Upgrade || ch.From != "normal" || ch.To != "silver" || ch.Growth != 1200 || ch.Threshold != 1000 {
+		if ch := m.Changes[0]; ch.Kind != tier.Upgrade || ch.From != "normal" || ch.To != "silver" || ch.Growth != 800 || ch.Threshold != 500 {
 			t.Fatalf("change %+v", ch)
 		}
 		// Closing the first (unshipped) order refunds it in full and takes
@@ -153,7 +153,7 @@ func TestUpgradeOnPaymentAndBackOnRefund(t *testing.T) {
 		if _, err := f.orders.Cancel(opCtx(), o1.ID, "买错了"); err != nil {
 			t.Fatal(err)
 		}
-		if m := f.membership(buyer); m.Growth != 600 || m.Tier.Code != "silver" {
+		if m := f.membership(buyer); m.Growth != 400 || m.Tier.Code != "silver" {
 			t.Fatalf("after the refund: %+v", m)
 		}
 		sum, err := f.tiers.Evaluate(context.Background())
@@ -161,7 +161,7 @@ func TestUpgradeOnPaymentAndBackOnRefund(t *testing.T) {
 			t.Fatal(err)
 		}
 		if sum.Downgraded != 0 {
-			t.Fatalf("600 keeps silver (keep threshold 600): %+v", sum)
+			t.Fatalf("400 keeps silver (keep threshold 300): %+v", sum)
 		}
 		// Thirteen months later nothing is in the window: back to normal.
 		f.clock.Add(396 * 24 * time.Hour)
@@ -169,10 +169,10 @@ func TestUpgradeOnPaymentAndBackOnRefund(t *testing.T) {
 			t.Fatalf("evaluate a year on: %+v, %v", sum, err)
 		}
 		m = f.membership(buyer)
-		if m.Tier.Code != "normal" || m.Growth != 600 || m.WindowGrowth != 0 || len(m.Changes) != 2 {
+		if m.Tier.Code != "normal" || m.Growth != 400 || m.WindowGrowth != 0 || len(m.Changes) != 2 {
 			t.Fatalf("a year on: %+v", m)
 		}
-		if ch := m.Changes[0]; ch.Kind != tier.Downgrade || ch.From != "silver" || ch.Growth != 0 || ch.Threshold != 600 || ch.WindowMonths != 12 {
+		if ch := m.Changes[0]; ch.Kind != tier.Downgrade || ch.From != "silver" || ch.Growth != 0 || ch.Threshold != 300 || ch.WindowMonths != 12 {
 			t.Fatalf("downgrade %+v", ch)
 		}
 	})
@@ -183,7 +183,7 @@ func TestGrowthIsIdempotentPerSource(t *testing.T) {
 		f := newFixture(t, d)
 		f.withoutDiscount()
 		buyer := f.customer("王五")
-		o := f.paid(buyer, f.sku("B", 150000), 1) // 1500: silver
+		o := f.paid(buyer, f.sku("B", 100000), 1) // 1000: silver
 		ctx := context.Background()
 		// The hook seen again for the same payment, the full refund twice,
 		// and a case refund after the full refund change nothing more.
@@ -245,7 +245,7 @@ func TestConcurrentPaymentsCountEveryOrderOnce(t *testing.T) {
 		f := newFixture(t, d)
 		f.withoutDiscount()
 		buyer := f.customer("钱七")
-		sku := f.sku("D", 50000) // ¥500 each
+		sku := f.sku("D", 10000) // ¥100 each
 		ctx := context.Background()
 		const n = 8
 		ids := make([]int64, n)
@@ -271,11 +271,11 @@ func TestConcurrentPaymentsCountEveryOrderOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := f.membership(buyer)
-		if m.Growth != 4000 || m.Tier.Code != "silver" {
+		if m.Growth != 800 || m.Tier.Code != "silver" {
 			t.Fatalf("%+v", m)
 		}
-		// 500 → 1000 crosses silver once; 4000 does not reach gold.
-		if len(m.Changes) != 1 || m.Changes[0].To != "silver" || m.Changes[0].Threshold != 1000 {
+		// 400 → 500 crosses silver once; 800 does not reach gold.
+		if len(m.Changes) != 1 || m.Changes[0].To != "silver" || m.Changes[0].Threshold != 500 {
 			t.Fatalf("changes %+v", m.Changes)
 		}
 	})
@@ -296,13 +296,13 @@ func TestTierDiscountPricesThroughThePromotion(t *testing.T) {
 			t.Fatalf("promotion %+v %v", p, err)
 		}
 		buyer := f.customer("孙八")
-		sku := f.sku("E", 600000) // ¥6000
+		sku := f.sku("E", 200000) // ¥2000
 		first := f.paid(buyer, sku, 1)
 		if first.DiscountTotal != 0 {
 			t.Fatalf("a normal member has no discount, got %d off", first.DiscountTotal)
 		}
 		second := f.paid(buyer, sku, 1) // now gold: 5% off
-		if second.DiscountTotal != 30000 {
+		if second.DiscountTotal != 10000 {
 			t.Fatalf("gold pays 95%%: %d off", second.DiscountTotal)
 		}
 		// Saving the same ladder again changes nothing; removing every
@@ -336,7 +336,7 @@ func TestBackfillPlacesHistory(t *testing.T) {
 		}
 		day := int64(24 * time.Hour / time.Millisecond)
 		insert("H1", big, 2_500_000, 0, now-30*day)       // 25000: platinum
-		insert("H2", small, 800_000, 600_000, now-10*day) // 8000 − 6000 = 2000: silver
+		insert("H2", small, 800_000, 600_000, now-10*day) // 8000 − 6000 = 2000: gold
 		insert("H3", small, 900_000, 0, now-500*day)      // outside the window
 		sum, err := f.tiers.Backfill(ctx)
 		if err != nil {
@@ -351,7 +351,7 @@ func TestBackfillPlacesHistory(t *testing.T) {
 		if m := f.membership(big); m.Tier.Code != "platinum" || m.Growth != 25000 || len(m.Changes) != 1 {
 			t.Fatalf("big: %+v", m)
 		}
-		if m := f.membership(small); m.Tier.Code != "silver" || m.Growth != 11000 || m.WindowGrowth != 2000 {
+		if m := f.membership(small); m.Tier.Code != "gold" || m.Growth != 11000 || m.WindowGrowth != 2000 {
 			t.Fatalf("small: %+v", m)
 		}
 		dist, err := f.tiers.Distribution(ctx)
@@ -362,7 +362,7 @@ func TestBackfillPlacesHistory(t *testing.T) {
 		for _, c := range dist {
 			got[c.Level.Code] = c.Customers
 		}
-		if got["normal"] != 1 || got["silver"] != 1 || got["gold"] != 0 || got["platinum"] != 1 {
+		if got["normal"] != 1 || got["silver"] != 0 || got["gold"] != 1 || got["platinum"] != 1 {
 			t.Fatalf("distribution %v", got)
 		}
 	})

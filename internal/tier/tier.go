@@ -48,15 +48,18 @@ type Config struct {
 }
 
 // Default is the ladder a shop starts with: 普通 / 银卡 / 金卡 / 铂金卡,
-// 1 growth per ¥1, a 12-month window. Keep thresholds sit below the upgrade
-// thresholds so a customer near a boundary does not flap.
+// 1 growth per ¥1, a 12-month window. The thresholds (¥500, ¥1,500, ¥3,000
+// a year) put about a fifth of the buying customers of a typical apparel
+// shop above 普通 (the demo shop: silver from its 77th percentile of yearly
+// spend, gold from the 96th, platinum from the 99th). Keep thresholds sit
+// below the upgrade thresholds so a customer near a boundary does not flap.
 func Default() Config {
 	return Config{GrowthPerYuan: 1, WindowMonths: 12, Levels: []Level{
 		{Code: "normal", NameZh: "普通会员", NameEn: "Member"},
-		{Code: "silver", NameZh: "银卡会员", NameEn: "Silver", Threshold: 1000, KeepThreshold: 600, DiscountBP: 200, BirthdayGift: true},
-		{Code: "gold", NameZh: "金卡会员", NameEn: "Gold", Threshold: 5000, KeepThreshold: 3000, DiscountBP: 500,
+		{Code: "silver", NameZh: "银卡会员", NameEn: "Silver", Threshold: 500, KeepThreshold: 300, DiscountBP: 200, BirthdayGift: true},
+		{Code: "gold", NameZh: "金卡会员", NameEn: "Gold", Threshold: 1500, KeepThreshold: 900, DiscountBP: 500,
 			FreeShipping: true, BirthdayGift: true, PriorityShipping: true},
-		{Code: "platinum", NameZh: "铂金卡会员", NameEn: "Platinum", Threshold: 20000, KeepThreshold: 12000, DiscountBP: 1000,
+		{Code: "platinum", NameZh: "铂金卡会员", NameEn: "Platinum", Threshold: 3000, KeepThreshold: 2000, DiscountBP: 1000,
 			FreeShipping: true, BirthdayGift: true, PriorityShipping: true, DedicatedService: true},
 	}}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestEvaluate(t *testing.T) {
-	c := tier.Default() // silver 1000/600, gold 5000/3000, platinum 20000/12000
+	c := tier.Default() // silver 500/300, gold 1500/900, platinum 3000/2000
 	cases := []struct {
 		name    string
 		current string
@@ -17,16 +17,16 @@ func TestEvaluate(t *testing.T) {
 		to      string
 		thresh  int64
 	}{
-		{"normal stays normal", "normal", 999, tier.Keep, "normal", 0},
-		{"normal crosses silver", "normal", 1000, tier.Upgrade, "silver", 1000},
-		{"normal jumps to gold", "normal", 7000, tier.Upgrade, "gold", 5000},
-		{"gold keeps above keep threshold", "gold", 3000, tier.Keep, "gold", 3000},
-		{"gold keeps below its threshold", "gold", 4999, tier.Keep, "gold", 3000},
-		{"gold falls to silver", "gold", 2999, tier.Downgrade, "silver", 3000},
-		{"gold falls to normal", "gold", 599, tier.Downgrade, "normal", 3000},
-		{"platinum falls two tiers", "platinum", 700, tier.Downgrade, "silver", 12000},
-		{"silver upgraded by the evaluation", "silver", 20000, tier.Upgrade, "platinum", 20000},
-		{"removed tier is placed by growth", "diamond", 1200, tier.Upgrade, "silver", 1000},
+		{"normal stays normal", "normal", 499, tier.Keep, "normal", 0},
+		{"normal crosses silver", "normal", 500, tier.Upgrade, "silver", 500},
+		{"normal jumps to gold", "normal", 2000, tier.Upgrade, "gold", 1500},
+		{"gold keeps at keep threshold", "gold", 900, tier.Keep, "gold", 900},
+		{"gold keeps below its threshold", "gold", 1499, tier.Keep, "gold", 900},
+		{"gold falls to silver", "gold", 899, tier.Downgrade, "silver", 900},
+		{"gold falls to normal", "gold", 299, tier.Downgrade, "normal", 900},
+		{"platinum falls two tiers", "platinum", 350, tier.Downgrade, "silver", 2000},
+		{"silver upgraded by the evaluation", "silver", 3000, tier.Upgrade, "platinum", 3000},
+		{"removed tier is placed by growth", "diamond", 600, tier.Upgrade, "silver", 500},
 		{"removed tier with no growth", "diamond", 0, tier.Downgrade, "normal", 0},
 	}
 	for _, tc := range cases {
@@ -44,8 +44,8 @@ func TestOnPaymentNeverDowngrades(t *testing.T) {
 	if d := c.OnPayment("platinum", 0); d.Kind != tier.Keep || d.To != "platinum" {
 		t.Fatalf("payment decided %+v for a platinum customer with no window growth", d)
 	}
-	if d := c.OnPayment("silver", 5000); d.Kind != tier.Upgrade || d.To != "gold" {
-		t.Fatalf("payment decided %+v at 5000", d)
+	if d := c.OnPayment("silver", 1500); d.Kind != tier.Upgrade || d.To != "gold" {
+		t.Fatalf("payment decided %+v at 1500", d)
 	}
 }
 
@@ -72,8 +72,8 @@ func TestValidate(t *testing.T) {
 		"window_months":            func(c *tier.Config) { c.WindowMonths = 0 },
 		"levels":                   func(c *tier.Config) { c.Levels = c.Levels[:1] },
 		"levels[0].threshold":      func(c *tier.Config) { c.Levels[0].Threshold = 10 },
-		"levels[2].threshold":      func(c *tier.Config) { c.Levels[2].Threshold, c.Levels[2].KeepThreshold = 1000, 600 },
-		"levels[1].keep_threshold": func(c *tier.Config) { c.Levels[1].KeepThreshold = 1001 },
+		"levels[2].threshold":      func(c *tier.Config) { c.Levels[2].Threshold, c.Levels[2].KeepThreshold = 500, 300 },
+		"levels[1].keep_threshold": func(c *tier.Config) { c.Levels[1].KeepThreshold = 501 },
 		"levels[3].code":           func(c *tier.Config) { c.Levels[3].Code = "gold" },
 		"levels[1].discount_bp":    func(c *tier.Config) { c.Levels[1].DiscountBP = 10000 },
 		"levels[2].name_zh":        func(c *tier.Config) { c.Levels[2].NameZh = "" },

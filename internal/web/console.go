@@ -29,6 +29,7 @@ import (
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/promotion"
 	"github.com/storeops/storeops/internal/settings"
+	"github.com/storeops/storeops/internal/tier"
 	"github.com/storeops/storeops/internal/webhook"
 )
 
@@ -47,7 +48,9 @@ type Console struct {
 	Flash *flash.Service
 	// GroupBuys runs group buys (拼团); nil: one over DB.
 	GroupBuys *groupbuy.Service
-	Log       *slog.Logger
+	// Tiers keeps the member tiers (会员等级); nil: one over DB.
+	Tiers *tier.Service
+	Log   *slog.Logger
 	// Webhooks is the instance the API and the worker use; nil: one over DB.
 	Webhooks *webhook.Service
 	// SecureCookies sets the Secure flag on cookies; set it behind HTTPS.

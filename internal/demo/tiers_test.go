@@ -1,0 +1,66 @@
+package demo
+
+import (
+	"context"
+	"testing"
+
+	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/db/dbtest"
+	"github.com/storeops/storeops/internal/tier"
+)
+
+// The demo's customers stand on the ladder their history earned: each
+// one's growth is their paid totals less refunds, in yuan, every placed
+// customer's tier is what that growth reaches (the history is shorter than
+// the window), and more customers stand on each lower tier than above it.
+func TestGenerate_PlacesCustomersOnTheLadder(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		opts := smallShop(t)
+		opts.Days = 200
+		generate(t, d, opts)
+		var wrong int64
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM customer_tiers t WHERE t.growth <> (
+			SELECT COALESCE(SUM(o.total / 100), 0) - COALESCE(SUM(o.refunded_total / 100), 0) FROM orders o
+			WHERE o.customer_id = t.customer_id AND o.paid_at IS NOT NULL)`).Scan(&wrong); err != nil {
+			t.Fatal(err)
+		}
+		if wrong != 0 {
+			t.Errorf("%d customers' growth is not their paid spend less refunds", wrong)
+		}
+		c := tier.Default()
+		rows, err := d.Query(ctx, `SELECT tier, growth FROM customer_tiers`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var code string
+			var g int64
+			if err := rows.Scan(&code, &g); err != nil {
+				t.Fatal(err)
+			}
+			if want := c.Levels[c.Reached(g)].Code; code != want {
+				t.Errorf("a customer with growth %d is %s, want %s", g, code, want)
+			}
+		}
+		dist, err := (&tier.Service{DB: d}).Distribution(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("demo tiers: %+v", counts(dist))
+		for i := 1; i < len(dist); i++ {
+			if dist[i].Customers == 0 || dist[i].Customers >= dist[i-1].Customers {
+				t.Errorf("tier %s has %d customers, tier below %d", dist[i].Level.Code, dist[i].Customers, dist[i-1].Customers)
+			}
+		}
+	})
+}
+
+func counts(dist []tier.Count) map[string]int64 {
+	out := map[string]int64{}
+	for _, c := range dist {
+		out[c.Level.Code] = c.Customers
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/storeops/storeops/internal/tier"
+	"github.com/storeops/storeops/internal/tier/tierpromo"
 )
 
 // TierDistribution is how many customers hold each tier, lowest first.
@@ -70,5 +71,5 @@ func (a *API) tiers() *tier.Service {
 	if a.Tiers != nil {
 		return a.Tiers
 	}
-	return &tier.Service{DB: a.DB, Discounts: tier.PromotionDiscounts(a.promotions())}
+	return &tier.Service{DB: a.DB, Discounts: tierpromo.PromotionDiscounts(a.promotions())}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/tier"
+	"github.com/storeops/storeops/internal/tier/tierpromo"
 )
 
 // wireTiers keeps member tiers with the orders: the hook earns growth on
@@ -12,7 +13,7 @@ import (
 // upgrading at once; the ladder's discounts are a promotion made through
 // the promotions service, so the pricer's cache drops it at once.
 func (a *App) wireTiers() {
-	svc := &tier.Service{DB: a.DB, Discounts: tier.PromotionDiscounts(a.API.Promotions)}
+	svc := &tier.Service{DB: a.DB, Discounts: tierpromo.PromotionDiscounts(a.API.Promotions)}
 	a.API.Tiers = svc
 	a.API.Orders.Hooks = append(a.API.Orders.Hooks, tier.Hook{})
 	a.Console.Tiers = svc

@@ -13,6 +13,7 @@ import (
 	"github.com/storeops/storeops/internal/order/price"
 	"github.com/storeops/storeops/internal/promo"
 	"github.com/storeops/storeops/internal/settings"
+	"github.com/storeops/storeops/internal/tier"
 )
 
 // CouponSource turns the ids of a buyer's coupons into what the engine
@@ -212,6 +213,15 @@ func (p *Pricer) Price(ctx context.Context, r price.Request) (price.Priced, erro
 	}
 	out.Applied = applied(res, coupons, r.Points, rate)
 	out.Explanation = promo.Explain(ForBuyer(res))
+	// A member tier's free shipping (internal/tier): the order waives the fee.
+	free, tierName, err := tier.FreeShipping(ctx, p.DB, in.Customer.Tier)
+	if err != nil {
+		return price.Priced{}, err
+	}
+	if free {
+		out.FreeShipping = true
+		out.Explanation = append(out.Explanation, "会员包邮 free shipping: "+tierName)
+	}
 	return out, nil
 }
 

@@ -299,3 +299,18 @@ func (s *Service) Distribution(ctx context.Context) ([]Count, error) {
 	out[0].Customers += total - placed
 	return out, nil
 }
+
+// FreeShipping reports whether the tier of that code ships free, and its
+// name for the buyer's explanation; "" (a guest) never does. The order
+// service waives shipping when the pricer says so (price.Priced.FreeShipping).
+func FreeShipping(ctx context.Context, q db.Queryer, code string) (bool, string, error) {
+	if code == "" {
+		return false, "", nil
+	}
+	c, err := Load(ctx, q)
+	if err != nil {
+		return false, "", err
+	}
+	l := c.Level(code)
+	return l.FreeShipping, l.NameZh + " " + l.NameEn, nil
+}

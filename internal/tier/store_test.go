@@ -19,6 +19,7 @@ import (
 	"github.com/storeops/storeops/internal/promo"
 	"github.com/storeops/storeops/internal/promotion"
 	"github.com/storeops/storeops/internal/tier"
+	"github.com/storeops/storeops/internal/tier/tierpromo"
 )
 
 func TestMain(m *testing.M) {
@@ -55,7 +56,7 @@ func newFixture(t testing.TB, d *db.DB) *fixture {
 		cust:   &customer.Service{DB: d, Now: c.Now},
 		promos: &promotion.Service{DB: d, Now: c.Now, Changed: pricer.Invalidate},
 	}
-	f.tiers = &tier.Service{DB: d, Now: c.Now, Discounts: tier.PromotionDiscounts(f.promos)}
+	f.tiers = &tier.Service{DB: d, Now: c.Now, Discounts: tierpromo.PromotionDiscounts(f.promos)}
 	f.orders = &order.Service{DB: d, Inventory: f.inv, Now: c.Now, Pricer: pricer, Hooks: []order.Hook{promotion.Hook{}, tier.Hook{}}}
 	return f
 }
@@ -304,6 +305,14 @@ func TestTierDiscountPricesThroughThePromotion(t *testing.T) {
 		second := f.paid(buyer, sku, 1) // now gold: 5% off
 		if second.DiscountTotal != 10000 {
 			t.Fatalf("gold pays 95%%: %d off", second.DiscountTotal)
+		}
+		// Gold ships free below 满99; a normal member pays the fee.
+		cheap := f.sku("F", 1000)
+		if o := f.paid(buyer, cheap, 1); o.ShippingFee != 0 {
+			t.Fatalf("gold pays %d shipping", o.ShippingFee)
+		}
+		if o := f.paid(f.customer("周九"), cheap, 1); o.ShippingFee != order.ShippingFee {
+			t.Fatalf("a normal member pays %d shipping, want %d", o.ShippingFee, order.ShippingFee)
 		}
 		// Saving the same ladder again changes nothing; removing every
 		// discount ends the promotion.

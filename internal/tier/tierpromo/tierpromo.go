@@ -1,4 +1,7 @@
-package tier
+// Package tierpromo prices the member tiers' discounts as a promotion. It
+// sits apart from internal/tier because the promotions pricer reads tier
+// (its free-shipping benefit) and tier must not import the promotions.
+package tierpromo
 
 import (
 	"context"
@@ -8,6 +11,7 @@ import (
 	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/promo"
 	"github.com/storeops/storeops/internal/promotion"
+	"github.com/storeops/storeops/internal/tier"
 )
 
 // DiscountName is the name buyers see on the tier discount.
@@ -19,7 +23,7 @@ const DiscountName = "会员等级折扣 member tier discount"
 // item, spend and coupon stages after it). The promotion is an ordinary
 // one: operators see its results and may pause it; the ladder's rates
 // overwrite its rates when the ladder is saved.
-func PromotionDiscounts(svc *promotion.Service) DiscountSync {
+func PromotionDiscounts(svc *promotion.Service) tier.DiscountSync {
 	return func(ctx context.Context, current int64, rates map[string]int64) (int64, error) {
 		var p promotion.Promotion
 		live := false

@@ -175,7 +175,7 @@ func (c *Console) renderBlock(w http.ResponseWriter, r *http.Request, status int
 		Path:      r.URL.RequestURI(),
 		Langs:     i18n.Supported,
 		RequestID: w.Header().Get("X-Request-Id"),
-		Charts:    name == "overview" || name == "segments" || name == "customer_value" || name == "analytics" || name == "alert",
+		Charts:    name == "overview" || name == "segments" || name == "customer_value" || name == "analytics" || name == "alert" || name == "tiers",
 	}, Data: data}
 	vw.Flash, vw.FlashErr = takeFlash(w, r)
 	if block == "" {

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
@@ -11,13 +12,15 @@ import (
 
 // The demo's customers stand on the ladder their history earned: each
 // one's growth is their paid totals less refunds, in yuan, every placed
-// customer's tier is what that growth reaches (the history is shorter than
-// the window), and more customers stand on each lower tier than above it.
+// customer's tier is what their growth over the last 12 months reaches
+// (the history is longer: some refunds fall in the window, their orders
+// before it), evaluating again moves nobody, and more customers stand on
+// each lower tier than above it.
 func TestGenerate_PlacesCustomersOnTheLadder(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		opts := smallShop(t)
-		opts.Days = 200
+		opts.Days = 400
 		generate(t, d, opts)
 		var wrong int64
 		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM customer_tiers t WHERE t.growth <> (
@@ -29,7 +32,9 @@ func TestGenerate_PlacesCustomersOnTheLadder(t *testing.T) {
 			t.Errorf("%d customers' growth is not their paid spend less refunds", wrong)
 		}
 		c := tier.Default()
-		rows, err := d.Query(ctx, `SELECT tier, growth FROM customer_tiers`)
+		rows, err := d.Query(ctx, `SELECT t.tier, COALESCE(SUM(m.amount), 0) FROM customer_tiers t
+			LEFT JOIN growth_movements m ON m.customer_id = t.customer_id AND m.at >= $1 GROUP BY t.customer_id, t.tier`,
+			opts.End.AddDate(0, -12, 0).UnixMilli())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,6 +48,16 @@ func TestGenerate_PlacesCustomersOnTheLadder(t *testing.T) {
 			if want := c.Levels[c.Reached(g)].Code; code != want {
 				t.Errorf("a customer with growth %d is %s, want %s", g, code, want)
 			}
+		}
+		// The placement is stable: evaluating again at the end moves nobody,
+		// and no change leaves a customer where they were.
+		sum, err := (&tier.Service{DB: d, Now: func() time.Time { return opts.End }}).Evaluate(ctx)
+		if err != nil || sum.Upgraded+sum.Downgraded != 0 {
+			t.Errorf("evaluating again: %+v, %v", sum, err)
+		}
+		var still int64
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM tier_changes WHERE from_tier = to_tier`).Scan(&still); err != nil || still != 0 {
+			t.Errorf("%d changes from a tier to itself, %v", still, err)
 		}
 		dist, err := (&tier.Service{DB: d}).Distribution(ctx)
 		if err != nil {

@@ -196,7 +196,9 @@ func (c Config) Evaluate(current string, windowGrowth int64) Decision {
 		return Decision{Kind: Downgrade, To: c.Levels[r].Code, Threshold: c.Levels[r].Threshold}
 	}
 	keep := c.Levels[cur].KeepThreshold
-	if windowGrowth >= keep {
+	// The lowest tier is kept whatever the growth: a refund inside the
+	// window of an order paid before it makes the window's growth negative.
+	if cur == 0 || windowGrowth >= keep {
 		return Decision{Kind: Keep, To: current, Threshold: keep}
 	}
 	to := 0

@@ -18,6 +18,7 @@ func TestEvaluate(t *testing.T) {
 		thresh  int64
 	}{
 		{"normal stays normal", "normal", 499, tier.Keep, "normal", 0},
+		{"normal stays normal with refunds in the window", "normal", -349, tier.Keep, "normal", 0},
 		{"normal crosses silver", "normal", 500, tier.Upgrade, "silver", 500},
 		{"normal jumps to gold", "normal", 2000, tier.Upgrade, "gold", 1500},
 		{"gold keeps at keep threshold", "gold", 900, tier.Keep, "gold", 900},

@@ -38,6 +38,12 @@ func TestTiers_CustomerCardLadderAndDistribution(t *testing.T) {
 		}
 		mustContain(t, w.Body.String(), `<tr data-tier="gold"><td>金卡会员</td><td class="num">1</td>`, `name="levels[3].keep_threshold" type="number" min="0" value="2000"`, "chart-tiers")
 
+		w = f.get("/customer-value", s)
+		if w.Code != http.StatusOK {
+			t.Fatalf("customer value page: %d", w.Code)
+		}
+		mustContain(t, w.Body.String(), `id="value-tiers"`, `<tr data-tier="gold"><td>金卡会员</td><td class="num">1</td>`)
+
 		form := url.Values{"growth_per_yuan": {"2"}, "window_months": {"6"}}
 		levels := [][]string{{"普通会员", "Member", "0", "0", "0"}, {"银卡", "Silver", "800", "500", "300"}, {"金卡", "Gold", "4000", "2000", "600"}, {"黑金", "Black", "9000", "9500", "900"}}
 		for i, l := range levels {

@@ -11,6 +11,7 @@ import (
 	"github.com/storeops/storeops/internal/clv"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/rfm"
+	"github.com/storeops/storeops/internal/tier"
 )
 
 // topCustomersByCLV is how many customers the 客户价值 page lists.
@@ -23,6 +24,7 @@ type valuePage struct {
 	Discount string // the monthly discount rate as a percentage
 	Top      []topCustomer
 	Charts   []chart
+	Tiers    []tier.Count // customers per member tier, lowest first
 }
 
 type topCustomer struct {
@@ -71,6 +73,10 @@ func (c *Console) customerValue(w http.ResponseWriter, r *http.Request) {
 			pg.Top = append(pg.Top, tc)
 		}
 		pg.Charts = []chart{holdoutChart(v, f)}
+	}
+	if pg.Tiers, err = c.tiers().Distribution(r.Context()); err != nil {
+		c.serverError(w, r, err)
+		return
 	}
 	c.render(w, r, http.StatusOK, "customer_value", tr(v, "nav.customer_value"), "customer_value", pg)
 }

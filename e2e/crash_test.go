@@ -246,7 +246,8 @@ func (s *server) waitReady(limit time.Duration) bool {
 	c := &http.Client{Timeout: time.Second}
 	for time.Now().Before(deadline) {
 		select {
-		case <-s.done:
+		case err := <-s.done:
+			s.done <- err // kill and stop wait for it too
 			return false
 		default:
 		}
@@ -469,8 +470,12 @@ func (r *crashRun) check(ctx context.Context, s *server, when string) {
 		if err != nil {
 			return err
 		}
+		// Reserved units are the pending orders' ordinary lines plus each
+		// flash sale's pool (stock − paid: its unsold units and its
+		// pending orders'); the demo store has an upcoming flash sale.
 		pending, err := sumBy(ctx, tx, `SELECT l.sku_id, l.quantity FROM order_lines l JOIN orders o ON o.id = l.order_id
-			WHERE o.status = $1`, string(order.PendingPayment))
+			WHERE o.status = $1 AND l.flash_item_id IS NULL
+			UNION ALL SELECT sku_id, stock - paid FROM flash_sale_items`, string(order.PendingPayment))
 		if err != nil {
 			return err
 		}
@@ -486,7 +491,7 @@ func (r *crashRun) check(ctx context.Context, s *server, when string) {
 				fail("SKU %d: the ledger's sales since the load began are %d units, paid orders hold %d", id, saleMoves[id], sold[id])
 			}
 			if reserved != pending[id] {
-				fail("SKU %d: reserved %d, but pending_payment orders hold %d units", id, reserved, pending[id])
+				fail("SKU %d: reserved %d, but pending_payment orders and flash pools hold %d units", id, reserved, pending[id])
 			}
 			if reserved < 0 || reserved > onHand {
 				fail("SKU %d: reserved %d outside 0…on_hand %d", id, reserved, onHand)

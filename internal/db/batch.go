@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -63,8 +64,9 @@ const (
 )
 
 type writeResult struct {
-	err   error
-	panic any
+	err    error
+	panic  any
+	goexit bool // fn called runtime.Goexit (t.FailNow in a test)
 }
 
 type batcher struct {
@@ -116,6 +118,9 @@ func (b *batcher) run(ctx context.Context, kind fnKind, fn func(*Tx) error) erro
 	reqPool.Put(r)
 	if res.panic != nil {
 		panic(res.panic)
+	}
+	if res.goexit {
+		runtime.Goexit()
 	}
 	return res.err
 }
@@ -204,7 +209,10 @@ func (b *batcher) commit(batch []*writeReq) {
 				}
 			}
 			tx.wrote = false
-			err, p := call(r.fn, tx)
+			err, p, exited := call(r.fn, tx)
+			if exited {
+				err = errGoexit
+			}
 			if err == nil && p == nil {
 				if guard {
 					if _, err := sqlTx.Exec("RELEASE w"); err != nil {
@@ -217,7 +225,7 @@ func (b *batcher) commit(batch []*writeReq) {
 				opaque = opaque || r.kind == kindGuarded
 				continue
 			}
-			results[i] = writeResult{err: err, panic: p}
+			results[i] = writeResult{err: err, panic: p, goexit: exited}
 			r.state = stateDone
 			if fatal(err) {
 				b.abort(sqlTx, batch, fail, fmt.Errorf("transaction rolled back by SQLite: %w", err))
@@ -301,13 +309,27 @@ func fatal(err error) bool {
 	return false
 }
 
-// call runs fn, turning a panic into a value the caller re-raises in its
-// own goroutine.
-func call(fn func(*Tx) error, tx *Tx) (err error, p any) {
-	defer func() {
-		if v := recover(); v != nil {
-			p = v
-		}
+// call runs fn in a goroutine of its own, turning a panic into a value
+// the caller re-raises in its own goroutine, and noticing runtime.Goexit
+// (t.Fatal inside a transaction in a test): that ends fn's goroutine, not
+// the writer's, and the caller exits the same way.
+func call(fn func(*Tx) error, tx *Tx) (err error, p any, exited bool) {
+	done := make(chan struct{})
+	go func() {
+		returned := false
+		defer func() {
+			if !returned {
+				if p = recover(); p == nil {
+					exited = true
+				}
+			}
+			close(done)
+		}()
+		err = fn(tx)
+		returned = true
 	}()
-	return fn(tx), nil
+	<-done
+	return err, p, exited
 }
+
+var errGoexit = errors.New("the transaction's function called runtime.Goexit")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -332,5 +333,40 @@ func TestBatch_FailureBeforeWritingNeedsNoReplay(t *testing.T) {
 	d.QueryRow(ctx, `SELECT COUNT(*) FROM t`).Scan(&n)
 	if n != 10 {
 		t.Errorf("%d rows, want 10", n)
+	}
+}
+
+// runtime.Goexit inside a transaction (t.Fatal in a test) ends its caller
+// as it would without group commit, and leaves the writer working: the
+// others commit and later transactions run.
+func TestBatch_GoexitEndsOnlyItsCaller(t *testing.T) {
+	d := openBatchTest(t)
+	ctx := context.Background()
+	exited := make(chan bool, 1)
+	go func() {
+		returned := false
+		defer func() { exited <- !returned }()
+		d.InTx(ctx, func(tx *Tx) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO t (id, v) VALUES (1, 'gone')`); err != nil {
+				return err
+			}
+			runtime.Goexit()
+			return nil
+		})
+		returned = true
+	}()
+	if !<-exited {
+		t.Fatal("InTx returned to a caller whose function called Goexit")
+	}
+	if err := d.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO t (id, v) VALUES (2, 'kept')`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	d.QueryRow(ctx, `SELECT COUNT(*) FROM t`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d rows, want only the later one", n)
 	}
 }

@@ -21,8 +21,10 @@ type Service struct {
 
 // DiscountSync keeps the member_discount promotion that prices the tiers'
 // discounts in step with the ladder; it returns the promotion's id (0:
-// none, no tier has a discount).
-type DiscountSync func(ctx context.Context, current int64, rates map[string]int64) (int64, error)
+// none, no tier has a discount). replaceEnded makes a new promotion when
+// the current one has ended (saving the ladder does; the job does not, so
+// an operator who ended it stops the discounts until the ladder is saved).
+type DiscountSync func(ctx context.Context, current int64, rates map[string]int64, replaceEnded bool) (int64, error)
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -107,7 +109,7 @@ func (s *Service) Save(ctx context.Context, c Config) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	if err := s.SyncDiscount(ctx); err != nil {
+	if err := s.syncDiscount(ctx, true); err != nil {
 		return Config{}, err
 	}
 	return s.Config(ctx)
@@ -129,9 +131,12 @@ func saveSettings(ctx context.Context, q db.Queryer, c Config, now int64) error 
 }
 
 // SyncDiscount makes the tier discount promotion carry the ladder's
-// discount rates (creating it the first time a tier has one). Safe to call
-// at every start: it changes nothing when the rates already match.
-func (s *Service) SyncDiscount(ctx context.Context) error {
+// discount rates (creating it the first time a tier has one; an ended one
+// stays ended). Safe to call at every start: it changes nothing when the
+// rates already match.
+func (s *Service) SyncDiscount(ctx context.Context) error { return s.syncDiscount(ctx, false) }
+
+func (s *Service) syncDiscount(ctx context.Context, replaceEnded bool) error {
 	if s.Discounts == nil {
 		return nil
 	}
@@ -145,7 +150,7 @@ func (s *Service) SyncDiscount(ctx context.Context) error {
 			rates[l.Code] = l.DiscountBP
 		}
 	}
-	id, err := s.Discounts(ctx, c.DiscountPromotionID, rates)
+	id, err := s.Discounts(ctx, c.DiscountPromotionID, rates, replaceEnded)
 	if err != nil {
 		return fmt.Errorf("tier discount promotion: %w", err)
 	}

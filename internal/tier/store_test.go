@@ -326,6 +326,21 @@ func TestTierDiscountPricesThroughThePromotion(t *testing.T) {
 		if p, _ := f.promos.Get(context.Background(), c.DiscountPromotionID); p.Status != promotion.StatusEnded {
 			t.Fatalf("promotion %s after the discounts were removed", p.Status)
 		}
+		// The job leaves an ended promotion ended; saving discounts again
+		// makes a new one.
+		if _, err := f.tiers.Save(opCtx(), tier.Default()); err != nil {
+			t.Fatal(err)
+		}
+		c3, _ := f.tiers.Config(context.Background())
+		if _, err := f.promos.End(opCtx(), c3.DiscountPromotionID); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.tiers.SyncDiscount(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if c4, _ := f.tiers.Config(context.Background()); c4.DiscountPromotionID != c3.DiscountPromotionID || c3.DiscountPromotionID == c.DiscountPromotionID {
+			t.Fatalf("promotions %d, %d, then %d after the job", c.DiscountPromotionID, c3.DiscountPromotionID, c4.DiscountPromotionID)
+		}
 	})
 }
 

@@ -24,9 +24,9 @@ const DiscountName = "会员等级折扣 member tier discount"
 // one: operators see its results and may pause it; the ladder's rates
 // overwrite its rates when the ladder is saved.
 func PromotionDiscounts(svc *promotion.Service) tier.DiscountSync {
-	return func(ctx context.Context, current int64, rates map[string]int64) (int64, error) {
+	return func(ctx context.Context, current int64, rates map[string]int64, replaceEnded bool) (int64, error) {
 		var p promotion.Promotion
-		live := false
+		live, ended := false, false
 		if current > 0 {
 			var err error
 			p, err = svc.Get(ctx, current)
@@ -36,7 +36,11 @@ func PromotionDiscounts(svc *promotion.Service) tier.DiscountSync {
 				return 0, err
 			default:
 				live = p.Stored != promotion.StatusEnded && p.Status != promotion.StatusEnded
+				ended = !live
 			}
+		}
+		if ended && !replaceEnded {
+			return current, nil
 		}
 		if len(rates) == 0 {
 			if live {

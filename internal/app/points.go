@@ -22,7 +22,7 @@ func (a *App) wirePoints() {
 	if p, ok := a.API.Carts.Pricer.(*promotion.Pricer); ok {
 		p.Points = svc
 	}
-	a.API.Orders.Hooks = append(a.API.Orders.Hooks, points.Hook{})
+	a.API.Orders.Hooks = append(a.API.Orders.Hooks, points.Hook{DB: a.DB})
 }
 
 // startPointsJobs writes the expiry of points past their date every hour;

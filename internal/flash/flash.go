@@ -369,8 +369,8 @@ func (s *Service) Get(ctx context.Context, id int64) (Sale, error) {
 	return sales[0], nil
 }
 
-// List returns the sales that have not ended, then the last 50 ended ones,
-// latest start first.
+// List returns at most 100 sales: those not ended first, then the latest
+// ended ones, latest start first.
 func (s *Service) List(ctx context.Context) ([]Sale, error) {
 	return s.list(ctx, `WHERE f.id IN (SELECT id FROM flash_sales ORDER BY (ended_at IS NULL) DESC, starts_at DESC LIMIT 100)`)
 }

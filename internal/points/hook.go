@@ -25,7 +25,12 @@ import (
 // Every movement has a key naming its event (earn:order:42,
 // reverse:case:7), so a hook that runs twice (db.InTxRerun), or an order
 // paid twice, moves points once.
-type Hook struct{}
+type Hook struct {
+	// DB, when set, is read for the store's time zone through the
+	// settings cache instead of once per payment in the payment's own
+	// transaction (the writer's hot path).
+	DB *db.DB
+}
 
 var (
 	_ order.Hook     = Hook{}
@@ -55,13 +60,13 @@ func (Hook) Placed(ctx context.Context, tx *db.Tx, o order.Placed) error {
 }
 
 // Moved implements order.Hook.
-func (Hook) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
+func (h Hook) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
 	if m.CustomerID == 0 {
 		return nil
 	}
 	switch {
 	case m.From == order.PendingPayment && m.To == order.Paid:
-		return earn(ctx, tx, m)
+		return earn(ctx, tx, m, h.DB)
 	case m.From == order.PendingPayment && (m.To == order.Cancelled || m.To == order.Closed):
 		return giveBack(ctx, tx, m.CustomerID, m.OrderID, m.No, m.At)
 	case m.To == order.Cancelled || m.To == order.Closed:
@@ -98,12 +103,17 @@ func (Hook) CaseMoved(ctx context.Context, tx *db.Tx, m order.CaseMoved) error {
 }
 
 // earn writes the order's points and the ladder's bonus.
-func earn(ctx context.Context, tx *db.Tx, m order.Moved) error {
+func earn(ctx context.Context, tx *db.Tx, m order.Moved, d *db.DB) error {
 	rules, err := LoadRules(ctx, tx)
 	if err != nil {
 		return err
 	}
-	st, err := settings.Load(ctx, tx)
+	var st settings.Store
+	if d != nil {
+		st, err = settings.Cached(ctx, d)
+	} else {
+		st, err = settings.Load(ctx, tx)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,290 @@
+package audience
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/storeops/storeops/internal/apperr"
+)
+
+const dayMS = 24 * 60 * 60 * 1000
+
+// Query is a compiled segment: the joins its rules need after
+// "FROM customers c", the condition on them, and the arguments of both in
+// placeholder order ($1, $2 … in both dialects; the db layer rebinds them
+// for SQLite).
+type Query struct {
+	Joins string
+	Where string
+	Args  []any
+}
+
+// The tables a rule may need beyond customers, joined once each and only
+// when a rule asks: every join is at most one row per customer, so a
+// count over the joined rows counts customers.
+const (
+	joinOrders = iota
+	joinTier
+	joinRFM
+	joinCLV
+	joinPoints
+	nJoins
+)
+
+// ordersAgg sums each customer's paid orders, net of refunds, as the RFM
+// run does (rfm.Aggregate): an order counts once paid_at is set.
+const ordersAgg = `LEFT JOIN (SELECT customer_id, COUNT(*) AS n, SUM(total - refunded_total) AS spend, MAX(paid_at) AS last_paid
+	FROM orders WHERE customer_id IS NOT NULL AND paid_at IS NOT NULL GROUP BY customer_id) o ON o.customer_id = c.id`
+
+type compiler struct {
+	env   Env
+	args  []any
+	joins [nJoins]bool
+	// joinArgs are the placeholders of the joins (the latest run or fit),
+	// numbered as they were first needed.
+	joinSQL [nJoins]string
+}
+
+func (c *compiler) arg(v any) string {
+	c.args = append(c.args, v)
+	return "$" + strconv.Itoa(len(c.args))
+}
+
+// Compile turns a group into SQL over customers c. It validates as it
+// goes: the error is the one Validate would give.
+func Compile(g Group, env Env) (Query, error) {
+	if err := g.Validate(env); err != nil {
+		return Query{}, err
+	}
+	c := &compiler{env: env}
+	where, err := c.group(g, "")
+	if err != nil {
+		return Query{}, err
+	}
+	var joins []string
+	for i, on := range c.joins {
+		if on {
+			joins = append(joins, c.joinSQL[i])
+		}
+	}
+	return Query{Joins: strings.Join(joins, "\n"), Where: where, Args: c.args}, nil
+}
+
+func (c *compiler) group(g Group, path string) (string, error) {
+	var parts []string
+	for i, r := range g.Rules {
+		s, err := r.compile(c.env, fmt.Sprintf("%srules[%d].", path, i), c)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, s)
+	}
+	for i, sub := range g.Groups {
+		s, err := c.group(sub, fmt.Sprintf("%sgroups[%d].", path, i))
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return "1 = 1", nil
+	}
+	sep := " AND "
+	if g.Match == MatchAny {
+		sep = " OR "
+	}
+	return "(" + strings.Join(parts, sep) + ")", nil
+}
+
+func (c *compiler) join(which int) {
+	if c.joins[which] {
+		return
+	}
+	c.joins[which] = true
+	switch which {
+	case joinOrders:
+		c.joinSQL[which] = ordersAgg
+	case joinTier:
+		c.joinSQL[which] = `LEFT JOIN customer_tiers ct ON ct.customer_id = c.id`
+	case joinRFM:
+		c.joinSQL[which] = `LEFT JOIN rfm_scores rs ON rs.run_id = ` + c.arg(c.env.RFMRun) + ` AND rs.customer_id = c.id`
+	case joinCLV:
+		c.joinSQL[which] = `LEFT JOIN clv_predictions cp ON cp.fit_id = ` + c.arg(c.env.CLVFit) + ` AND cp.customer_id = c.id`
+	case joinPoints:
+		c.joinSQL[which] = `LEFT JOIN points_balances pb ON pb.customer_id = c.id`
+	}
+}
+
+var sqlOps = map[string]string{"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+// compile checks the rule and, with a compiler, returns its SQL condition;
+// with c nil it only checks (Validate).
+func (r Rule) compile(env Env, at string, c *compiler) (string, error) {
+	f, ok := FieldNamed(r.Field)
+	if !ok {
+		return "", apperr.Field(at+"field", "%q is not a field a segment can use; one of %s", r.Field, fieldNames())
+	}
+	if !slices.Contains(Ops(f.Kind), r.Op) {
+		return "", apperr.Field(at+"op", "%s takes %s, not %q", f.Name, strings.Join(Ops(f.Kind), ", "), r.Op)
+	}
+	switch f.Name {
+	case "rfm_segment", "stage":
+		if env.RFMRun == 0 {
+			return "", apperr.Field(at+"field", "no RFM run has scored customers yet; run one under Segments before using %s", f.Name)
+		}
+	case "clv", "p_alive":
+		if env.CLVFit == 0 {
+			return "", apperr.Field(at+"field", "no customer value fit yet; fit one under Customer value before using %s", f.Name)
+		}
+	case "tier":
+		if len(env.Tiers) == 0 {
+			return "", apperr.Field(at+"field", "the shop has no member tiers")
+		}
+	}
+	vals, err := r.values(f, env, at)
+	if err != nil || c == nil {
+		return "", err
+	}
+	if f.Kind == KindChoice || f.Kind == KindList {
+		cond := c.list(f.Name, vals)
+		if r.Op == "not_in" {
+			// Every list condition is true or false, never NULL, so NOT
+			// is its exact complement: a customer without a tag, a score
+			// or an order is "not in".
+			return "NOT " + cond, nil
+		}
+		return cond, nil
+	}
+	if f.Name == "recency_days" {
+		return c.recency(r.Op, vals), nil
+	}
+	var expr string
+	switch f.Name {
+	case "orders":
+		c.join(joinOrders)
+		expr = "COALESCE(o.n, 0)"
+	case "spend":
+		c.join(joinOrders)
+		expr = "COALESCE(o.spend, 0)"
+	case "first_order_date":
+		// first_paid_day is YYYYMMDD in the store's zone, kept by every
+		// writer of paid orders; NULL (never paid) matches no comparison.
+		expr = "c.first_paid_day"
+	case "clv":
+		c.join(joinCLV)
+		expr = "cp.clv"
+	case "p_alive":
+		c.join(joinCLV)
+		expr = "cp.p_alive"
+	case "points":
+		c.join(joinPoints)
+		expr = "COALESCE(pb.balance, 0)"
+	}
+	if r.Op == "between" {
+		return "(" + expr + " BETWEEN " + c.arg(vals[0]) + " AND " + c.arg(vals[1]) + ")", nil
+	}
+	return "(" + expr + " " + sqlOps[r.Op] + " " + c.arg(vals[0]) + ")", nil
+}
+
+// recency compares the days since the last paid order, floor((now −
+// last) / day), by comparing last itself with a bound, so the condition
+// reads the aggregate's column as it is: days ≥ n ⇔ last ≤ now − n·day,
+// days ≤ n ⇔ last > now − (n+1)·day. A customer who never paid has no
+// recency and matches no comparison.
+func (c *compiler) recency(op string, vals []any) string {
+	c.join(joinOrders)
+	now := c.env.Now.UnixMilli()
+	atLeast := func(n int64) string { return "o.last_paid <= " + c.arg(now-n*dayMS) }
+	atMost := func(n int64) string { return "o.last_paid > " + c.arg(now-(n+1)*dayMS) }
+	n := vals[0].(int64)
+	switch op {
+	case "gte":
+		return "(" + atLeast(n) + ")"
+	case "gt":
+		return "(" + atLeast(n+1) + ")"
+	case "lte":
+		return "(" + atMost(n) + ")"
+	case "lt":
+		return "(" + atMost(n-1) + ")"
+	case "eq":
+		return "(" + atLeast(n) + " AND " + atMost(n) + ")"
+	case "ne":
+		return "(" + "o.last_paid IS NOT NULL AND NOT (" + atLeast(n) + " AND " + atMost(n) + "))"
+	}
+	return "(" + atLeast(n) + " AND " + atMost(vals[1].(int64)) + ")"
+}
+
+// list is the "in" condition of a list field, never NULL.
+func (c *compiler) list(field string, vals []any) string {
+	in := func(vals []any) string { return c.in(vals) }
+	switch field {
+	case "source_channel":
+		return "(c.source_channel IN " + in(vals) + ")"
+	case "order_channel":
+		return "EXISTS (SELECT 1 FROM orders oc WHERE oc.customer_id = c.id AND oc.paid_at IS NOT NULL AND oc.channel IN " + in(vals) + ")"
+	case "tag":
+		return "EXISTS (SELECT 1 FROM customer_tags tg WHERE tg.customer_id = c.id AND tg.tag IN " + in(vals) + ")"
+	case "category":
+		return "EXISTS (SELECT 1 FROM orders ok JOIN order_lines ol ON ol.order_id = ok.id JOIN products pr ON pr.id = ol.product_id " +
+			"WHERE ok.customer_id = c.id AND ok.paid_at IS NOT NULL AND pr.category_id IN " + in(c.env.withDescendants(vals)) + ")"
+	case "tier":
+		// A customer without a tier row is at the lowest tier.
+		c.join(joinTier)
+		return "(COALESCE(ct.tier, " + c.arg(c.env.Tiers[0]) + ") IN " + in(vals) + ")"
+	case "rfm_segment":
+		c.join(joinRFM)
+		return "(COALESCE(rs.segment, '') IN " + in(vals) + ")"
+	case "stage":
+		c.join(joinRFM)
+		return "(COALESCE(rs.stage, '') IN " + in(vals) + ")"
+	}
+	panic("audience: list field without SQL: " + field)
+}
+
+// in writes ($a, $b, …). The list is padded with its last value to a power
+// of two: the answer is the same, and the query texts (which the database
+// layer prepares and keeps) stay few whatever the lists' lengths.
+func (c *compiler) in(vals []any) string {
+	n := 1
+	for n < len(vals) {
+		n *= 2
+	}
+	var b strings.Builder
+	b.WriteByte('(')
+	var last string
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if i < len(vals) {
+			last = c.arg(vals[i])
+		}
+		b.WriteString(last)
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// withDescendants adds every subcategory (at any depth) of the listed
+// categories: buying a 连衣裙 counts as buying 女装.
+func (e Env) withDescendants(vals []any) []any {
+	seen := map[int64]bool{}
+	var out []any
+	var walk func(id int64)
+	walk = func(id int64) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		out = append(out, id)
+		for _, k := range e.Children[id] {
+			walk(k)
+		}
+	}
+	for _, v := range vals {
+		walk(v.(int64))
+	}
+	return out
+}

@@ -27,6 +27,7 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.couponRoutes()...)
 	rs = append(rs, a.tierRoutes()...)
 	rs = append(rs, a.pointsRoutes()...)
+	rs = append(rs, a.audienceRoutes()...)
 	return rs
 }
 

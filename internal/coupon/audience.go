@@ -2,10 +2,13 @@ package coupon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/audience"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/lifecycle"
 	"github.com/storeops/storeops/internal/rfm"
@@ -13,12 +16,15 @@ import (
 
 // Audience is who a push goes to: a group of the latest RFM run (an RFM
 // segment, the seeds' three tiers 忠实/潜力/沉睡, a value × activity
-// quadrant or a lifecycle stage), the customers with a tag, or listed
-// customers.
+// quadrant or a lifecycle stage), the customers with a tag, a saved custom
+// segment (自定义人群, internal/audience), or listed customers.
 type Audience struct {
-	Kind        string  `json:"kind" doc:"segment, tier, quadrant, stage, tag or customers"`
-	Name        string  `json:"name" doc:"the group's name (champions, dormant, high_value_low_activity, new, a tag …); empty for customers"`
+	Kind        string  `json:"kind" doc:"segment, tier, quadrant, stage, tag, segment_custom or customers"`
+	Name        string  `json:"name" doc:"the group's name (champions, dormant, high_value_low_activity, new, a tag …); empty for customers and segment_custom"`
 	CustomerIDs []int64 `json:"customer_ids,omitempty" doc:"kind customers: these customers"`
+	// SegmentID names a saved custom segment (kind segment_custom); its
+	// rules are evaluated when the push starts.
+	SegmentID int64 `json:"segment_id,omitempty" doc:"kind segment_custom: the saved custom segment's id"`
 }
 
 // The audience kinds.
@@ -29,6 +35,7 @@ const (
 	AudienceStage     = rfm.KindStage
 	AudienceTag       = "tag"
 	AudienceCustomers = "customers"
+	AudienceCustom    = "segment_custom"
 )
 
 // MaxListed is how many customers one push may list by id.
@@ -56,6 +63,11 @@ func (a Audience) Validate() error {
 			return apperr.Field("name", "name the tag whose customers get the coupon")
 		}
 		return nil
+	case AudienceCustom:
+		if a.SegmentID <= 0 {
+			return apperr.Field("segment_id", "give the id of a saved custom segment")
+		}
+		return nil
 	case AudienceCustomers:
 		if len(a.CustomerIDs) == 0 {
 			return apperr.Field("customer_ids", "list at least one customer")
@@ -65,7 +77,7 @@ func (a Audience) Validate() error {
 		}
 		return nil
 	}
-	return apperr.Field("kind", "%q is not an audience; use segment, tier, quadrant, stage, tag or customers", a.Kind)
+	return apperr.Field("kind", "%q is not an audience; use segment, tier, quadrant, stage, tag, segment_custom or customers", a.Kind)
 }
 
 func strs[T ~string](xs []T) []string {
@@ -88,6 +100,8 @@ func (a Audience) customers(ctx context.Context, d *db.DB) ([]int64, error) {
 		return slices.Compact(ids), nil
 	case AudienceTag:
 		return queryIDs(ctx, d, `SELECT customer_id FROM customer_tags WHERE tag = $1 ORDER BY customer_id`, a.Name)
+	case AudienceCustom:
+		return customSegment(ctx, d, a.SegmentID)
 	}
 	var run int64
 	if err := d.QueryRow(ctx, `SELECT COALESCE(MAX(run_id), 0) FROM rfm_scores`).Scan(&run); err != nil {
@@ -142,4 +156,22 @@ func queryIDs(ctx context.Context, d *db.DB, q string, args ...any) ([]int64, er
 		out = append(out, id)
 	}
 	return out, rows.Err()
+}
+
+// customSegment lists a saved custom segment's customers as its rules
+// match now; rules a later change made invalid (a tier removed from the
+// ladder) refuse the push with the rule at fault.
+func customSegment(ctx context.Context, d *db.DB, id int64) ([]int64, error) {
+	g, err := audience.Get(ctx, d, id)
+	if errors.Is(err, audience.ErrNotFound) {
+		return nil, apperr.Field("segment_id", "there is no custom segment %d", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	env, err := audience.LoadEnv(ctx, d, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return audience.IDs(ctx, d, g.Rules, env)
 }

@@ -1,0 +1,177 @@
+package referral
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/storeops/storeops/internal/coupon"
+	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/points"
+	"github.com/storeops/storeops/internal/settings"
+)
+
+// GrantBatch bounds the invitations one run of the job rewards; the rest
+// wait for the next run.
+const GrantBatch = 500
+
+// GrantResult is what one run of the reward job did.
+type GrantResult struct {
+	Rewarded int `json:"rewarded"`
+	Voided   int `json:"voided" doc:"found refunded at the last moment (a refund the hook did not see)"`
+	Skipped  int `json:"skipped" doc:"rewarded or voided meanwhile by another run"`
+}
+
+// GrantDue rewards the invitations whose holding period has ended by now
+// and that are not held for review, each in its own transaction. Safe to
+// run twice at once or on several instances: an invitation is rewarded in
+// the transaction whose conditional UPDATE moved it paid → rewarded, and a
+// run that finds it moved skips it.
+func (s *Service) GrantDue(ctx context.Context, now time.Time) (GrantResult, error) {
+	var res GrantResult
+	rows, err := s.DB.Query(ctx, `SELECT id FROM referral_invitations WHERE status = 'paid' AND review <> 'pending' AND qualifies_at <= $1
+		ORDER BY qualifies_at, id LIMIT $2`, now.UTC().UnixMilli(), GrantBatch)
+	if err != nil {
+		return res, fmt.Errorf("due invitations: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return res, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, err
+	}
+	st, err := settings.Cached(ctx, s.DB)
+	if err != nil {
+		return res, err
+	}
+	for _, id := range ids {
+		var outcome Status
+		err := s.DB.InTx(ctx, func(tx *db.Tx) (err error) {
+			outcome, err = grant(ctx, tx, id, now.UTC(), st.Location())
+			return err
+		})
+		if err != nil {
+			return res, fmt.Errorf("reward invitation %d: %w", id, err)
+		}
+		switch outcome {
+		case Rewarded:
+			res.Rewarded++
+		case Void:
+			res.Voided++
+		default:
+			res.Skipped++
+		}
+	}
+	return res, nil
+}
+
+// grant rewards one invitation in tx. It returns Rewarded, Void (refunded
+// after all) or "" when another run got there first.
+func grant(ctx context.Context, tx *db.Tx, id int64, now time.Time, loc *time.Location) (Status, error) {
+	// The claim: of two runs, the second waits here on PostgreSQL and
+	// then matches no row; on SQLite the writer runs them one by one.
+	var inviter, invitee, orderID int64
+	var flags string
+	err := tx.QueryRow(ctx, `UPDATE referral_invitations SET status = 'rewarded', rewarded_at = $1, updated_at = $1
+		WHERE id = $2 AND status = 'paid' AND review <> 'pending' AND qualifies_at <= $1 RETURNING inviter_id, invitee_id, order_id, flags`,
+		now.UnixMilli(), id).Scan(&inviter, &invitee, &orderID, &flags)
+	if db.IsNoRows(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	p, err := LoadProgramme(ctx, tx)
+	if err != nil {
+		return "", err
+	}
+	// A refund the hook could not see (an order changed outside the
+	// order service, a sync) still undoes the invitation.
+	var total, back int64
+	if err := tx.QueryRow(ctx, `SELECT total, refunded_total FROM orders WHERE id = $1`, orderID).Scan(&total, &back); err != nil {
+		return "", fmt.Errorf("order %d: %w", orderID, err)
+	}
+	if RefundVoids(p, total, back) {
+		if _, err := tx.Exec(ctx, `UPDATE referral_invitations SET status = 'void', void_reason = $1, rewarded_at = NULL, voided_at = $2
+			WHERE id = $3`, VoidRefunded, now.UnixMilli(), id); err != nil {
+			return "", err
+		}
+		return Void, emit(ctx, tx, EventVoided, id)
+	}
+	var notes []string
+	// The monthly cap is a conditional upsert of the inviter's month row:
+	// two grants racing for the last place cannot both pass it.
+	capped := false
+	if p.MonthlyCap > 0 && (p.InviterPoints > 0 || p.InviterCouponTemplateID > 0) {
+		var n int64
+		err := tx.QueryRow(ctx, `INSERT INTO referral_inviter_months (inviter_id, month, rewarded) VALUES ($1, $2, 1)
+			ON CONFLICT (inviter_id, month) DO UPDATE SET rewarded = referral_inviter_months.rewarded + 1
+			WHERE referral_inviter_months.rewarded < $3 RETURNING rewarded`, inviter, Month(now, loc), p.MonthlyCap).Scan(&n)
+		if db.IsNoRows(err) {
+			capped = true
+		} else if err != nil {
+			return "", fmt.Errorf("monthly cap: %w", err)
+		}
+	}
+	var r Rewards
+	r.InviterCapped = capped
+	if !capped {
+		if r.InviterCouponID, r.InviterPoints, err = give(ctx, tx, id, "inviter", inviter, p.InviterCouponTemplateID, p.InviterPoints, now, loc, &notes); err != nil {
+			return "", err
+		}
+	}
+	if r.InviteeCouponID, r.InviteePoints, err = give(ctx, tx, id, "invitee", invitee, p.InviteeCouponTemplateID, p.InviteePoints, now, loc, &notes); err != nil {
+		return "", err
+	}
+	if capped {
+		flags = joinFlags(flags, FlagCapped)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE referral_invitations SET inviter_coupon_id = $1, inviter_points = $2, inviter_capped = $3,
+		invitee_coupon_id = $4, invitee_points = $5, note = $6, flags = $7 WHERE id = $8`,
+		nullID(r.InviterCouponID), r.InviterPoints, r.InviterCapped, nullID(r.InviteeCouponID), r.InviteePoints, strings.Join(notes, "; "),
+		flags, id); err != nil {
+		return "", fmt.Errorf("record rewards: %w", err)
+	}
+	return Rewarded, emit(ctx, tx, EventRewarded, id)
+}
+
+// give writes one side's reward: the coupon (a template that no longer
+// issues — paused, ended, sold out, the customer's limit — is noted and
+// skipped, not retried for ever) and the points, keyed on the invitation
+// so that no path writes them twice.
+func give(ctx context.Context, tx *db.Tx, id int64, side string, customerID, templateID, pts int64, now time.Time, loc *time.Location,
+	notes *[]string) (couponID, given int64, err error) {
+	if templateID > 0 {
+		c, err := coupon.Grant(ctx, tx, templateID, customerID, now)
+		switch {
+		case coupon.NotGiven(err):
+			*notes = append(*notes, side+" coupon not given: "+err.Error())
+		case err != nil:
+			return 0, 0, err
+		default:
+			couponID = c.ID
+		}
+	}
+	if pts > 0 {
+		rules, err := points.LoadRules(ctx, tx)
+		if err != nil {
+			return 0, 0, err
+		}
+		if _, err := points.Write(ctx, tx, points.Entry{CustomerID: customerID, Kind: points.Earn, Points: pts, SourceKind: "referral",
+			SourceID: id, Key: "referral:" + side + ":" + strconv.FormatInt(id, 10), Reason: "邀请有礼 referral reward",
+			ExpiresAt: rules.ExpiresAt(now, loc), At: now}); err != nil {
+			return 0, 0, err
+		}
+		given = pts
+	}
+	return couponID, given, nil
+}

@@ -427,12 +427,15 @@ type Mismatch struct {
 
 // CheckReserved verifies the stock rule with flash sales: a SKU's reserved
 // units are its pending orders' ordinary lines plus, for every flash item
-// of it, stock − paid (the pool and its pending orders).
+// of it, stock − paid (the pool and its pending orders), plus, for every
+// presale of it, stock − sold (its pool; presale lines reserve nothing
+// themselves, see price.StockPool and StockNone).
 func CheckReserved(ctx context.Context, q db.Queryer) ([]Mismatch, error) {
 	rows, err := q.Query(ctx, `SELECT st.sku_id, st.reserved,
 		COALESCE((SELECT SUM(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id
-			WHERE l.sku_id = st.sku_id AND l.flash_item_id IS NULL AND o.status = 'pending_payment'), 0)
+			WHERE l.sku_id = st.sku_id AND l.flash_item_id IS NULL AND l.stock = '' AND o.status = 'pending_payment'), 0)
 		+ COALESCE((SELECT SUM(i.stock - i.paid) FROM flash_sale_items i WHERE i.sku_id = st.sku_id), 0)
+		+ COALESCE((SELECT SUM(p.stock - p.sold) FROM presales p WHERE p.sku_id = st.sku_id), 0)
 		FROM stock st`)
 	if err != nil {
 		return nil, fmt.Errorf("check reserved: %w", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/inventory"
+	"github.com/storeops/storeops/internal/order/price"
 	"github.com/storeops/storeops/internal/payment"
 	"github.com/storeops/storeops/internal/settings"
 )
@@ -320,6 +321,9 @@ func (s *Service) refundCase(ctx context.Context, tx *db.Tx, c AfterSale, note s
 	// payment, yet they never left the warehouse, so they go back.
 	if c.Kind == RefundOnly && o.Status == Paid {
 		for _, l := range c.Lines {
+			if l.Stock == price.StockNone {
+				continue
+			}
 			if err := s.inventory().Restock(ctx, tx, l.SKUID, l.Quantity, o.No); err != nil {
 				return err
 			}

@@ -64,6 +64,9 @@ type AfterSaleLine struct {
 	Quantity         int64  `json:"quantity"`
 	Amount           int64  `json:"amount"`
 	ReplacementSKUID int64  `json:"replacement_sku_id,omitempty"`
+	// Stock is the order line's (price.StockNone: a deposit line, whose
+	// refund puts nothing back on the shelf).
+	Stock string `json:"-"`
 }
 
 // CaseEvent is one step of a case.
@@ -338,7 +341,7 @@ func getCase(ctx context.Context, q db.Queryer, id int64, now time.Time) (AfterS
 }
 
 func loadCaseLines(ctx context.Context, q db.Queryer, id int64) ([]AfterSaleLine, error) {
-	rows, err := q.Query(ctx, `SELECT a.order_line_id, a.sku_id, l.title, a.quantity, a.amount, COALESCE(a.replacement_sku_id, 0)
+	rows, err := q.Query(ctx, `SELECT a.order_line_id, a.sku_id, l.title, a.quantity, a.amount, COALESCE(a.replacement_sku_id, 0), l.stock
 		FROM aftersale_lines a JOIN order_lines l ON l.id = a.order_line_id WHERE a.case_id = $1 ORDER BY a.order_line_id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("lines of after-sales case %d: %w", id, err)
@@ -347,7 +350,7 @@ func loadCaseLines(ctx context.Context, q db.Queryer, id int64) ([]AfterSaleLine
 	out := []AfterSaleLine{}
 	for rows.Next() {
 		var l AfterSaleLine
-		if err := rows.Scan(&l.OrderLineID, &l.SKUID, &l.Title, &l.Quantity, &l.Amount, &l.ReplacementSKUID); err != nil {
+		if err := rows.Scan(&l.OrderLineID, &l.SKUID, &l.Title, &l.Quantity, &l.Amount, &l.ReplacementSKUID, &l.Stock); err != nil {
 			return nil, err
 		}
 		out = append(out, l)

@@ -13,6 +13,7 @@ import (
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/order/price"
 	"github.com/storeops/storeops/internal/payment"
 	"github.com/storeops/storeops/internal/settings"
 )
@@ -142,6 +143,9 @@ func (s *Service) effects(ctx context.Context, tx *db.Tx, o Order, to Status, m 
 			}
 		}
 		for _, l := range lines {
+			if l.Stock == price.StockNone {
+				continue
+			}
 			if err := inv.CommitSale(ctx, tx, l.SKUID, l.Quantity, o.No); err != nil {
 				return err
 			}
@@ -152,8 +156,8 @@ func (s *Service) effects(ctx context.Context, tx *db.Tx, o Order, to Status, m 
 			return err
 		}
 		for _, l := range lines {
-			if l.FlashItemID > 0 {
-				continue // back to the flash-sale pool: its hook does that
+			if l.FlashItemID > 0 || l.Stock != price.StockShelf {
+				continue // back to a pool (its hook does that), or no goods
 			}
 			if err := inv.Release(ctx, tx, l.SKUID, l.Quantity); err != nil {
 				return err
@@ -215,7 +219,7 @@ func (s *Service) refundInFull(ctx context.Context, tx *db.Tx, o Order, reason s
 	}
 	for _, l := range lines {
 		back := l.Quantity - l.RefundedQuantity
-		if back <= 0 {
+		if back <= 0 || l.Stock == price.StockNone {
 			continue
 		}
 		if err := s.inventory().Restock(ctx, tx, l.SKUID, back, o.No); err != nil {

@@ -89,6 +89,9 @@ type Line struct {
 	// FlashItemID is the flash-sale item (秒杀) whose pool holds the
 	// line's units; 0 for an ordinary line.
 	FlashItemID int64 `json:"flash_item_id,omitempty"`
+	// Stock is how the line treats stock (price.StockShelf, StockPool,
+	// StockNone).
+	Stock string `json:"stock,omitempty"`
 }
 
 // Event is one change of an order's status.

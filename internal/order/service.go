@@ -168,8 +168,8 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 			dropped := map[int]bool{}
 			for _, i := range bySKU {
 				l := priced.Lines[i]
-				if l.FlashItemID > 0 {
-					continue // the flash-sale pool holds these units; its hook takes them
+				if l.FlashItemID > 0 || l.Stock != price.StockShelf {
+					continue // a pool holds these units (its hook takes them), or the line moves no goods
 				}
 				if err := s.inventory().Reserve(ctx, tx, l.SKUID, l.Quantity); err != nil {
 					if errors.Is(err, inventory.ErrOutOfStock) {
@@ -221,8 +221,8 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 					flash = l.FlashItemID
 				}
 				if _, err := tx.Exec(ctx, `INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, list_price, unit_price,
-						discount, line_total, unit_cost, flash_item_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-					id, l.SKUID, l.ProductID, lineTitle(l), l.Quantity, l.ListPrice, l.UnitPrice, l.Discount, l.Total, l.UnitCost, flash); err != nil {
+						discount, line_total, unit_cost, flash_item_id, stock) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+					id, l.SKUID, l.ProductID, lineTitle(l), l.Quantity, l.ListPrice, l.UnitPrice, l.Discount, l.Total, l.UnitCost, flash, l.Stock); err != nil {
 					return fmt.Errorf("checkout: %w", err)
 				}
 			}
@@ -431,7 +431,7 @@ func (s *Service) GetByNo(ctx context.Context, no string) (Order, error) {
 
 func loadLines(ctx context.Context, q db.Queryer, orderID int64) ([]Line, error) {
 	rows, err := q.Query(ctx, `SELECT id, sku_id, product_id, title, quantity, list_price, unit_price, discount, line_total, unit_cost, refunded_quantity,
-		COALESCE(flash_item_id, 0) FROM order_lines WHERE order_id = $1 ORDER BY id`, orderID)
+		COALESCE(flash_item_id, 0), stock FROM order_lines WHERE order_id = $1 ORDER BY id`, orderID)
 	if err != nil {
 		return nil, fmt.Errorf("lines of order %d: %w", orderID, err)
 	}
@@ -439,7 +439,7 @@ func loadLines(ctx context.Context, q db.Queryer, orderID int64) ([]Line, error)
 	out := []Line{}
 	for rows.Next() {
 		var l Line
-		if err := rows.Scan(&l.ID, &l.SKUID, &l.ProductID, &l.Title, &l.Quantity, &l.ListPrice, &l.UnitPrice, &l.Discount, &l.LineTotal, &l.UnitCost, &l.RefundedQuantity, &l.FlashItemID); err != nil {
+		if err := rows.Scan(&l.ID, &l.SKUID, &l.ProductID, &l.Title, &l.Quantity, &l.ListPrice, &l.UnitPrice, &l.Discount, &l.LineTotal, &l.UnitCost, &l.RefundedQuantity, &l.FlashItemID, &l.Stock); err != nil {
 			return nil, fmt.Errorf("lines of order %d: %w", orderID, err)
 		}
 		out = append(out, l)

@@ -86,7 +86,21 @@ type LinePrice struct {
 	// whose units are reserved already (the checkout does not reserve
 	// them again).
 	FlashItemID int64 `json:"flash_item_id,omitempty"`
+	// Stock says how the order treats the line's units: StockShelf, the
+	// checkout reserves them; StockPool, a promotion's pool holds them
+	// reserved already (the checkout does not reserve them and an unpaid
+	// order that closes does not release them; the pool's hook does);
+	// StockNone, the line moves no goods at all (a presale deposit, 定金:
+	// money toward goods another order delivers).
+	Stock string `json:"stock,omitempty"`
 }
+
+// How an order line treats stock (LinePrice.Stock).
+const (
+	StockShelf = ""
+	StockPool  = "pool"
+	StockNone  = "none"
+)
 
 // Priced is the answer: every line and the totals (before shipping).
 type Priced struct {

@@ -1,0 +1,162 @@
+package presale
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/order/price"
+)
+
+// Kinds of price.Applied on presale orders; PromotionID is the presale.
+const (
+	KindDeposit = "presale_deposit" // the deposit order: nothing off, X per unit
+	KindTail    = "presale"         // the tail order: list price − tail
+)
+
+// intent is what a presale checkout is for, carried in its context from
+// Deposit or PayTail to the Pricer and the Hook (the checkout request has
+// no field for it).
+type intent struct {
+	presaleID int64 // the deposit's presale
+	depositID int64 // > 0: the tail of this deposit
+}
+
+type intentKey struct{}
+
+func withIntent(ctx context.Context, in *intent) context.Context {
+	return context.WithValue(ctx, intentKey{}, in)
+}
+
+func intentFrom(ctx context.Context) *intent {
+	in, _ := ctx.Value(intentKey{}).(*intent)
+	return in
+}
+
+// Pricer prices a presale checkout (one started by Deposit or PayTail,
+// which say so in the context) and everything else through Next. A presale
+// line takes no other promotion, coupon or points: the deposit's inflation
+// and the tail discount are the deal. Refusals here are by reading; the
+// hook's conditional writes are the rule.
+type Pricer struct {
+	Presales *Service
+	Next     price.Pricer
+}
+
+// Price implements price.Pricer.
+func (p Pricer) Price(ctx context.Context, r price.Request) (price.Priced, error) {
+	in := intentFrom(ctx)
+	if in == nil {
+		return p.Next.Price(ctx, r)
+	}
+	if err := price.CheckLines(r.Lines); err != nil {
+		return price.Priced{}, err
+	}
+	if len(r.Lines) != 1 {
+		return price.Priced{}, apperr.Field("lines", "a presale order has exactly one line: the presale's SKU")
+	}
+	if len(r.Coupons) > 0 {
+		return price.Priced{}, apperr.Field("coupons", "presale orders take no coupons; the tail discount is the presale's")
+	}
+	if r.Points > 0 {
+		return price.Priced{}, apperr.Field("points", "presale orders take no points")
+	}
+	if r.CustomerID <= 0 {
+		return price.Priced{}, fmt.Errorf("sign in to buy in a presale: %w", apperr.ErrForbidden)
+	}
+	ps, err := p.Presales.Get(ctx, in.presaleID)
+	if err != nil {
+		return price.Priced{}, err
+	}
+	l := r.Lines[0]
+	if l.SKUID != ps.SKUID {
+		return price.Priced{}, apperr.Field("lines[0].sku_id", "the presale %s sells SKU %d (%s), not %d", ps.Name, ps.SKUID, ps.Code, l.SKUID)
+	}
+	out, err := price.List(ctx, p.Presales.DB, r.Lines)
+	if err != nil {
+		return price.Priced{}, err
+	}
+	t := ps.terms()
+	lp := &out.Lines[0]
+	if in.depositID == 0 {
+		if err := ps.takesDeposit(r, l.Quantity); err != nil {
+			return price.Priced{}, err
+		}
+		// The deposit is the item: its line is X per unit, costs no goods
+		// (they are the tail order's) and ships free.
+		lp.ListPrice, lp.UnitPrice, lp.Discount, lp.Total, lp.UnitCost = t.Deposit, t.Deposit, 0, t.Deposit*l.Quantity, 0
+		lp.Stock = price.StockNone
+		lp.Explanation = []string{fmt.Sprintf("预售定金 %s, 抵 %s", yuan(t.Deposit), yuan(t.DepositValue))}
+		out.ItemsTotal, out.Discount, out.Total, out.CostTotal = lp.Total, 0, lp.Total, 0
+		out.FreeShipping = true
+		out.Applied = append(out.Applied, price.Applied{Kind: KindDeposit, PromotionID: ps.ID, Name: ps.Name})
+		out.Explanation = append(out.Explanation, fmt.Sprintf("预售 %s: 定金 %s × %d, 每件抵 %s; 尾款 %s/件 (%s – %s)",
+			ps.Name, yuan(t.Deposit), l.Quantity, yuan(t.DepositValue), yuan(t.TailUnit()), ps.TailStartsAt.Format("2006-01-02 15:04"),
+			ps.TailEndsAt.Format("2006-01-02 15:04")))
+		return out, nil
+	}
+	if err := p.Presales.tailDue(ctx, in.depositID, r, l.Quantity, ps); err != nil {
+		return price.Priced{}, err
+	}
+	tail := t.TailUnit()
+	off := (lp.ListPrice - tail) * lp.Quantity
+	lp.UnitPrice, lp.Discount, lp.Total = tail, off, tail*lp.Quantity
+	lp.Stock = price.StockPool
+	lp.Explanation = []string{fmt.Sprintf("预售价 %s − 定金抵 %s − 尾款立减 %s = 尾款 %s", yuan(t.PresalePrice), yuan(t.DepositValue),
+		yuan(t.TailDiscount), yuan(tail))}
+	out.Discount = off
+	out.Total = out.ItemsTotal - out.Discount
+	out.Applied = append(out.Applied, price.Applied{Kind: KindTail, PromotionID: ps.ID, Name: ps.Name, Off: off})
+	out.Explanation = append(out.Explanation, fmt.Sprintf("预售 %s 尾款: %s × %d (定金 %s × %d 已付)", ps.Name, yuan(tail), l.Quantity,
+		yuan(t.Deposit), l.Quantity))
+	return out, nil
+}
+
+// takesDeposit says why the presale takes no deposit of n units now.
+func (p Presale) takesDeposit(r price.Request, n int64) error {
+	if ph := p.Windows.PhaseAt(r.At, p.EndedAt != nil); ph != DepositOpen {
+		return fmt.Errorf("%s is %s: %w", p.Name, ph, ErrNotTakingDeposits)
+	}
+	if n > p.PerCustomerLimit {
+		return apperr.Field("lines[0].quantity", "the presale %s allows %d per customer, not %d", p.Name, p.PerCustomerLimit, n)
+	}
+	if p.Stock-p.Deposited < n {
+		return fmt.Errorf("%s: %d left: %w", p.Name, max(p.Stock-p.Deposited, 0), ErrSoldOut)
+	}
+	return nil
+}
+
+// tailDue says why the deposit has no tail of n units to pay now.
+func (s *Service) tailDue(ctx context.Context, depositID int64, r price.Request, n int64, ps Presale) error {
+	var customer, qty int64
+	var st string
+	var tail sql.NullInt64
+	err := s.DB.QueryRow(ctx, `SELECT customer_id, quantity, status, tail_order_id FROM presale_deposits WHERE id = $1 AND presale_id = $2`,
+		depositID, ps.ID).Scan(&customer, &qty, &st, &tail)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && customer != r.CustomerID) {
+		return fmt.Errorf("deposit %d: %w", depositID, apperr.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("presale: %w", err)
+	}
+	if n != qty {
+		return apperr.Field("lines[0].quantity", "the deposit is on %d units; the tail is for the same %d, not %d", qty, qty, n)
+	}
+	return tailOpen(st, tail.Valid, ps, r.At.UnixMilli())
+}
+
+func tailOpen(st string, hasTail bool, ps Presale, at int64) error {
+	switch {
+	case st != "paid":
+		return fmt.Errorf("the deposit is %s: %w", st, ErrNoTailDue)
+	case hasTail:
+		return fmt.Errorf("a tail order is already waiting for payment; pay it: %w", ErrNoTailDue)
+	case at < ps.TailStartsAt.UnixMilli():
+		return fmt.Errorf("it opens at %s: %w", ps.TailStartsAt.Format("2006-01-02 15:04 MST"), ErrTailClosed)
+	case at >= ps.TailEndsAt.UnixMilli():
+		return fmt.Errorf("it closed at %s: %w", ps.TailEndsAt.Format("2006-01-02 15:04 MST"), ErrTailClosed)
+	}
+	return nil
+}

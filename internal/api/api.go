@@ -21,6 +21,7 @@ import (
 	"github.com/storeops/storeops/internal/groupbuy"
 	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/order"
+	"github.com/storeops/storeops/internal/presale"
 	"github.com/storeops/storeops/internal/promotion"
 	"github.com/storeops/storeops/internal/shopper"
 	"github.com/storeops/storeops/internal/tier"
@@ -53,6 +54,8 @@ type API struct {
 	GroupBuys *groupbuy.Service
 	// Tiers keeps the member tiers (会员等级); nil: one over DB.
 	Tiers *tier.Service
+	// Presales runs presales (预售); nil: one over DB and Orders.
+	Presales *presale.Service
 }
 
 // Route is one endpoint: what it needs, what it takes and returns (for the

@@ -17,6 +17,7 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.promotionRoutes()...)
 	rs = append(rs, a.flashRoutes()...)
 	rs = append(rs, a.groupBuyRoutes()...)
+	rs = append(rs, a.presaleRoutes()...)
 	rs = append(rs, a.orderRoutes()...)
 	rs = append(rs, a.aftersaleRoutes()...)
 	rs = append(rs, a.importRoutes()...)
@@ -27,6 +28,7 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.couponRoutes()...)
 	rs = append(rs, a.tierRoutes()...)
 	rs = append(rs, a.pointsRoutes()...)
+	rs = append(rs, a.referralRoutes()...)
 	rs = append(rs, a.audienceRoutes()...)
 	return rs
 }

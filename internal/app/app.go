@@ -78,7 +78,9 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 	a.wirePoints()
 	a.wireFlash()
 	a.wireGroupBuys()
+	a.wirePresales()
 	a.wireTiers()
+	a.wireReferrals()
 	return a
 }
 
@@ -132,10 +134,12 @@ func (a *App) StartJobs(ctx context.Context) *Jobs {
 	a.startFlashJobs(ctx, j)
 	a.startPointsJobs(ctx, j)
 	a.startGroupBuyJobs(ctx, j)
+	a.startPresaleJobs(ctx, j)
 	a.startWebhooks(ctx, j)
 	a.startImportJobs(ctx, j)
 	a.startBriefs(ctx, j)
 	a.startTierJobs(ctx, j)
+	a.startReferralJobs(ctx, j)
 	j.wg.Add(1)
 	go func() {
 		defer j.wg.Done()

@@ -152,6 +152,12 @@ func (s *Service) DepositFor(ctx context.Context, customerID, id int64) (Deposit
 	return d, nil
 }
 
+// DepositOfOrder returns the deposit an order is the deposit or the tail
+// of; apperr.ErrNotFound when it is not a presale order.
+func (s *Service) DepositOfOrder(ctx context.Context, orderID int64) (Deposit, error) {
+	return s.depositWhere(ctx, `d.deposit_order_id = $1 OR d.tail_order_id = $1`, orderID)
+}
+
 // DepositsOf lists the buyer's deposits, newest first (at most 100).
 func (s *Service) DepositsOf(ctx context.Context, customerID int64) ([]Deposit, error) {
 	return s.deposits(ctx, `WHERE d.customer_id = $1 ORDER BY d.id DESC LIMIT 100`, customerID)

@@ -27,6 +27,7 @@ import (
 	"github.com/storeops/storeops/internal/i18n"
 	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/order"
+	"github.com/storeops/storeops/internal/presale"
 	"github.com/storeops/storeops/internal/promotion"
 	"github.com/storeops/storeops/internal/settings"
 	"github.com/storeops/storeops/internal/tier"
@@ -48,6 +49,7 @@ type Console struct {
 	Flash *flash.Service
 	// GroupBuys runs group buys (拼团); nil: one over DB.
 	GroupBuys *groupbuy.Service
+	Presales  *presale.Service
 	// Tiers keeps the member tiers (会员等级); nil: one over DB.
 	Tiers *tier.Service
 	Log   *slog.Logger

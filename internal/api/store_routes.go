@@ -11,10 +11,12 @@ import (
 	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/auth"
 	"github.com/storeops/storeops/internal/cart"
+	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/order/price"
 	"github.com/storeops/storeops/internal/payment"
 	"github.com/storeops/storeops/internal/promotion"
+	"github.com/storeops/storeops/internal/referral"
 	"github.com/storeops/storeops/internal/shopper"
 )
 
@@ -25,7 +27,7 @@ func (a *API) storeRoutes() []Route {
 	return []Route{
 		{Method: "POST", Path: "/store/register", Store: true, Guest: true, Tag: "storefront",
 			Summary: "Register with phone and password and sign in; a guest cart (X-Cart-Token) moves into the new account",
-			Body:    shopper.Registration{}, Status: http.StatusCreated, Reply: StoreSession{}, handle: a.storeRegister},
+			Body:    StoreRegisterInput{}, Status: http.StatusCreated, Reply: StoreSession{}, handle: a.storeRegister},
 		{Method: "POST", Path: "/store/sessions", Store: true, Guest: true, Tag: "storefront",
 			Summary: "Sign in with phone and password; a guest cart (X-Cart-Token) merges into the customer's",
 			Body:    SignInInput{}, Status: http.StatusCreated, Reply: StoreSession{}, handle: a.storeSignIn},
@@ -100,6 +102,10 @@ type StoreCheckoutInput struct {
 	Channel   string        `json:"channel" doc:"where the buyer came from: search, live, short_video, community, ads, direct"`
 	Coupons   []int64       `json:"coupons" doc:"ids of my coupons to use"`
 	Points    int64         `json:"points" doc:"points to redeem"`
+	// InviteCode links me to a friend's code before the order is placed
+	// (邀请有礼); a bad code refuses the checkout.
+	InviteCode string `json:"invite_code" doc:"a friend's invite code to use with this order"`
+	DeviceID   string `json:"device_id" doc:"the storefront's id of this device, with invite_code"`
 }
 
 // QuoteInput asks what lines would cost; no lines: the cart.
@@ -211,14 +217,36 @@ func (r *request) owner() cart.Owner {
 	return cart.Owner{Token: r.cartToken}
 }
 
+// StoreRegisterInput is a sign-up, optionally with a friend's invite code
+// (邀请有礼).
+type StoreRegisterInput struct {
+	shopper.Registration
+	InviteCode string `json:"invite_code" doc:"a friend's invite code; a bad one refuses the sign-up (422 on invite_code)"`
+	DeviceID   string `json:"device_id" doc:"the storefront's id of this device, if it has one (for the referral programme's abuse checks)"`
+}
+
 func (a *API) storeRegister(ctx context.Context, r *request) (any, error) {
-	var in shopper.Registration
+	var in StoreRegisterInput
 	if err := decode(r.Request, &in); err != nil {
 		return nil, err
 	}
-	c, token, err := a.Shoppers.Register(ctx, in)
+	// The code is checked before the account is made, so a bad code
+	// refuses the sign-up rather than leaving an account without it.
+	if in.InviteCode != "" {
+		if err := a.referrals().CheckCode(ctx, in.InviteCode, customer.NormalizePhone(in.Phone)); err != nil {
+			return nil, err
+		}
+	}
+	c, token, err := a.Shoppers.Register(ctx, in.Registration)
 	if err != nil {
 		return nil, err
+	}
+	if in.InviteCode != "" {
+		// Only a race (the programme turned off meanwhile) fails here;
+		// the account stands, and the buyer may link later.
+		if _, err := a.referrals().Link(ctx, referral.LinkInput{CustomerID: c.ID, Code: in.InviteCode, DeviceID: in.DeviceID}); err != nil {
+			a.Log.Warn("link invite code at sign-up", "customer", c.ID, "err", err)
+		}
 	}
 	return a.session(ctx, r, c.ID, token)
 }
@@ -295,6 +323,11 @@ func (a *API) storeCheckout(ctx context.Context, r *request) (any, error) {
 	var in StoreCheckoutInput
 	if err := decode(r.Request, &in); err != nil {
 		return nil, err
+	}
+	if in.InviteCode != "" {
+		if _, err := a.referrals().Link(ctx, referral.LinkInput{CustomerID: r.customerID, Code: in.InviteCode, DeviceID: in.DeviceID}); err != nil {
+			return nil, err
+		}
 	}
 	co := order.CheckoutInput{CustomerID: r.customerID, Channel: in.Channel, Lines: in.Lines, Note: in.Note, Coupons: in.Coupons, Points: in.Points}
 	if len(co.Lines) == 0 {

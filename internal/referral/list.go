@@ -186,6 +186,12 @@ func Mask(name string) string {
 	return string(r[0]) + strings.Repeat("*", min(len(r)-1, 3))
 }
 
+// ForInviter is the invitation as its inviter sees it.
+func (v Invitation) ForInviter() MyInvitation { return mine(v, true) }
+
+// ForInvitee is the invitation as its invitee sees it.
+func (v Invitation) ForInvitee() MyInvitation { return mine(v, false) }
+
 func mine(v Invitation, asInviter bool) MyInvitation {
 	m := MyInvitation{ID: v.ID, Status: v.Status, UnderReview: v.Review == ReviewPending, VoidReason: v.VoidReason, LinkedAt: v.LinkedAt,
 		PaidAt: v.PaidAt, QualifiesAt: v.QualifiesAt, RewardedAt: v.RewardedAt}

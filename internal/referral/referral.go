@@ -21,13 +21,13 @@
 package referral
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/webhook"
 )
 
 // Status is where an invitation stands.
@@ -86,19 +86,14 @@ const (
 	FlagCapped        = "inviter_cap_reached" // the inviter had reached the monthly cap: only the invitee was rewarded
 )
 
-// Webhook events.
+// Webhook events; each carries the Invitation.
 const (
-	EventLinked   = "referral.linked"
-	EventPaid     = "referral.paid"
-	EventHeld     = "referral.held"
-	EventRewarded = "referral.rewarded"
-	EventVoided   = "referral.voided"
+	EventLinked   = webhook.ReferralLinked
+	EventPaid     = webhook.ReferralPaid
+	EventHeld     = webhook.ReferralHeld
+	EventRewarded = webhook.ReferralRewarded
+	EventVoided   = webhook.ReferralVoided
 )
-
-// Events lists the webhook events the programme emits.
-func Events() []string {
-	return []string{EventLinked, EventPaid, EventHeld, EventRewarded, EventVoided}
-}
 
 // Limits of the programme's settings.
 const (
@@ -343,6 +338,3 @@ func splitFlags(s string) []string {
 	}
 	return strings.Split(s, ",")
 }
-
-// ErrNotRunning is a link while the programme is off.
-var ErrNotRunning = fmt.Errorf("the shop's referral programme is not running: %w", apperr.ErrConflict)

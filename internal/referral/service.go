@@ -190,6 +190,37 @@ func (s *Service) Code(ctx context.Context, customerID int64, device string) (st
 	return code, nil
 }
 
+// CheckCode tells, before an account is made for a new customer with
+// phone, whether Link would take code: the programme runs, the code is the
+// shop's, and it is not an account with the same phone. Sign-up calls it
+// first so that a bad code refuses the sign-up instead of leaving an
+// account without its invitation.
+func (s *Service) CheckCode(ctx context.Context, code, phone string) error {
+	code = NormalizeCode(code)
+	if code == "" {
+		return errNoCode()
+	}
+	p, err := LoadProgramme(ctx, s.DB)
+	if err != nil {
+		return err
+	}
+	if !p.Enabled {
+		return errNotRunning()
+	}
+	var inviterPhone string
+	err = s.DB.QueryRow(ctx, `SELECT c.phone FROM referral_codes r JOIN customers c ON c.id = r.customer_id WHERE r.code = $1`, code).Scan(&inviterPhone)
+	if db.IsNoRows(err) {
+		return errUnknownCode(code)
+	}
+	if err != nil {
+		return fmt.Errorf("check invite code: %w", err)
+	}
+	if phone != "" && phone == inviterPhone {
+		return errOwnPhone()
+	}
+	return nil
+}
+
 // LinkInput links a customer to an inviter's code.
 type LinkInput struct {
 	CustomerID int64  `json:"-"`
@@ -208,7 +239,7 @@ func (s *Service) Link(ctx context.Context, in LinkInput) (Invitation, error) {
 	}
 	code := NormalizeCode(in.Code)
 	if code == "" {
-		return Invitation{}, apperr.Field("invite_code", "enter the invite code your friend shared")
+		return Invitation{}, errNoCode()
 	}
 	device := cleanDevice(in.DeviceID)
 	var id int64
@@ -222,7 +253,7 @@ func (s *Service) Link(ctx context.Context, in LinkInput) (Invitation, error) {
 		err = tx.QueryRow(ctx, `SELECT r.customer_id, r.device_id, c.phone FROM referral_codes r JOIN customers c ON c.id = r.customer_id
 			WHERE r.code = $1`, code).Scan(&inviter, &inviterDevice, &inviterPhone)
 		if db.IsNoRows(err) {
-			return apperr.Field("invite_code", "%s is not an invite code of this shop; check it letter by letter", code)
+			return errUnknownCode(code)
 		}
 		if err != nil {
 			return fmt.Errorf("link invite code: %w", err)
@@ -240,7 +271,7 @@ func (s *Service) Link(ctx context.Context, in LinkInput) (Invitation, error) {
 			return fmt.Errorf("link invite code: %w", err)
 		}
 		if !p.Enabled {
-			return apperr.Field("invite_code", "the shop's referral programme is not running now")
+			return errNotRunning()
 		}
 		if inviter == in.CustomerID {
 			return apperr.Field("invite_code", "that is your own invite code; share it with friends instead")
@@ -255,7 +286,7 @@ func (s *Service) Link(ctx context.Context, in LinkInput) (Invitation, error) {
 			return fmt.Errorf("link invite code: %w", err)
 		}
 		if phone != "" && phone == inviterPhone {
-			return apperr.Field("invite_code", "that code belongs to an account with your phone number; you cannot invite yourself")
+			return errOwnPhone()
 		}
 		if p.NewCustomersOnly && paidOrders > 0 {
 			return apperr.Field("invite_code", "invite codes are for new customers, and you have ordered here before")
@@ -286,4 +317,18 @@ func (s *Service) Link(ctx context.Context, in LinkInput) (Invitation, error) {
 		return Invitation{}, err
 	}
 	return getInvitation(ctx, s.DB, id)
+}
+
+// The refusals of a code, all on the invite_code field.
+func errNoCode() error {
+	return apperr.Field("invite_code", "enter the invite code your friend shared")
+}
+func errNotRunning() error {
+	return apperr.Field("invite_code", "the shop's referral programme is not running now")
+}
+func errOwnPhone() error {
+	return apperr.Field("invite_code", "that code belongs to an account with your phone number; you cannot invite yourself")
+}
+func errUnknownCode(code string) error {
+	return apperr.Field("invite_code", "%s is not an invite code of this shop; check it letter by letter", code)
 }

@@ -45,6 +45,13 @@ const (
 	AfterSaleRefunded  = "aftersale.refunded"
 	AfterSaleExchanged = "aftersale.exchanged"
 	AfterSaleClosed    = "aftersale.closed"
+	// Referral programme (邀请有礼) invitations: linked to a code, first
+	// order paid (holding), held for review, rewarded, voided.
+	ReferralLinked   = "referral.linked"
+	ReferralPaid     = "referral.paid"
+	ReferralHeld     = "referral.held"
+	ReferralRewarded = "referral.rewarded"
+	ReferralVoided   = "referral.voided"
 )
 
 // AfterSaleData is the data of an aftersale.* event.
@@ -105,7 +112,7 @@ func OrderEvent(status string) string {
 func Known() []string {
 	return []string{OrderPaid, OrderShipped, OrderDelivered, OrderCompleted, OrderCancelled, OrderClosed, OrderRefunded,
 		AfterSaleRequested, AfterSaleApproved, AfterSaleRejected, AfterSaleReturned, AfterSaleRefunded, AfterSaleExchanged, AfterSaleClosed,
-		CustomerCreated, BriefCreated}
+		CustomerCreated, BriefCreated, ReferralLinked, ReferralPaid, ReferralHeld, ReferralRewarded, ReferralVoided}
 }
 
 var typeRE = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)

@@ -1,0 +1,30 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/storeops/storeops/internal/referral"
+)
+
+// wireReferrals puts the referral programme (邀请有礼) on orders: the hook
+// qualifies an invitation at its invitee's first payment and voids it on a
+// refund in the holding period, in the orders' own transactions.
+func (a *App) wireReferrals() {
+	a.API.Orders.Hooks = append(a.API.Orders.Hooks, referral.Hook{})
+}
+
+// startReferralJobs rewards the invitations whose holding period has ended
+// every 10 minutes. Several instances may run it at once: an invitation is
+// rewarded in the transaction that moves it paid → rewarded, once.
+func (a *App) startReferralJobs(ctx context.Context, j *Jobs) {
+	svc := &referral.Service{DB: a.DB}
+	j.every(ctx, 10*time.Minute, func(ctx context.Context) {
+		r, err := svc.GrantDue(ctx, time.Now())
+		if err != nil {
+			a.Log.Warn("reward referrals", "err", err, "rewarded", r.Rewarded)
+		} else if r.Rewarded+r.Voided > 0 {
+			a.Log.Info("rewarded referrals", "rewarded", r.Rewarded, "voided", r.Voided)
+		}
+	})
+}

@@ -394,3 +394,11 @@ func (s *Service) Recount(ctx context.Context, id int64) (Segment, error) {
 	g.Customers, g.CountedAt = n, now
 	return g, nil
 }
+
+// LastPaid is LastPaidAt, 0 for never.
+func (m Member) LastPaid() int64 {
+	if m.LastPaidAt == nil {
+		return 0
+	}
+	return *m.LastPaidAt
+}

@@ -307,7 +307,6 @@ func builderData(g audience.Group, prefix string, depth int, errs map[string]str
 	return gv
 }
 
-
 // formErrors maps a service error's field (rules.groups[0].rules[1].op)
 // to the form's names (g0.r1.op).
 func formErrors(v *viewer, err error, errs map[string]string) bool {

@@ -121,13 +121,6 @@ func (c *Console) Routes() []Route {
 		{Method: "GET", Pattern: "/group-buys/{id}", Perm: read("promotions"), Handler: c.groupBuyDetail},
 		{Method: "POST", Pattern: "/group-buys/{id}/end", Perm: write("promotions"), Handler: c.endGroupBuy},
 
-		{Method: "GET", Pattern: "/presales", Perm: read("promotions"), Handler: c.presaleList},
-		{Method: "GET", Pattern: "/presales/new", Perm: write("promotions"), Handler: c.newPresale},
-		{Method: "POST", Pattern: "/presales", Perm: write("promotions"), Handler: c.createPresale},
-		{Method: "GET", Pattern: "/presales/{id}", Perm: read("promotions"), Handler: c.presaleDetail},
-		{Method: "POST", Pattern: "/presales/{id}", Perm: write("promotions"), Handler: c.updatePresale},
-		{Method: "POST", Pattern: "/presales/{id}/end", Perm: write("promotions"), Handler: c.endPresale},
-
 		{Method: "GET", Pattern: "/imports", Perm: read("imports"), Handler: c.imports},
 		{Method: "POST", Pattern: "/imports", Perm: write("imports"), Handler: c.uploadImport},
 		{Method: "POST", Pattern: "/imports/mappings", Perm: write("imports"), Handler: c.saveImportMapping},

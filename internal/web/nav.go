@@ -32,6 +32,8 @@ var navItems = []navItem{
 	{"points", "/points", auth.Read("promotions"), "nav.group.store"},
 	{"flash_sales", "/flash-sales", auth.Read("promotions"), "nav.group.store"},
 	{"group_buys", "/group-buys", auth.Read("promotions"), "nav.group.store"},
+	{"referrals", "/referrals", auth.Read("promotions"), "nav.group.store"},
+	{"presales", "/presales", auth.Read("promotions"), "nav.group.store"},
 	{"imports", "/imports", auth.Read("imports"), "nav.group.admin"},
 	{"webhooks", "/webhooks", auth.Read("webhooks"), "nav.group.admin"},
 	{"audit", "/audit", auth.Read("audit"), "nav.group.admin"},

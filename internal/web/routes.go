@@ -121,6 +121,19 @@ func (c *Console) Routes() []Route {
 		{Method: "GET", Pattern: "/group-buys/{id}", Perm: read("promotions"), Handler: c.groupBuyDetail},
 		{Method: "POST", Pattern: "/group-buys/{id}/end", Perm: write("promotions"), Handler: c.endGroupBuy},
 
+		{Method: "GET", Pattern: "/referrals", Perm: read("promotions"), Handler: c.referralProgramme},
+		{Method: "POST", Pattern: "/referrals/programme", Perm: write("promotions"), Handler: c.saveReferralProgramme},
+		{Method: "GET", Pattern: "/referrals/invitations", Perm: read("promotions"), Handler: c.referralInvitations},
+		{Method: "POST", Pattern: "/referrals/invitations/{id}/approve", Perm: write("promotions"), Handler: c.decideInvitation(true)},
+		{Method: "POST", Pattern: "/referrals/invitations/{id}/reject", Perm: write("promotions"), Handler: c.decideInvitation(false)},
+
+		{Method: "GET", Pattern: "/presales", Perm: read("promotions"), Handler: c.presaleList},
+		{Method: "GET", Pattern: "/presales/new", Perm: write("promotions"), Handler: c.newPresale},
+		{Method: "POST", Pattern: "/presales", Perm: write("promotions"), Handler: c.createPresale},
+		{Method: "GET", Pattern: "/presales/{id}", Perm: read("promotions"), Handler: c.presaleDetail},
+		{Method: "POST", Pattern: "/presales/{id}", Perm: write("promotions"), Handler: c.updatePresale},
+		{Method: "POST", Pattern: "/presales/{id}/end", Perm: write("promotions"), Handler: c.endPresale},
+
 		{Method: "GET", Pattern: "/imports", Perm: read("imports"), Handler: c.imports},
 		{Method: "POST", Pattern: "/imports", Perm: write("imports"), Handler: c.uploadImport},
 		{Method: "POST", Pattern: "/imports/mappings", Perm: write("imports"), Handler: c.saveImportMapping},

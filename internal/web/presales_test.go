@@ -105,7 +105,7 @@ func TestPresalePages_CreateDepositsEnd(t *testing.T) {
 		}
 		_, do, err := ps.Deposit(audit.WithActor(ctx, audit.Actor{Kind: "customer", ID: c.ID}), pid, presale.DepositInput{CustomerID: c.ID,
 			ShipTo: order.ShipTo{Recipient: "张三", Phone: "13800138000", Province: "上海", City: "上海", District: "浦东新区", Detail: "世纪大道 100 号"},
-			Lines: []price.Line{{SKUID: sku, Quantity: 2}}})
+			Lines:  []price.Line{{SKUID: sku, Quantity: 2}}})
 		if err != nil {
 			t.Fatal(err)
 		}

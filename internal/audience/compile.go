@@ -222,13 +222,18 @@ func (c *compiler) list(field string, vals []any) string {
 	switch field {
 	case "source_channel":
 		return "(c.source_channel IN " + in(vals) + ")"
+	// The sets below are "c.id IN (subquery)", not a correlated EXISTS:
+	// both engines build the subquery's set once (SQLite an ephemeral
+	// index, PostgreSQL a hashed subplan) and probe it per customer, where
+	// EXISTS would look up every customer's rows one by one. The
+	// subqueries never yield NULL, so NOT IN stays the exact complement.
 	case "order_channel":
-		return "EXISTS (SELECT 1 FROM orders oc WHERE oc.customer_id = c.id AND oc.paid_at IS NOT NULL AND oc.channel IN " + in(vals) + ")"
+		return "(c.id IN (SELECT oc.customer_id FROM orders oc WHERE oc.customer_id IS NOT NULL AND oc.paid_at IS NOT NULL AND oc.channel IN " + in(vals) + "))"
 	case "tag":
-		return "EXISTS (SELECT 1 FROM customer_tags tg WHERE tg.customer_id = c.id AND tg.tag IN " + in(vals) + ")"
+		return "(c.id IN (SELECT tg.customer_id FROM customer_tags tg WHERE tg.tag IN " + in(vals) + "))"
 	case "category":
-		return "EXISTS (SELECT 1 FROM orders ok JOIN order_lines ol ON ol.order_id = ok.id JOIN products pr ON pr.id = ol.product_id " +
-			"WHERE ok.customer_id = c.id AND ok.paid_at IS NOT NULL AND pr.category_id IN " + in(c.env.withDescendants(vals)) + ")"
+		return "(c.id IN (SELECT ok.customer_id FROM orders ok JOIN order_lines ol ON ol.order_id = ok.id JOIN products pr ON pr.id = ol.product_id " +
+			"WHERE ok.customer_id IS NOT NULL AND ok.paid_at IS NOT NULL AND pr.category_id IN " + in(c.env.withDescendants(vals)) + "))"
 	case "tier":
 		// A customer without a tier row is at the lowest tier.
 		c.join(joinTier)

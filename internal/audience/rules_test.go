@@ -127,14 +127,14 @@ func TestCompile_SQLAndArgs(t *testing.T) {
 		{"tier defaults to the lowest", all(Rule{Field: "tier", Op: "in", Values: []string{"gold", "platinum", "silver"}}),
 			[]string{"LEFT JOIN customer_tiers ct"}, "((COALESCE(ct.tier, $1) IN ($2, $3, $4, $4)))", []any{"normal", "gold", "platinum", "silver"}},
 		{"not in is the complement", all(Rule{Field: "tag", Op: "not_in", Values: []string{"vip"}}),
-			nil, "(NOT EXISTS (SELECT 1 FROM customer_tags tg WHERE tg.customer_id = c.id AND tg.tag IN ($1)))", []any{"vip"}},
+			nil, "(NOT (c.id IN (SELECT tg.customer_id FROM customer_tags tg WHERE tg.tag IN ($1))))", []any{"vip"}},
 		{"category takes its subtree", all(Rule{Field: "category", Op: "in", Values: []string{"1"}}),
-			nil, "pr.category_id IN ($1, $2, $3, $4)))", []any{int64(1), int64(2), int64(3), int64(4)}},
+			nil, "pr.category_id IN ($1, $2, $3, $4))))", []any{int64(1), int64(2), int64(3), int64(4)}},
 		{"latest run is an argument", Group{Match: MatchAny, Rules: []Rule{{Field: "rfm_segment", Op: "in", Values: []string{"champions"}}, {Field: "p_alive", Op: "lt", Value: "0.25"}}},
 			[]string{"rs.run_id = $1", "cp.fit_id = $3"}, "((COALESCE(rs.segment, '') IN ($2)) OR (cp.p_alive < $4))", []any{int64(7), "champions", int64(3), 0.25}},
 		{"nested groups", Group{Match: MatchAll, Rules: []Rule{{Field: "points", Op: "gt", Value: "0"}},
 			Groups: []Group{{Match: MatchAny, Rules: []Rule{{Field: "source_channel", Op: "in", Values: []string{"douyin"}}, {Field: "order_channel", Op: "in", Values: []string{"douyin"}}}}}},
-			[]string{"points_balances pb"}, "((COALESCE(pb.balance, 0) > $1) AND ((c.source_channel IN ($2)) OR EXISTS (SELECT 1 FROM orders oc WHERE oc.customer_id = c.id AND oc.paid_at IS NOT NULL AND oc.channel IN ($3))))",
+			[]string{"points_balances pb"}, "((COALESCE(pb.balance, 0) > $1) AND ((c.source_channel IN ($2)) OR (c.id IN (SELECT oc.customer_id FROM orders oc WHERE oc.customer_id IS NOT NULL AND oc.paid_at IS NOT NULL AND oc.channel IN ($3)))))",
 			[]any{int64(0), "douyin", "douyin"}},
 	}
 	for _, c := range cases {

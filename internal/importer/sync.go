@@ -405,6 +405,9 @@ func (sy *syncer) create(in SyncOrder, ext string, it *SyncItem) (bool, error) {
 	}
 
 	o := &order{externalID: ext, status: in.Status, currency: in.Currency, createdAt: in.CreatedAt, shipping: in.ShippingFee}
+	if in.PaidAt != nil {
+		o.paidAt = *in.PaidAt
+	}
 	if o.currency == "" {
 		o.currency = sy.st.Currency
 	}
@@ -450,11 +453,7 @@ func (sy *syncer) create(in SyncOrder, ext string, it *SyncItem) (bool, error) {
 	var paidAt, paidDay, cancelledAt any
 	switch {
 	case isPaid(o.status):
-		t := in.CreatedAt
-		if in.PaidAt != nil {
-			t = *in.PaidAt
-		}
-		paidAt, paidDay = t.UnixMilli(), settings.Day(t, sy.st.Location())
+		paidAt, paidDay = o.paidTime().UnixMilli(), o.paidDay(sy.st.Location())
 	case o.status == "cancelled" || o.status == "closed":
 		cancelledAt = nowMS
 	}
@@ -483,7 +482,7 @@ func (sy *syncer) create(in SyncOrder, ext string, it *SyncItem) (bool, error) {
 		}
 	}
 	if id, ok := custID.(int64); ok && isPaid(o.status) {
-		if err := notePaid(ctx, q, []*order{o}, map[string]int64{"": id}); err != nil {
+		if err := notePaid(ctx, q, []*order{o}, map[string]int64{"": id}, sy.st.Location()); err != nil {
 			return false, err
 		}
 	}

@@ -103,6 +103,9 @@ func parseTime(s string, loc *time.Location) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
+	if t, ok := parseCommonTime(s, loc); ok {
+		return t, true
+	}
 	for _, l := range zonedLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t, true
@@ -118,4 +121,35 @@ func parseTime(s string, loc *time.Location) (time.Time, bool) {
 
 func validTime(t time.Time) bool {
 	return t.Year() >= 1990 && t.Year() <= 2200
+}
+
+// parseCommonTime reads "2006-01-02 15:04:05", the layout almost every
+// export uses, without trying the other layouts first: in a file of a
+// million lines that search (an error value per layout tried) was a tenth
+// of the import's time. ok is false for anything else, including dates
+// that do not exist (2 月 30 日), which the layouts then refuse.
+func parseCommonTime(s string, loc *time.Location) (time.Time, bool) {
+	if len(s) != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(a, b int) int {
+		n := 0
+		for i := a; i < b; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, mo, d, h, mi, sec := num(0, 4), num(5, 7), num(8, 10), num(11, 13), num(14, 16), num(17, 19)
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, loc)
+	if t.Day() != d {
+		return time.Time{}, false
+	}
+	return t, true
 }

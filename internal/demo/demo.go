@@ -212,6 +212,9 @@ func Generate(ctx context.Context, d *db.DB, opts Options) (Summary, error) {
 	if err := writeFlashSales(ctx, d, opts.End, opts.Location); err != nil {
 		return sum, err
 	}
+	if err := writePresales(ctx, d, opts.End, opts.Location); err != nil {
+		return sum, err
+	}
 	if err := writeTiers(ctx, d, opts.End); err != nil {
 		return sum, err
 	}

@@ -172,10 +172,11 @@ var invariants = []check{
 			LAG(at) OVER (PARTITION BY sku_id ORDER BY id) AS prev_at
 		FROM stock_movements) m
 		WHERE m.run <> m.on_hand_after OR m.run < 0 OR m.at < m.prev_at`},
-	{"reserved equals the quantities of unpaid orders plus each flash item's stock − paid", `SELECT COUNT(*) FROM stock st WHERE st.reserved <> COALESCE((
+	{"reserved equals the quantities of unpaid orders plus each flash item's stock − paid plus each presale's stock − sold", `SELECT COUNT(*) FROM stock st WHERE st.reserved <> COALESCE((
 		SELECT SUM(l.quantity) FROM order_lines l JOIN orders o ON o.id = l.order_id
-		WHERE o.status = 'pending_payment' AND l.sku_id = st.sku_id AND l.flash_item_id IS NULL), 0)
-		+ COALESCE((SELECT SUM(i.stock - i.paid) FROM flash_sale_items i WHERE i.sku_id = st.sku_id), 0)`},
+		WHERE o.status = 'pending_payment' AND l.sku_id = st.sku_id AND l.flash_item_id IS NULL AND l.stock = ''), 0)
+		+ COALESCE((SELECT SUM(i.stock - i.paid) FROM flash_sale_items i WHERE i.sku_id = st.sku_id), 0)
+		+ COALESCE((SELECT SUM(p.stock - p.sold) FROM presales p WHERE p.sku_id = st.sku_id), 0)`},
 	{"reserved never exceeds on_hand", `SELECT COUNT(*) FROM stock WHERE reserved > on_hand`},
 	{"one sale movement per line of a paid order", `SELECT ABS((SELECT COUNT(*) FROM stock_movements WHERE reason = 'sale')
 		- (SELECT COUNT(*) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.paid_at IS NOT NULL))`},

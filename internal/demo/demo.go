@@ -221,6 +221,9 @@ func Generate(ctx context.Context, d *db.DB, opts Options) (Summary, error) {
 	if err := writeAudiences(ctx, d, opts.End); err != nil {
 		return sum, err
 	}
+	if err := writeReferrals(ctx, d, opts.End); err != nil {
+		return sum, err
+	}
 	rep.report(1, 1, StageStock, true)
 	hs := h.sum
 	sum.Customers, sum.Orders, sum.OrderLines, sum.Refunds, sum.GMV = hs.Customers, hs.Orders, hs.OrderLines, hs.Refunds, hs.GMV

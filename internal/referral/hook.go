@@ -74,9 +74,10 @@ func firstPaid(ctx context.Context, tx *db.Tx, m order.Moved) error {
 	if err != nil {
 		return err
 	}
-	var total int64
+	var total, paidAt int64
 	var shipTo string
-	if err := tx.QueryRow(ctx, `SELECT total, ship_to FROM orders WHERE id = $1`, m.OrderID).Scan(&total, &shipTo); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT total, ship_to, COALESCE(paid_at, $2) FROM orders WHERE id = $1`, m.OrderID, m.At.UnixMilli()).
+		Scan(&total, &shipTo, &paidAt); err != nil {
 		return fmt.Errorf("referral: order %s: %w", m.No, err)
 	}
 	fp := Fingerprint{Device: device}
@@ -88,9 +89,11 @@ func firstPaid(ctx context.Context, tx *db.Tx, m order.Moved) error {
 			return fmt.Errorf("referral: customer %d: %w", m.CustomerID, err)
 		}
 	}
+	// Orders paid before this one (by payment time, then id), so that the
+	// answer is the same however often this runs.
 	fo := FirstOrder{Paid: total}
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND paid_at IS NOT NULL AND id <> $2`,
-		m.CustomerID, m.OrderID).Scan(&fo.PriorPaid); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND paid_at IS NOT NULL AND id <> $2
+		AND (paid_at < $3 OR (paid_at = $3 AND id < $2))`, m.CustomerID, m.OrderID, paidAt).Scan(&fo.PriorPaid); err != nil {
 		return fmt.Errorf("referral: paid orders of customer %d: %w", m.CustomerID, err)
 	}
 	in, err := inviterPrints(ctx, tx, inviter)

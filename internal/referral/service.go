@@ -278,8 +278,8 @@ func (s *Service) Link(ctx context.Context, in LinkInput) (Invitation, error) {
 		}
 		var phone string
 		var paidOrders int64
-		if err := tx.QueryRow(ctx, `SELECT phone, (SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND paid_at IS NOT NULL)
-			FROM customers WHERE id = $1`, in.CustomerID).Scan(&phone, &paidOrders); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT phone, (SELECT COUNT(*) FROM orders WHERE customer_id = $1 AND paid_at IS NOT NULL AND paid_at <= $2)
+			FROM customers WHERE id = $1`, in.CustomerID, s.now().UnixMilli()).Scan(&phone, &paidOrders); err != nil {
 			if db.IsNoRows(err) {
 				return fmt.Errorf("there is no customer %d: %w", in.CustomerID, apperr.ErrNotFound)
 			}

@@ -32,8 +32,8 @@ func writePresales(ctx context.Context, d *db.DB, end time.Time, loc *time.Locat
 	if t := time.UnixMilli(last); t.After(now) {
 		now = t
 	}
-	type pick struct{ sku, list int64 }
-	rows, err := d.Query(ctx, `SELECT k.id, k.list_price FROM skus k JOIN products p ON p.id = k.product_id
+	type pick struct{ sku, product, list int64 }
+	rows, err := d.Query(ctx, `SELECT k.id, k.product_id, k.list_price FROM skus k JOIN products p ON p.id = k.product_id
 		LEFT JOIN (SELECT l.sku_id, SUM(l.quantity) AS n FROM order_lines l GROUP BY l.sku_id) s ON s.sku_id = k.id
 		WHERE p.status = 'on_sale' AND k.list_price >= 20000
 		AND k.product_id NOT IN (SELECT k2.product_id FROM flash_sale_items i JOIN skus k2 ON k2.id = i.sku_id)
@@ -44,11 +44,13 @@ func writePresales(ctx context.Context, d *db.DB, end time.Time, loc *time.Locat
 	var picks []pick
 	for rows.Next() {
 		var p pick
-		if err := rows.Scan(&p.sku, &p.list); err != nil {
+		if err := rows.Scan(&p.sku, &p.product, &p.list); err != nil {
 			rows.Close()
 			return fmt.Errorf("demo presale: %w", err)
 		}
-		picks = append(picks, p)
+		if len(picks) == 0 || picks[0].product != p.product {
+			picks = append(picks, p) // two different things
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/order"
+	"github.com/storeops/storeops/internal/order/price"
 )
 
 // Hook keeps a presale's pool and deposits in the orders' own
@@ -117,6 +118,17 @@ func (h Hook) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
 	if m.To != order.Paid && m.To != order.Closed && m.To != order.Cancelled && m.To != order.Shipped {
 		return nil
 	}
+	if m.Lines != nil {
+		// Every presale order's line has a stock rule; the payment passes
+		// the lines, so an ordinary order's payment costs no read here.
+		ours := false
+		for _, l := range m.Lines {
+			ours = ours || l.Stock != price.StockShelf
+		}
+		if !ours {
+			return nil
+		}
+	}
 	var d deposit
 	err := tx.QueryRow(ctx, `SELECT id, presale_id, customer_id, quantity, status, deposit_order_id, tail_order_id FROM presale_deposits
 		WHERE deposit_order_id = $1 OR tail_order_id = $1`, m.OrderID).
@@ -156,6 +168,10 @@ func (h Hook) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
 			// The deposit refunded alone after the tail was paid: the
 			// goods are the tail order's, which stays as it is.
 			return set("completed", "refunded", ", settled_at = $4")
+		case m.From == order.Paid && d.status == "forfeited":
+			// A kept deposit given back after all (goodwill); its units
+			// went back when it was forfeited.
+			return set("forfeited", "refunded", ", settled_at = $4")
 		}
 		return nil
 	}

@@ -437,6 +437,18 @@ func TestPresale_UnpaidTailForfeitsTheDeposit(t *testing.T) {
 		if r := f.sweep(); r != (presale.SweepResult{}) {
 			t.Fatalf("a second sweep did something: %+v", r)
 		}
+		// The shop gives A's kept deposit back after all: refunded, and no
+		// units move (they went back when it was forfeited).
+		if _, err := f.orders.Cancel(opCtx(), doA.ID, "goodwill"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := f.ps.DepositFor(context.Background(), cs[0], depA.ID); got.Status != presale.DepositRefunded {
+			t.Fatalf("A's deposit after the goodwill refund: %s", got.Status)
+		}
+		if o := f.order(doA.ID); o.RefundedTotal != 10000 {
+			t.Fatalf("refunded %d", o.RefundedTotal)
+		}
+		f.checkReserved(sku)
 	})
 }
 

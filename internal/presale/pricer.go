@@ -66,7 +66,7 @@ func (p Pricer) Price(ctx context.Context, r price.Request) (price.Priced, error
 	if r.CustomerID <= 0 {
 		return price.Priced{}, fmt.Errorf("sign in to buy in a presale: %w", apperr.ErrForbidden)
 	}
-	ps, err := p.Presales.Get(ctx, in.presaleID)
+	ps, err := p.Presales.offer(ctx, in.presaleID)
 	if err != nil {
 		return price.Priced{}, err
 	}
@@ -112,6 +112,29 @@ func (p Pricer) Price(ctx context.Context, r price.Request) (price.Priced, error
 	out.Explanation = append(out.Explanation, fmt.Sprintf("预售 %s 尾款: %s × %d (定金 %s × %d 已付)", ps.Name, yuan(tail), l.Quantity,
 		yuan(t.Deposit), l.Quantity))
 	return out, nil
+}
+
+// offer reads what pricing a presale's order needs: its row and SKU code,
+// without the deposit counts Get adds up (a deposit rush reads it for
+// every checkout).
+func (s *Service) offer(ctx context.Context, id int64) (Presale, error) {
+	var p Presale
+	var ds, de, ts, te int64
+	var ended sql.NullInt64
+	err := s.DB.QueryRow(ctx, `SELECT ps.id, ps.name, ps.sku_id, k.code, ps.presale_price, ps.deposit, ps.deposit_value, ps.tail_discount,
+			ps.per_customer_limit, ps.deposit_starts_at, ps.deposit_ends_at, ps.tail_starts_at, ps.tail_ends_at, ps.stock, ps.deposited, ps.ended_at
+		FROM presales ps JOIN skus k ON k.id = ps.sku_id WHERE ps.id = $1`, id).
+		Scan(&p.ID, &p.Name, &p.SKUID, &p.Code, &p.PresalePrice, &p.Deposit, &p.DepositValue, &p.TailDiscount, &p.PerCustomerLimit,
+			&ds, &de, &ts, &te, &p.Stock, &p.Deposited, &ended)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Presale{}, fmt.Errorf("presale %d: %w", id, apperr.ErrNotFound)
+	}
+	if err != nil {
+		return Presale{}, fmt.Errorf("presale: %w", err)
+	}
+	p.Windows = Windows{ms(ds), ms(de), ms(ts), ms(te)}
+	p.EndedAt = optMS(ended)
+	return p, nil
 }
 
 // takesDeposit says why the presale takes no deposit of n units now.

@@ -66,6 +66,15 @@ func (a *API) presaleRoutes() []Route {
 				ds, err := a.presales().Deposits(ctx, id, r.URL.Query().Get("status"))
 				return PresaleDeposits{Deposits: ds}, err
 			}},
+		{Method: "GET", Path: "/orders/{id}/presale", Perm: permOrdersRead, Tag: "presales",
+			Summary: "The presale deposit an order is the deposit or the tail of (404: not a presale order); a deposit order never ships",
+			Reply:   presale.Deposit{}, handle: func(ctx context.Context, r *request) (any, error) {
+				id, err := r.id("id")
+				if err != nil {
+					return nil, err
+				}
+				return a.presales().DepositOfOrder(ctx, id)
+			}},
 		{Method: "GET", Path: "/store/presales", Store: true, Guest: true, Tag: "storefront",
 			Summary: "Presales taking deposits or tails now: the deposit, what it counts as, the tail, the windows and what happens to an unpaid tail's deposit",
 			Reply:   StorePresales{}, handle: a.storePresales},

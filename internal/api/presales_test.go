@@ -111,6 +111,10 @@ func TestPresalesAPI_DepositThenTail(t *testing.T) {
 		if st, b := f.call("viewer", "GET", "/api/v1/presales/"+itoa(p.ID)+"/deposits?status=nope", nil); st != 422 {
 			t.Errorf("a bad status: %d %s", st, b)
 		}
+		st, b = f.call("viewer", "GET", "/api/v1/orders/"+itoa(dep.Order.ID)+"/presale", nil)
+		if got := decodeAs[presale.Deposit](t, b); st != 200 || got.ID != dep.Deposit.ID || got.TailOrderID != tail.Order.ID {
+			t.Errorf("the deposit order's presale: %d %s", st, b)
+		}
 		st, b = f.call("operator", "GET", "/api/v1/presales/"+itoa(p.ID), nil)
 		if got := decodeAs[presale.Presale](t, b); st != 200 || got.Sold != 2 || got.Counts.Completed != 1 || got.Counts.DepositsPaid != 2000 {
 			t.Errorf("the presale: %d %s", st, b)

@@ -665,3 +665,46 @@ func TestPresale_ConcurrentDepositsNeverOversell(t *testing.T) {
 		f.checkReserved(sku)
 	})
 }
+
+// Stopping deposits while buyers race: whatever the order, the pool ends
+// holding exactly the deposited units and the SKU's reservation agrees.
+func TestPresale_EndWhileDepositsRace(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		sku := f.sku("PS-12", 149900, 100)
+		p := f.presale(sku, 30, false)
+		cs := f.customers(20)
+		var wg sync.WaitGroup
+		for i, c := range cs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, o, err := f.ps.Deposit(buyerCtx(c), p.ID, buy(c, sku, 1))
+				if err == nil && i%2 == 0 {
+					_, err = f.orders.Pay(buyerCtx(c), c, o.ID, order.PayInput{})
+				}
+				if err != nil && !errors.Is(err, presale.ErrNotTakingDeposits) {
+					t.Errorf("deposit: %v", err)
+				}
+			}()
+			if i == 10 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := f.ps.End(opCtx(), p.ID); err != nil {
+						t.Errorf("end: %v", err)
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		got := f.get(p.ID)
+		if got.EndedAt == nil || got.Stock != got.Deposited {
+			t.Fatalf("after the race: %+v", got)
+		}
+		if l := f.level(sku); l.Reserved != got.Deposited {
+			t.Fatalf("reserved %d, deposited %d", l.Reserved, got.Deposited)
+		}
+		f.checkReserved(sku)
+	})
+}

@@ -159,7 +159,12 @@ func (h Hook) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
 			}
 			return h.Presales.giveBack(ctx, tx, d, m.At)
 		case m.From == order.Paid && d.status == "paid":
-			// Refunded before the tail: the buyer or the shop called it off.
+			// Refunded before the tail: the buyer or the shop called it
+			// off. Not while a tail order waits: paying it would sell
+			// units the refund gives back.
+			if d.tailOrder.Valid {
+				return fmt.Errorf("order %s: its tail order %d waits for payment; cancel that first: %w", m.No, d.tailOrder.Int64, ErrTailPending)
+			}
 			if err := set("paid", "refunded", ", settled_at = $4"); err != nil {
 				return err
 			}

@@ -22,7 +22,7 @@ var (
 	ErrTailClosed        = fmt.Errorf("the tail payment window is not open: %w", apperr.ErrConflict)
 	ErrNoTailDue         = fmt.Errorf("the deposit has no tail to pay: %w", apperr.ErrConflict)
 	ErrDepositShips      = fmt.Errorf("a deposit order ships nothing; its goods ship with the tail order: %w", apperr.ErrConflict)
-	ErrTailUnpaid        = fmt.Errorf("the tail of this presale order is not paid: %w", apperr.ErrConflict)
+	ErrTailPending       = fmt.Errorf("a tail order of this deposit waits for payment: %w", apperr.ErrConflict)
 )
 
 // Presale is a presale campaign of one SKU.

@@ -533,6 +533,10 @@ func TestPresale_TailClosedUnpaidCanBePlacedAgain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The deposit cannot be refunded while its tail order waits.
+		if _, err := f.orders.Cancel(opCtx(), do.ID, "refund"); !errors.Is(err, presale.ErrTailPending) {
+			t.Fatalf("refunding the deposit while its tail waits: %v", err)
+		}
 		if err := f.orders.CloseUnpaid(opCtx(), to.ID, "payment window passed"); err != nil {
 			t.Fatal(err)
 		}

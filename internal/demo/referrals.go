@@ -56,9 +56,10 @@ func writeReferrals(ctx context.Context, d *db.DB, end time.Time) error {
 		return nil // a shop younger than the programme: nobody to invite yet
 	}
 	// Newcomers of the period, the ones without a paid order first so
-	// that some invitations are still only linked.
+	// that some invitations are still only linked, the others spread over
+	// the period.
 	invitees, err := referralIDs(ctx, d, `SELECT c.id FROM customers c WHERE c.created_at >= $1 AND c.created_at < $2
-		ORDER BY (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id AND o.paid_at IS NOT NULL) > 0, c.id LIMIT $3`,
+		ORDER BY (SELECT COUNT(*) FROM orders o WHERE o.customer_id = c.id AND o.paid_at IS NOT NULL) > 0, (c.id * 7919) % 10007, c.id LIMIT $3`,
 		start.UnixMilli(), end.UnixMilli(), referralInvitees)
 	if err != nil {
 		return fmt.Errorf("demo referrals: invitees: %w", err)
@@ -77,7 +78,7 @@ func writeReferrals(ctx context.Context, d *db.DB, end time.Time) error {
 	// The device farm and the self-referral are newcomers who paid after
 	// signing up early enough in the period for their holding to be over.
 	special, err := referralIDs(ctx, d, `SELECT c.id FROM customers c WHERE c.created_at >= $1 AND EXISTS (SELECT 1 FROM orders o
-		WHERE o.customer_id = c.id AND o.paid_at > c.created_at + 60000 AND o.paid_at < $2) ORDER BY c.id LIMIT $3`,
+		WHERE o.customer_id = c.id AND o.paid_at >= c.created_at AND o.paid_at < $2) ORDER BY c.id LIMIT $3`,
 		start.UnixMilli(), end.AddDate(0, 0, -10).UnixMilli(), referralFarm+1)
 	if err != nil {
 		return fmt.Errorf("demo referrals: %w", err)
@@ -109,7 +110,8 @@ func writeReferrals(ctx context.Context, d *db.DB, end time.Time) error {
 		if err := d.QueryRow(ctx, `SELECT created_at FROM customers WHERE id = $1`, c).Scan(&created); err != nil {
 			return fmt.Errorf("demo referrals: %w", err)
 		}
-		at = time.UnixMilli(created).Add(time.Minute)
+		// They signed up with the code just before their first order.
+		at = time.UnixMilli(created)
 		if _, err := ref.Link(ctx, links[c]); err != nil {
 			// A newcomer who had paid before signing up is refused, as in
 			// the shop; the demo skips them.

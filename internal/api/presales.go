@@ -126,8 +126,7 @@ func (a *API) presaleRoutes() []Route {
 				if err := decode(r.Request, &in); err != nil {
 					return nil, err
 				}
-				var tin presale.TailInput
-				tin.Note = in.Note
+				tin := presale.TailInput{Note: in.Note, Channel: in.Channel, Coupons: in.Coupons, Points: in.Points}
 				if in.AddressID > 0 || in.ShipTo != nil {
 					if tin.ShipTo, err = a.shipTo(ctx, r.customerID, StoreCheckoutInput{AddressID: in.AddressID, ShipTo: in.ShipTo}); err != nil {
 						return nil, err
@@ -166,6 +165,9 @@ type StorePresaleTailInput struct {
 	AddressID int64         `json:"address_id" doc:"one of my saved addresses; 0 and no ship_to: the deposit order's address"`
 	ShipTo    *order.ShipTo `json:"ship_to"`
 	Note      string        `json:"note"`
+	Channel   string        `json:"channel"`
+	Coupons   []int64       `json:"coupons" doc:"ids of my coupons to use on the tail"`
+	Points    int64         `json:"points" doc:"points to redeem on the tail"`
 }
 
 // StorePresaleOrder is the answer to deposit and tail: the deposit and the

@@ -95,3 +95,31 @@ func TestStockRule_PoolHoldsTheUnits(t *testing.T) {
 		}
 	})
 }
+
+// A base price in the context starts that SKU's line from it instead of
+// its list price, for every pricer that lays its discounts over List;
+// other SKUs keep their list price.
+func TestList_BasePrices(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		a := f.sku("BASE-A", 10000, 3000, 5)
+		b := f.sku("BASE-B", 5000, 2000, 5)
+		ctx := price.WithBasePrices(context.Background(), map[int64]price.BasePrice{a: {Unit: 6900, Why: "尾款"}})
+		p, err := price.List(ctx, d, []price.Line{{SKUID: a, Quantity: 2}, {SKUID: b, Quantity: 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l := p.Lines[0]; l.ListPrice != 6900 || l.UnitPrice != 6900 || l.Total != 13800 || l.Explanation[0] != "尾款" {
+			t.Fatalf("based line %+v", l)
+		}
+		if l := p.Lines[1]; l.ListPrice != 5000 || l.Total != 5000 {
+			t.Fatalf("other line %+v", l)
+		}
+		if p.ItemsTotal != 18800 || p.Total != 18800 {
+			t.Fatalf("totals %d %d", p.ItemsTotal, p.Total)
+		}
+		if p, _ := price.List(context.Background(), d, []price.Line{{SKUID: a, Quantity: 1}}); p.Lines[0].ListPrice != 10000 {
+			t.Fatal("the base price leaked out of its context")
+		}
+	})
+}

@@ -72,11 +72,14 @@ func (s *Service) Deposit(ctx context.Context, presaleID int64, in DepositInput)
 	return d, o, err
 }
 
-// TailInput is where the tail order's goods ship; empty: the deposit
-// order's address.
+// TailInput is where the tail order's goods ship (empty: the deposit
+// order's address) and the buyer's coupons and points for the tail.
 type TailInput struct {
-	ShipTo order.ShipTo `json:"ship_to"`
-	Note   string       `json:"note"`
+	ShipTo  order.ShipTo `json:"ship_to"`
+	Note    string       `json:"note"`
+	Channel string       `json:"channel"`
+	Coupons []int64      `json:"coupons"`
+	Points  int64        `json:"points"`
 }
 
 // PayTail places the tail order of the buyer's paid deposit, in the tail
@@ -103,7 +106,8 @@ func (s *Service) PayTail(ctx context.Context, customerID, depositID int64, in T
 		return Deposit{}, order.Order{}, fmt.Errorf("presale: %w", err)
 	}
 	o, err := s.Orders.Checkout(withIntent(ctx, &intent{presaleID: d.PresaleID, depositID: d.ID}), order.CheckoutInput{
-		CustomerID: customerID, ShipTo: ship, Note: in.Note, Lines: []price.Line{{SKUID: sku, Quantity: d.Quantity}}})
+		CustomerID: customerID, ShipTo: ship, Note: in.Note, Channel: in.Channel, Coupons: in.Coupons, Points: in.Points,
+		Lines: []price.Line{{SKUID: sku, Quantity: d.Quantity}}})
 	if err != nil {
 		return Deposit{}, order.Order{}, err
 	}
@@ -131,10 +135,10 @@ func checkBuy(in DepositInput) error {
 		return apperr.Field("lines", "a presale deposit is paid now, not from the cart")
 	}
 	if len(in.Coupons) > 0 {
-		return apperr.Field("coupons", "presale deposits take no coupons")
+		return apperr.Field("coupons", "a presale deposit takes no coupons; use them on the tail")
 	}
 	if in.Points > 0 {
-		return apperr.Field("points", "presale deposits take no points")
+		return apperr.Field("points", "a presale deposit takes no points; use them on the tail")
 	}
 	return nil
 }

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
+	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/order"
@@ -48,7 +50,13 @@ func (h Hook) Placed(ctx context.Context, tx *db.Tx, o order.Placed) error {
 		return nil
 	}
 	at := o.At.UnixMilli()
-	l := o.Priced.Lines[0]
+	// The presale's line is the one with a stock rule; a promotion may
+	// have added a gift line to a tail order.
+	i := slices.IndexFunc(o.Priced.Lines, func(l price.LinePrice) bool { return l.Stock != price.StockShelf })
+	if i < 0 {
+		return fmt.Errorf("presale order without its presale line: %w", apperr.ErrConflict)
+	}
+	l := o.Priced.Lines[i]
 	if in.depositID > 0 {
 		res, err := tx.Exec(ctx, `UPDATE presale_deposits SET tail_order_id = $1
 			WHERE id = $2 AND customer_id = $3 AND status = 'paid' AND tail_order_id IS NULL AND quantity = $4

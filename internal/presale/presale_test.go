@@ -22,6 +22,8 @@ import (
 	"github.com/storeops/storeops/internal/order/price"
 	"github.com/storeops/storeops/internal/payment"
 	"github.com/storeops/storeops/internal/presale"
+	"github.com/storeops/storeops/internal/promo"
+	"github.com/storeops/storeops/internal/promotion"
 )
 
 func TestMain(m *testing.M) {
@@ -710,5 +712,67 @@ func TestPresale_EndWhileDepositsRace(t *testing.T) {
 			t.Fatalf("reserved %d, deposited %d", l.Reserved, got.Deposited)
 		}
 		f.checkReserved(sku)
+	})
+}
+
+// The store's promotions apply to the tail as the engine allows: a 满减 on
+// the tail's amount (not the list price) takes its money off the tail
+// order, the line still shows the SKU's list price with the presale's part
+// in its discount, and the deposit order is untouched by it.
+func TestPresale_StorePromotionsApplyToTheTail(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		promos := &promotion.Pricer{DB: d, Now: f.clock.Now}
+		f.orders.Pricer = presale.Pricer{Presales: f.ps, Next: promos}
+		f.orders.Hooks = []order.Hook{presale.Hook{Presales: f.ps}, promotion.Hook{}}
+		svc := &promotion.Service{DB: d, Now: f.clock.Now, Changed: promos.Invalidate}
+		// 满2000减200, from the deposit window to the tail's end. Two units'
+		// list price (¥2,998) and presale price (¥2,598) both reach it; the
+		// tail of two (¥2,138) does too, one unit's (¥1,069) does not.
+		pr, err := svc.Create(opCtx(), promotion.Input{Promotion: promo.Promotion{Name: "满2000减200", Kind: promo.KindTieredOff,
+			Scope: promo.ScopeOrder, Levels: []promo.Level{{Threshold: 200000, Off: 20000}}, StartsAt: start, EndsAt: tailEnd}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Schedule(opCtx(), pr.ID); err != nil {
+			t.Fatal(err)
+		}
+		sku := f.sku("PS-13", 149900, 50)
+		p := f.presale(sku, 10, false)
+		cs := f.customers(2)
+		depTwo, doTwo := f.deposit(p, cs[0], 2)
+		if doTwo.Total != 20000 || doTwo.DiscountTotal != 0 {
+			t.Fatalf("a deposit order took a promotion: total %d, discount %d", doTwo.Total, doTwo.DiscountTotal)
+		}
+		f.pay(cs[0], doTwo.ID)
+		depOne, doOne := f.deposit(p, cs[1], 1)
+		f.pay(cs[1], doOne.ID)
+		f.clock.Set(tailStart.Add(time.Hour))
+		_, two, err := f.ps.PayTail(buyerCtx(cs[0]), cs[0], depTwo.ID, presale.TailInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := two.Lines[0]
+		if two.ItemsTotal-two.DiscountTotal != 213800-20000 || l.ListPrice != 149900 || l.LineTotal != 213800-20000 ||
+			l.Discount != 2*(149900-106900)+20000 || l.Stock != price.StockPool {
+			t.Fatalf("tail of two: goods %d, line %+v", two.ItemsTotal-two.DiscountTotal, l)
+		}
+		_, one, err := f.ps.PayTail(buyerCtx(cs[1]), cs[1], depOne.ID, presale.TailInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if one.ItemsTotal-one.DiscountTotal != 106900 {
+			t.Fatalf("tail of one took the 满减 on the list price: goods %d", one.ItemsTotal-one.DiscountTotal)
+		}
+		f.pay(cs[0], two.ID)
+		f.pay(cs[1], one.ID)
+		f.checkReserved(sku)
+		// Refunding the discounted tail returns exactly what was paid.
+		if _, err := f.orders.Cancel(opCtx(), two.ID, "refund"); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.order(two.ID); got.RefundedTotal != got.Total {
+			t.Fatalf("refunded %d of %d", got.RefundedTotal, got.Total)
+		}
 	})
 }

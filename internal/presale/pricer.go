@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/order/price"
@@ -57,12 +58,6 @@ func (p Pricer) Price(ctx context.Context, r price.Request) (price.Priced, error
 	if len(r.Lines) != 1 {
 		return price.Priced{}, apperr.Field("lines", "a presale order has exactly one line: the presale's SKU")
 	}
-	if len(r.Coupons) > 0 {
-		return price.Priced{}, apperr.Field("coupons", "presale orders take no coupons; the tail discount is the presale's")
-	}
-	if r.Points > 0 {
-		return price.Priced{}, apperr.Field("points", "presale orders take no points")
-	}
 	if r.CustomerID <= 0 {
 		return price.Priced{}, fmt.Errorf("sign in to buy in a presale: %w", apperr.ErrForbidden)
 	}
@@ -74,43 +69,76 @@ func (p Pricer) Price(ctx context.Context, r price.Request) (price.Priced, error
 	if l.SKUID != ps.SKUID {
 		return price.Priced{}, apperr.Field("lines[0].sku_id", "the presale %s sells SKU %d (%s), not %d", ps.Name, ps.SKUID, ps.Code, l.SKUID)
 	}
+	if in.depositID == 0 {
+		return p.deposit(ctx, r, ps)
+	}
+	if err := p.Presales.tailDue(ctx, in.depositID, r, l.Quantity, ps); err != nil {
+		return price.Priced{}, err
+	}
+	return p.tail(ctx, r, ps)
+}
+
+// deposit prices a deposit order: the deposit is the item, X per unit; it
+// costs no goods (they are the tail order's), ships free, and takes no
+// coupon or points (the inflation is the deal).
+func (p Pricer) deposit(ctx context.Context, r price.Request, ps Presale) (price.Priced, error) {
+	if len(r.Coupons) > 0 {
+		return price.Priced{}, apperr.Field("coupons", "a presale deposit takes no coupons; use them on the tail")
+	}
+	if r.Points > 0 {
+		return price.Priced{}, apperr.Field("points", "a presale deposit takes no points; use them on the tail")
+	}
+	q := r.Lines[0].Quantity
+	if err := ps.takesDeposit(r, q); err != nil {
+		return price.Priced{}, err
+	}
 	out, err := price.List(ctx, p.Presales.DB, r.Lines)
 	if err != nil {
 		return price.Priced{}, err
 	}
 	t := ps.terms()
 	lp := &out.Lines[0]
-	if in.depositID == 0 {
-		if err := ps.takesDeposit(r, l.Quantity); err != nil {
-			return price.Priced{}, err
-		}
-		// The deposit is the item: its line is X per unit, costs no goods
-		// (they are the tail order's) and ships free.
-		lp.ListPrice, lp.UnitPrice, lp.Discount, lp.Total, lp.UnitCost = t.Deposit, t.Deposit, 0, t.Deposit*l.Quantity, 0
-		lp.Stock = price.StockNone
-		lp.Explanation = []string{fmt.Sprintf("预售定金 %s, 抵 %s", yuan(t.Deposit), yuan(t.DepositValue))}
-		out.ItemsTotal, out.Discount, out.Total, out.CostTotal = lp.Total, 0, lp.Total, 0
-		out.FreeShipping = true
-		out.Applied = append(out.Applied, price.Applied{Kind: KindDeposit, PromotionID: ps.ID, Name: ps.Name})
-		out.Explanation = append(out.Explanation, fmt.Sprintf("预售 %s: 定金 %s × %d, 每件抵 %s; 尾款 %s/件 (%s – %s)",
-			ps.Name, yuan(t.Deposit), l.Quantity, yuan(t.DepositValue), yuan(t.TailUnit()), ps.TailStartsAt.Format("2006-01-02 15:04"),
-			ps.TailEndsAt.Format("2006-01-02 15:04")))
-		return out, nil
-	}
-	if err := p.Presales.tailDue(ctx, in.depositID, r, l.Quantity, ps); err != nil {
+	lp.ListPrice, lp.UnitPrice, lp.Discount, lp.Total, lp.UnitCost = t.Deposit, t.Deposit, 0, t.Deposit*q, 0
+	lp.Stock = price.StockNone
+	lp.Explanation = []string{fmt.Sprintf("预售定金 %s, 抵 %s", yuan(t.Deposit), yuan(t.DepositValue))}
+	out.ItemsTotal, out.Discount, out.Total, out.CostTotal = lp.Total, 0, lp.Total, 0
+	out.FreeShipping = true
+	out.Applied = append(out.Applied, price.Applied{Kind: KindDeposit, PromotionID: ps.ID, Name: ps.Name})
+	out.Explanation = append(out.Explanation, fmt.Sprintf("预售 %s: 定金 %s × %d, 每件抵 %s; 尾款 %s/件 (%s – %s)",
+		ps.Name, yuan(t.Deposit), q, yuan(t.DepositValue), yuan(t.TailUnit()), ps.TailStartsAt.Format("2006-01-02 15:04"),
+		ps.TailEndsAt.Format("2006-01-02 15:04")))
+	return out, nil
+}
+
+// tail prices a tail order. The line starts from the tail, P − Y − d per
+// unit (price.WithBasePrices), and goes through the rest of the pricers:
+// the store's promotions, the buyer's coupons and points apply to the
+// tail as the engine allows. The line then shows the SKU's list price,
+// with the presale's part (list − tail) in its discount.
+func (p Pricer) tail(ctx context.Context, r price.Request, ps Presale) (price.Priced, error) {
+	t := ps.terms()
+	unit := t.TailUnit()
+	why := fmt.Sprintf("预售价 %s − 定金抵 %s − 尾款立减 %s = 尾款 %s", yuan(t.PresalePrice), yuan(t.DepositValue), yuan(t.TailDiscount), yuan(unit))
+	out, err := p.Next.Price(price.WithBasePrices(ctx, map[int64]price.BasePrice{ps.SKUID: {Unit: unit, Why: why}}), r)
+	if err != nil {
 		return price.Priced{}, err
 	}
-	tail := t.TailUnit()
-	off := (lp.ListPrice - tail) * lp.Quantity
-	lp.UnitPrice, lp.Discount, lp.Total = tail, off, tail*lp.Quantity
+	i := slices.IndexFunc(out.Lines, func(l price.LinePrice) bool { return l.SKUID == ps.SKUID && !l.Gift })
+	if i < 0 || out.Lines[i].FlashItemID != 0 || out.Lines[i].ListPrice != unit {
+		// Another deal (a flash sale of the SKU) took the line over.
+		return price.Priced{}, fmt.Errorf("%s is in another sale now; pay the tail after it: %w", ps.Code, apperr.ErrConflict)
+	}
+	lp := &out.Lines[i]
+	q := lp.Quantity
+	off := (ps.ListPrice - unit) * q
+	lp.ListPrice = ps.ListPrice
+	lp.Discount += off
 	lp.Stock = price.StockPool
-	lp.Explanation = []string{fmt.Sprintf("预售价 %s − 定金抵 %s − 尾款立减 %s = 尾款 %s", yuan(t.PresalePrice), yuan(t.DepositValue),
-		yuan(t.TailDiscount), yuan(tail))}
-	out.Discount = off
-	out.Total = out.ItemsTotal - out.Discount
-	out.Applied = append(out.Applied, price.Applied{Kind: KindTail, PromotionID: ps.ID, Name: ps.Name, Off: off})
-	out.Explanation = append(out.Explanation, fmt.Sprintf("预售 %s 尾款: %s × %d (定金 %s × %d 已付)", ps.Name, yuan(tail), l.Quantity,
-		yuan(t.Deposit), l.Quantity))
+	out.ItemsTotal += off
+	out.Discount += off
+	out.Applied = append([]price.Applied{{Kind: KindTail, PromotionID: ps.ID, Name: ps.Name, Off: off}}, out.Applied...)
+	out.Explanation = append([]string{fmt.Sprintf("预售 %s 尾款: %s × %d (定金 %s × %d 已付)", ps.Name, yuan(unit), q, yuan(t.Deposit), q)},
+		out.Explanation...)
 	return out, nil
 }
 
@@ -121,10 +149,10 @@ func (s *Service) offer(ctx context.Context, id int64) (Presale, error) {
 	var p Presale
 	var ds, de, ts, te int64
 	var ended sql.NullInt64
-	err := s.DB.QueryRow(ctx, `SELECT ps.id, ps.name, ps.sku_id, k.code, ps.presale_price, ps.deposit, ps.deposit_value, ps.tail_discount,
+	err := s.DB.QueryRow(ctx, `SELECT ps.id, ps.name, ps.sku_id, k.code, k.list_price, ps.presale_price, ps.deposit, ps.deposit_value, ps.tail_discount,
 			ps.per_customer_limit, ps.deposit_starts_at, ps.deposit_ends_at, ps.tail_starts_at, ps.tail_ends_at, ps.stock, ps.deposited, ps.ended_at
 		FROM presales ps JOIN skus k ON k.id = ps.sku_id WHERE ps.id = $1`, id).
-		Scan(&p.ID, &p.Name, &p.SKUID, &p.Code, &p.PresalePrice, &p.Deposit, &p.DepositValue, &p.TailDiscount, &p.PerCustomerLimit,
+		Scan(&p.ID, &p.Name, &p.SKUID, &p.Code, &p.ListPrice, &p.PresalePrice, &p.Deposit, &p.DepositValue, &p.TailDiscount, &p.PerCustomerLimit,
 			&ds, &de, &ts, &te, &p.Stock, &p.Deposited, &ended)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Presale{}, fmt.Errorf("presale %d: %w", id, apperr.ErrNotFound)

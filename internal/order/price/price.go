@@ -172,9 +172,28 @@ func (p ListPricer) Price(ctx context.Context, r Request) (Priced, error) {
 	return out, nil
 }
 
-// List prices lines at their SKUs' list prices with every refusal of a
-// Pricer (CheckLines, unknown SKUs, ErrNotOnSale, mixed currencies): the
-// base other pricers lay their discounts over.
+// BasePrice is the unit price a line starts from instead of its SKU's list
+// price, with why (for the line's explanation).
+type BasePrice struct {
+	Unit int64
+	Why  string
+}
+
+type baseKey struct{}
+
+// WithBasePrices returns ctx in which List starts the given SKUs' lines at
+// a base price instead of their list price: the price a deal of its own
+// fixed before the store's promotions and coupons apply to what is left
+// (a presale's tail, 尾款). Every pricer that lays its discounts over List
+// then discounts from the base.
+func WithBasePrices(ctx context.Context, base map[int64]BasePrice) context.Context {
+	return context.WithValue(ctx, baseKey{}, base)
+}
+
+// List prices lines at their SKUs' list prices (or the base prices the
+// context carries, see WithBasePrices) with every refusal of a Pricer
+// (CheckLines, unknown SKUs, ErrNotOnSale, mixed currencies): the base
+// other pricers lay their discounts over.
 func List(ctx context.Context, q db.Queryer, lines []Line) (Priced, error) {
 	if err := CheckLines(lines); err != nil {
 		return Priced{}, err
@@ -184,6 +203,7 @@ func List(ctx context.Context, q db.Queryer, lines []Line) (Priced, error) {
 		return Priced{}, err
 	}
 	r := Request{Lines: lines}
+	base, _ := ctx.Value(baseKey{}).(map[int64]BasePrice)
 	out := Priced{Lines: make([]LinePrice, 0, len(r.Lines)), Explanation: []string{}, Applied: []Applied{}}
 	for i, l := range r.Lines {
 		k, ok := skus[l.SKUID]
@@ -202,6 +222,9 @@ func List(ctx context.Context, q db.Queryer, lines []Line) (Priced, error) {
 		lp := LinePrice{SKUID: k.id, ProductID: k.productID, Title: k.title, Spec: k.spec, Code: k.code, Quantity: l.Quantity,
 			ListPrice: k.listPrice, UnitPrice: k.listPrice, Total: k.listPrice * l.Quantity, UnitCost: k.cost,
 			CategoryID: k.categoryID, Explanation: []string{"list price"}}
+		if b, ok := base[l.SKUID]; ok {
+			lp.ListPrice, lp.UnitPrice, lp.Total, lp.Explanation = b.Unit, b.Unit, b.Unit*l.Quantity, []string{b.Why}
+		}
 		out.Lines = append(out.Lines, lp)
 		out.ItemsTotal += lp.ListPrice * lp.Quantity
 		out.Discount += lp.Discount

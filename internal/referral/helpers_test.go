@@ -64,16 +64,23 @@ func newFixture(t testing.TB, d *db.DB) *fixture {
 	}
 	f.orders = &order.Service{DB: d, Inventory: f.inv, Now: c.Now, Pricer: &promotion.Pricer{DB: d, Coupons: f.coupons, Now: c.Now},
 		Hooks: []order.Hook{coupon.Hook{}, points.Hook{}, promotion.Hook{}, referral.Hook{}}}
-	p, err := f.cat.CreateProduct(opCtx(), catalog.ProductInput{Title: "帆布包", Status: catalog.StatusOnSale,
-		SKUs: []catalog.SKUInput{{Code: "BAG", Spec: "默认", ListPrice: 12900, CostPrice: 5000}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.sku = p.SKUs[0].ID
-	if _, err := f.inv.Adjust(opCtx(), f.sku, 10000, inventory.ReasonReceipt, "PO-1", ""); err != nil {
-		t.Fatal(err)
-	}
+	f.sku = f.newSKU("BAG")
 	return f
+}
+
+// newSKU is a ¥129 bag with plenty of stock.
+func (f *fixture) newSKU(code string) int64 {
+	f.t.Helper()
+	p, err := f.cat.CreateProduct(opCtx(), catalog.ProductInput{Title: "帆布包 " + code, Status: catalog.StatusOnSale,
+		SKUs: []catalog.SKUInput{{Code: code, Spec: "默认", ListPrice: 12900, CostPrice: 5000}}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	id := p.SKUs[0].ID
+	if _, err := f.inv.Adjust(opCtx(), id, 10000, inventory.ReasonReceipt, "PO-1", ""); err != nil {
+		f.t.Fatal(err)
+	}
+	return id
 }
 
 func opCtx() context.Context {

@@ -12,6 +12,7 @@ import (
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	"github.com/storeops/storeops/internal/order"
+	"github.com/storeops/storeops/internal/order/price"
 	"github.com/storeops/storeops/internal/referral"
 )
 
@@ -529,6 +530,91 @@ func TestResults(t *testing.T) {
 		}
 		if _, err := f.ref.Results(ctx, start, start); fieldOf(err) != "to" {
 			t.Fatalf("empty period: %v", err)
+		}
+	})
+}
+
+// Look-alike invitees of one inviter paying at the same moment still count
+// each other: their first payments take turns on the inviter's code row,
+// so with a threshold of 2 exactly the third and later are held, whatever
+// order the payments commit in. (They share the shipping address, which
+// shows only at payment, and buy different SKUs, so nothing else makes the
+// payments wait for each other.)
+func TestLookalikes_ConcurrentFirstPaymentsCountEachOther(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		f.programme(nil)
+		code := f.code(f.customer("王丽", "13800000001"), "")
+		const n = 6
+		var orders []order.Order
+		var buyers []int64
+		for i := range n {
+			c := f.customer(fmt.Sprintf("小号%d", i), fmt.Sprintf("1390000003%d", i))
+			f.link(c, code, fmt.Sprintf("dev-%d", i))
+			o, err := f.orders.Checkout(ctx, order.CheckoutInput{CustomerID: c, ShipTo: address(40, fmt.Sprintf("1350000004%d", i)),
+				Lines: []price.Line{{SKUID: f.newSKU(fmt.Sprintf("BAG-%d", i)), Quantity: 1}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			orders, buyers = append(orders, o), append(buyers, c)
+		}
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := f.orders.Pay(ctx, buyers[i], orders[i].ID, order.PayInput{}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		var held, flagged int64
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FILTER (WHERE review = 'pending'), COUNT(*) FILTER (WHERE flags LIKE '%shared_address%')
+			FROM referral_invitations`).Scan(&held, &flagged); err != nil {
+			t.Fatal(err)
+		}
+		if held != n-2 || flagged != n-1 {
+			t.Fatalf("%d held and %d flagged of %d look-alikes, want %d and %d", held, flagged, n, n-2, n-1)
+		}
+	})
+}
+
+// One buyer using two friends' codes at once is linked to one of them;
+// the other is told they were invited already.
+func TestLink_RacingCodesMakeOneInvitation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		f.programme(nil)
+		var codes []string
+		for i := range 8 {
+			codes = append(codes, f.code(f.customer(fmt.Sprintf("朋友%d", i), fmt.Sprintf("1380000010%d", i)), ""))
+		}
+		bob := f.customer("李明", "13900000002")
+		var wg sync.WaitGroup
+		errs := make([]error, len(codes))
+		for i, code := range codes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = f.ref.Link(ctx, referral.LinkInput{CustomerID: bob, Code: code})
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case fieldOf(err) != "invite_code":
+				t.Fatalf("a racing link failed otherwise: %v", err)
+			}
+		}
+		var n int64
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM referral_invitations WHERE invitee_id = $1`, bob).Scan(&n); err != nil || n != 1 || ok != 1 {
+			t.Fatalf("%d invitations, %d links accepted", n, ok)
 		}
 	})
 }

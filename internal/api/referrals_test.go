@@ -52,6 +52,14 @@ func TestReferralsAPI_CodeSignUpAndConsole(t *testing.T) {
 	if st, body = f.storeCall(alice, nil, "POST", "/api/v1/store/referral/link", map[string]any{"invite_code": mine.Code}); st != http.StatusUnprocessableEntity {
 		t.Fatalf("my own code: %d %s", st, body)
 	}
+	// Checking out with a bad code is refused before any order is placed.
+	checkout := map[string]any{"lines": []map[string]any{{"sku_id": 1, "quantity": 1}}, "invite_code": "NOTACODE"}
+	if st, body = f.storeCall(bob.Token, nil, "POST", "/api/v1/store/checkout", checkout); st != http.StatusUnprocessableEntity || !strings.Contains(string(body), `"invite_code"`) {
+		t.Fatalf("checkout with a bad code: %d %s", st, body)
+	}
+	if st, body = f.storeCall(bob.Token, nil, "GET", "/api/v1/store/orders", nil); st != http.StatusOK || !strings.Contains(string(body), `"items":[]`) {
+		t.Fatalf("orders after the refused checkout: %d %s", st, body)
+	}
 	st, body = f.storeCall(alice, nil, "GET", "/api/v1/store/referral", nil)
 	if m := decodeAs[referral.Mine](t, body); st != http.StatusOK || len(m.Invitations) != 1 || m.Counts[referral.Linked] != 1 {
 		t.Fatalf("alice sees her invitation: %d %s", st, body)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -351,7 +352,7 @@ func (c *Console) audienceDetail(w http.ResponseWriter, r *http.Request) {
 // audiencePage draws the builder with a fresh preview of tree.
 func (c *Console) audiencePage(w http.ResponseWriter, r *http.Request, status int, pg *audiencePage, tree audience.Group, errs map[string]string) {
 	v := viewerFrom(r.Context())
-	if err := c.fillBuilder(r, pg, tree, errs); err != nil {
+	if err := c.fillBuilder(r, pg, tree, errs, true); err != nil {
 		c.serverError(w, r, err)
 		return
 	}
@@ -371,8 +372,10 @@ func (c *Console) audiencePage(w http.ResponseWriter, r *http.Request, status in
 }
 
 // fillBuilder counts the tree (unless the form already has errors) and
-// lays it out.
-func (c *Console) fillBuilder(r *http.Request, pg *audiencePage, tree audience.Group, errs map[string]string) error {
+// lays it out; inline puts each error on its rule too (a whole page: a
+// save refused), not on htmx redraws, where the operator's next keystroke
+// redraws only the preview and a message on the rule would go stale.
+func (c *Console) fillBuilder(r *http.Request, pg *audiencePage, tree audience.Group, errs map[string]string, inline bool) error {
 	v := viewerFrom(r.Context())
 	pg.Errors = errs
 	if len(errs) == 0 {
@@ -381,16 +384,23 @@ func (c *Console) fillBuilder(r *http.Request, pg *audiencePage, tree audience.G
 		case err == nil:
 			pg.Preview = &p
 		case formErrors(v, err, errs):
-			pg.PreviewErr = tr(v, "audiences.fix_rules")
 		default:
 			return err
 		}
-	} else {
-		pg.PreviewErr = tr(v, "audiences.fix_rules")
+	}
+	if len(errs) > 0 {
+		// The preview names what is wrong: while the operator types only
+		// the preview is redrawn, so a message on the rule itself would
+		// be stale; the rules show theirs when the builder is redrawn.
+		keys := slices.Sorted(maps.Keys(errs))
+		pg.PreviewErr = errs[keys[0]]
 	}
 	choices, err := c.choicesFor(r)
 	if err != nil {
 		return err
+	}
+	if !inline {
+		errs = nil
 	}
 	pg.Tree = builderData(tree, "", 1, errs, choices)
 	return nil
@@ -439,7 +449,7 @@ func (c *Console) audienceBuilder(w http.ResponseWriter, r *http.Request) {
 		c.audiencePage(w, r, http.StatusOK, pg, tree, errs)
 		return
 	}
-	if err := c.fillBuilder(r, pg, tree, errs); err != nil {
+	if err := c.fillBuilder(r, pg, tree, errs, false); err != nil {
 		c.serverError(w, r, err)
 		return
 	}
@@ -454,7 +464,7 @@ func (c *Console) audiencePreview(w http.ResponseWriter, r *http.Request) {
 		c.renderError(w, r, http.StatusBadRequest, "err.bad_form")
 		return
 	}
-	if err := c.fillBuilder(r, pg, tree, errs); err != nil {
+	if err := c.fillBuilder(r, pg, tree, errs, false); err != nil {
 		c.serverError(w, r, err)
 		return
 	}

@@ -3,8 +3,8 @@ package web
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"maps"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"

@@ -618,3 +618,34 @@ func TestLink_RacingCodesMakeOneInvitation(t *testing.T) {
 		}
 	})
 }
+
+// One buyer's storefront sending the same code twice at once (a double
+// tap) gets the same invitation both times.
+func TestLink_SameCodeTwiceAtOnceIsOneInvitation(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		f.programme(nil)
+		code := f.code(f.customer("王丽", "13800000001"), "")
+		bob := f.customer("李明", "13900000002")
+		var wg sync.WaitGroup
+		ids := make([]int64, 6)
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v, err := f.ref.Link(ctx, referral.LinkInput{CustomerID: bob, Code: code})
+				if err != nil {
+					t.Error(err)
+				}
+				ids[i] = v.ID
+			}()
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if id != ids[0] || id == 0 {
+				t.Fatalf("invitations %v", ids)
+			}
+		}
+	})
+}

@@ -3,7 +3,6 @@ package referral
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/coupon"
 	"github.com/storeops/storeops/internal/db"
-	"github.com/storeops/storeops/internal/webhook"
 )
 
 // Service is the referral programme over a database.
@@ -258,12 +256,11 @@ func (s *Service) Link(ctx context.Context, in LinkInput) (Invitation, error) {
 		if err != nil {
 			return fmt.Errorf("link invite code: %w", err)
 		}
-		var prior sql.NullInt64
-		var priorInviter int64
+		var prior, priorInviter int64
 		err = tx.QueryRow(ctx, `SELECT id, inviter_id FROM referral_invitations WHERE invitee_id = $1`, in.CustomerID).Scan(&prior, &priorInviter)
 		switch {
 		case err == nil && priorInviter == inviter:
-			id = prior.Int64
+			id = prior
 			return nil
 		case err == nil:
 			return apperr.Field("invite_code", "you have already used another customer's invite code; each customer can be invited once")
@@ -297,21 +294,25 @@ func (s *Service) Link(ctx context.Context, in LinkInput) (Invitation, error) {
 		}
 		now := s.now().UnixMilli()
 		// Two links racing for the same invitee: the second inserts
-		// nothing, and the next read finds the first.
+		// nothing, and reads the first (committed by then).
 		err = tx.QueryRow(ctx, `INSERT INTO referral_invitations (inviter_id, invitee_id, code, status, flags, device_id, linked_at, updated_at)
 			VALUES ($1, $2, $3, 'linked', $4, $5, $6, $6) ON CONFLICT (invitee_id) DO NOTHING RETURNING id`,
 			inviter, in.CustomerID, code, flags, device, now).Scan(&id)
 		if db.IsNoRows(err) {
-			return apperr.Field("invite_code", "you have just used an invite code; each customer can be invited once")
+			err = tx.QueryRow(ctx, `SELECT id, inviter_id FROM referral_invitations WHERE invitee_id = $1`, in.CustomerID).Scan(&prior, &priorInviter)
+			if err == nil && priorInviter == inviter {
+				id = prior
+				return nil
+			}
+			if err != nil && !db.IsNoRows(err) {
+				return fmt.Errorf("link invite code: %w", err)
+			}
+			return apperr.Field("invite_code", "you have just used another invite code; each customer can be invited once")
 		}
 		if err != nil {
 			return fmt.Errorf("link invite code: %w", err)
 		}
-		inv, err := getInvitation(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		return webhook.Emit(ctx, tx, EventLinked, inv)
+		return emit(ctx, tx, EventLinked, id)
 	})
 	if err != nil {
 		return Invitation{}, err

@@ -136,7 +136,8 @@ func grant(ctx context.Context, tx *db.Tx, id int64, now time.Time, loc *time.Lo
 		flags = joinFlags(flags, FlagCapped)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE referral_invitations SET inviter_coupon_id = $1, inviter_points = $2, inviter_capped = $3,
-		invitee_coupon_id = $4, invitee_points = $5, note = $6, flags = $7 WHERE id = $8`,
+		invitee_coupon_id = $4, invitee_points = $5, flags = $7,
+		note = CASE WHEN $6 = '' THEN note WHEN note = '' THEN $6 ELSE note || '; ' || $6 END WHERE id = $8`,
 		nullID(r.InviterCouponID), r.InviterPoints, r.InviterCapped, nullID(r.InviteeCouponID), r.InviteePoints, strings.Join(notes, "; "),
 		flags, id); err != nil {
 		return "", fmt.Errorf("record rewards: %w", err)
@@ -167,7 +168,7 @@ func give(ctx context.Context, tx *db.Tx, id int64, side string, customerID, tem
 			return 0, 0, err
 		}
 		if _, err := points.Write(ctx, tx, points.Entry{CustomerID: customerID, Kind: points.Earn, Points: pts, SourceKind: "referral",
-			SourceID: id, Key: "referral:" + side + ":" + strconv.FormatInt(id, 10), Reason: "邀请有礼 referral reward",
+			SourceID: id, Key: "referral:" + side + ":" + strconv.FormatInt(id, 10), Reason: "邀请有礼 invitation " + strconv.FormatInt(id, 10),
 			ExpiresAt: rules.ExpiresAt(now, loc), At: now}); err != nil {
 			return 0, 0, err
 		}

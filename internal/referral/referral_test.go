@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/coupon"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/order/price"
+	"github.com/storeops/storeops/internal/promo"
 	"github.com/storeops/storeops/internal/referral"
 )
 
@@ -318,8 +320,8 @@ func TestLookalikeInvitees_HeldForReview(t *testing.T) {
 		if err != nil || r.Rewarded != 3 {
 			t.Fatalf("grant: %+v %v", r, err)
 		}
-		if f.get(third.ID).Status != referral.Rewarded || f.get(fourth.ID).Status != referral.Void {
-			t.Fatal("approved one not rewarded, or rejected one revived")
+		if got := f.get(third.ID); got.Status != referral.Rewarded || got.Note != "同住室友，已电话核实" || f.get(fourth.ID).Status != referral.Void {
+			t.Fatalf("approved one not rewarded (or lost its note: %q), or rejected one revived", got.Note)
 		}
 		if f.referralPoints(alice) != 3*500 {
 			t.Fatalf("alice has %d referral points, want 1500", f.referralPoints(alice))
@@ -646,6 +648,43 @@ func TestLink_SameCodeTwiceAtOnceIsOneInvitation(t *testing.T) {
 			if id != ids[0] || id == 0 {
 				t.Fatalf("invitations %v", ids)
 			}
+		}
+	})
+}
+
+// A reward coupon the template will not give (here: the inviter's
+// per-customer limit) does not block the reward: the points are given,
+// the invitation says why there is no coupon, and the refused issue
+// leaves the template's count as it was.
+func TestGrant_CouponRefusedIsNotedPointsStillGiven(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		tpl, err := f.coupons.CreateTemplate(opCtx(), coupon.Input{Name: "邀请奖励 限领一张", ValidDays: 30, PerCustomerLimit: 1,
+			Rule: coupon.Rule{Kind: promo.KindFixedOff, Amount: 2000, Threshold: 9900, Scope: promo.ScopeOrder}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.programme(func(p *referral.Programme) { p.ReviewThreshold = 100; p.InviterCouponTemplateID = tpl.ID })
+		alice := f.customer("王丽", "13800000001")
+		code := f.code(alice, "")
+		var ids []int64
+		for i := range 2 {
+			c := f.customer(fmt.Sprintf("朋友%d", i), fmt.Sprintf("1390000005%d", i))
+			ids = append(ids, f.link(c, code, "").ID)
+			f.buy(c, 1, address(50+i, ""))
+		}
+		f.clock.Add(8 * day)
+		if r, err := f.ref.GrantDue(ctx, f.clock.Now()); err != nil || r.Rewarded != 2 {
+			t.Fatalf("grant: %+v %v", r, err)
+		}
+		first, second := f.get(ids[0]), f.get(ids[1])
+		if first.Rewards.InviterCouponID == 0 || second.Rewards.InviterCouponID != 0 || second.Rewards.InviterPoints != 500 || second.Note == "" {
+			t.Fatalf("first %+v\nsecond %+v", first.Rewards, second)
+		}
+		got, err := f.coupons.GetTemplate(ctx, tpl.ID)
+		if err != nil || got.Issued != 1 || f.couponsOf(alice, tpl.ID) != 1 {
+			t.Fatalf("template issued %d, alice holds %d (%v)", got.Issued, f.couponsOf(alice, tpl.ID), err)
 		}
 	})
 }

@@ -18,7 +18,7 @@ import (
 func benchCommand() *command {
 	var target, scenario, token, dsn, synchronous, cpuProfile string
 	var self, asJSON bool
-	var clients, requests, customers, units, attempts, perCustomer int
+	var clients, requests, customers, units, attempts, perCustomer, events, batch int
 	var duration time.Duration
 	return &command{
 		name:    "bench",
@@ -27,7 +27,7 @@ func benchCommand() *command {
 			fs.StringVar(&target, "url", "", "the storeops to load (loopback only), e.g. http://127.0.0.1:8080; empty: --self")
 			fs.StringVar(&target, "target", "", "the same as --url")
 			fs.BoolVar(&self, "self", false, "generate a small demo store in a temporary folder and serve it on 127.0.0.1 for the run (the default without --url)")
-			fs.StringVar(&scenario, "scenario", bench.Checkout, "checkout (shoppers order and pay), browse (operators list and search), mixed, or flashsale (shoppers race for a flash sale's units)")
+			fs.StringVar(&scenario, "scenario", bench.Checkout, "checkout (shoppers order and pay), browse (operators list and search), mixed, flashsale (shoppers race for a flash sale's units), or ingest (pages send traffic events to /collect)")
 			fs.IntVar(&clients, "clients", 64, "concurrent simulated users")
 			fs.DurationVar(&duration, "duration", 30*time.Second, "how long to run (at most 10m)")
 			fs.IntVar(&requests, "requests", 0, "stop after this many requests (0: run for --duration)")
@@ -39,6 +39,8 @@ func benchCommand() *command {
 			fs.IntVar(&units, "units", 1000, "flashsale: units in the flash sale's pool")
 			fs.IntVar(&attempts, "attempts", 50000, "flashsale: checkouts the clients make in all")
 			fs.IntVar(&perCustomer, "per-customer", 0, "flashsale: the sale's limit per customer (0: units ÷ clients, rounded up, so the pool can sell out)")
+			fs.IntVar(&events, "events", 1_000_000, "ingest: traffic events to send in all")
+			fs.IntVar(&batch, "batch", 100, "ingest: events a request (at most 100)")
 			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (with --self it covers the server too)")
 		},
 		run: func(ctx context.Context, e *cmdEnv) error {
@@ -53,23 +55,21 @@ func benchCommand() *command {
 			if self && target != "" {
 				return fmt.Errorf("--self and --url: choose one (a store bench serves itself, or the one at --url)")
 			}
+			if scenario == bench.Ingest {
+				return runIngestBench(ctx, e, bench.IngestConfig{URL: target, Events: events, Batch: batch, Clients: clients},
+					bench.StoreOptions{DSN: dsn, Synchronous: synchronous, Customers: customers}, cpuProfile, asJSON)
+			}
 			if scenario == bench.FlashSale {
 				return runFlashBench(ctx, e, bench.FlashConfig{URL: target, Token: token, Units: units, Attempts: attempts, Clients: clients, PerCustomer: perCustomer},
 					bench.StoreOptions{DSN: dsn, Synchronous: synchronous, Customers: customers}, cpuProfile, asJSON)
 			}
 			cfg := bench.Config{URL: target, Scenario: scenario, Clients: clients, Duration: duration, Requests: requests, Token: token}
 			if target == "" {
-				dir, err := os.MkdirTemp("", "storeops-bench-")
+				s, closeStore, err := serveBenchStore(ctx, e, bench.StoreOptions{DSN: dsn, Synchronous: synchronous, Customers: customers})
 				if err != nil {
 					return err
 				}
-				defer os.RemoveAll(dir)
-				fmt.Fprintf(e.stderr, "bench: generating a demo store (%d customers) and serving it on loopback…\n", customers)
-				s, err := bench.StartStore(ctx, bench.StoreOptions{Dir: dir, DSN: dsn, Synchronous: synchronous, Customers: customers})
-				if err != nil {
-					return err
-				}
-				defer s.Close()
+				defer closeStore()
 				cfg.URL, cfg.Token, cfg.SKUs = s.URL, s.Token, s.SKUs
 			} else if _, err := bench.CheckLoopback(target); err != nil {
 				return err
@@ -85,9 +85,7 @@ func benchCommand() *command {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
+				return printJSON(e.stdout, rep)
 			}
 			printBenchReport(e.stdout, rep)
 			return nil
@@ -99,18 +97,11 @@ func benchCommand() *command {
 // cfg.URL, or against a demo store it serves itself.
 func runFlashBench(ctx context.Context, e *cmdEnv, cfg bench.FlashConfig, so bench.StoreOptions, cpuProfile string, asJSON bool) error {
 	if cfg.URL == "" {
-		dir, err := os.MkdirTemp("", "storeops-bench-")
+		s, closeStore, err := serveBenchStore(ctx, e, so)
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		so.Dir = dir
-		fmt.Fprintf(e.stderr, "bench: generating a demo store (%d customers) and serving it on loopback…\n", so.Customers)
-		s, err := bench.StartStore(ctx, so)
-		if err != nil {
-			return err
-		}
-		defer s.Close()
+		defer closeStore()
 		cfg.URL, cfg.Token, cfg.SKU = s.URL, s.Token, s.SKUs[0]
 		if cfg.Shoppers, err = s.Shoppers(ctx, cfg.Clients); err != nil {
 			return err
@@ -136,15 +127,72 @@ func runFlashBench(ctx context.Context, e *cmdEnv, cfg bench.FlashConfig, so ben
 		return err
 	}
 	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return printJSON(e.stdout, rep)
 	}
 	fmt.Fprintf(e.stdout, "flashsale, %d clients, %s\n", rep.Clients, rep.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(e.stdout, "attempts  %d (%.0f/s), p50 %.1fms, p99 %.1fms\n", rep.Attempts, rep.AttemptsPerSec, rep.P50Ms, rep.P99Ms)
 	fmt.Fprintf(e.stdout, "units     %d in the pool: %d sold, %d oversold\n", rep.Units, rep.Sold, rep.Oversold)
 	fmt.Fprintf(e.stdout, "orders    %d placed, %d paid; %d refused (sold out or over the limit)\n", rep.Placed, rep.PaidByClients, rep.Refused)
 	return nil
+}
+
+// runIngestBench runs the ingest scenario against the storeops at cfg.URL,
+// or against a demo store it serves itself, whose stored events it counts.
+func runIngestBench(ctx context.Context, e *cmdEnv, cfg bench.IngestConfig, so bench.StoreOptions, cpuProfile string, asJSON bool) error {
+	if cfg.URL == "" {
+		s, closeStore, err := serveBenchStore(ctx, e, so)
+		if err != nil {
+			return err
+		}
+		defer closeStore()
+		cfg.URL, cfg.Drain, cfg.Stored = s.URL, s.Stop, s.StoredEvents
+	}
+	stop, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Fprintf(e.stderr, "bench: ingest, %d events in batches of %d from %d clients to %s…\n", cfg.Events, cfg.Batch, cfg.Clients, cfg.URL)
+	rep, err := bench.RunIngest(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return printJSON(e.stdout, rep)
+	}
+	fmt.Fprintf(e.stdout, "ingest, %d clients, batches of %d, %s\n", rep.Clients, rep.Batch, rep.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "events    %d accepted (%.0f/s)", rep.Events, rep.EventsPerSecond)
+	if rep.Stored >= 0 {
+		fmt.Fprintf(e.stdout, ", %d stored, %d lost", rep.Stored, rep.Lost)
+	}
+	fmt.Fprintln(e.stdout)
+	fmt.Fprintf(e.stdout, "requests  %d (%d sent again after 503), p50 %s, p99 %s\n", rep.Requests, rep.Retried, millis(rep.Latency.P50), millis(rep.Latency.P99))
+	if len(rep.Errors) > 0 {
+		fmt.Fprintf(e.stdout, "errors    %v\n", rep.Errors)
+	}
+	return nil
+}
+
+// serveBenchStore generates a demo store in a temporary folder and serves
+// it on loopback; closeStore stops it and removes the folder.
+func serveBenchStore(ctx context.Context, e *cmdEnv, so bench.StoreOptions) (s *bench.Store, closeStore func(), err error) {
+	dir, err := os.MkdirTemp("", "storeops-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	so.Dir = dir
+	fmt.Fprintf(e.stderr, "bench: generating a demo store (%d customers) and serving it on loopback…\n", so.Customers)
+	if s, err = bench.StartStore(ctx, so); err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return s, func() { s.Close(); os.RemoveAll(dir) }, nil
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // startCPUProfile writes a CPU profile to path until stop is called; an

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/storeops/storeops/internal/app"
 	"github.com/storeops/storeops/internal/audit"
@@ -35,6 +36,9 @@ type Store struct {
 	DB    *db.DB
 	done  chan error
 	stop  context.CancelFunc
+
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // restock is what each on-sale SKU receives before the run, so a long run
@@ -132,10 +136,19 @@ func prepare(ctx context.Context, d *db.DB, o StoreOptions) (*Store, error) {
 	return s, nil
 }
 
+// Stop stops serving and the store's jobs, which write what they hold
+// (the event collector's queue), and leaves the database open.
+func (s *Store) Stop() error {
+	s.stopOnce.Do(func() {
+		s.stop()
+		s.stopErr = <-s.done
+	})
+	return s.stopErr
+}
+
 // Close stops the server and closes the database.
 func (s *Store) Close() error {
-	s.stop()
-	err := <-s.done
+	err := s.Stop()
 	if cerr := s.DB.Close(); err == nil {
 		err = cerr
 	}
@@ -143,4 +156,14 @@ func (s *Store) Close() error {
 		return err
 	}
 	return nil
+}
+
+// StoredEvents counts the traffic events of an ingest run in the store.
+func (s *Store) StoredEvents(ctx context.Context, run string) (int64, error) {
+	var n int64
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE event_id LIKE $1`, "c:"+run+"-%").Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count the run's events: %w", err)
+	}
+	return n, nil
 }

@@ -44,6 +44,17 @@ type rowsBatch struct {
 // one after another, each value nil, a string, []byte, bool, an integer or a
 // float64. All rows are written or, on an error (a constraint), none.
 func (t *Tx) InsertRows(ctx context.Context, table string, cols []string, vals []any) error {
+	return t.insertRows(ctx, table, cols, vals, "")
+}
+
+// InsertNewRows is InsertRows leaving out the rows whose key (a column with
+// a unique index) the table holds already, or that an earlier row of vals
+// holds: ON CONFLICT (key) DO NOTHING.
+func (t *Tx) InsertNewRows(ctx context.Context, table, key string, cols []string, vals []any) error {
+	return t.insertRows(ctx, table, cols, vals, " ON CONFLICT ("+key+") DO NOTHING")
+}
+
+func (t *Tx) insertRows(ctx context.Context, table string, cols []string, vals []any, tail string) error {
 	width := len(cols)
 	if width == 0 || len(vals)%width != 0 {
 		return fmt.Errorf("insert rows into %s: %d values for %d columns", table, len(vals), width)
@@ -63,7 +74,7 @@ func (t *Tx) InsertRows(ctx context.Context, table string, cols []string, vals [
 		}
 	}
 	if t.d.dialect != SQLite {
-		return t.insertValues(ctx, table, cols, vals)
+		return t.insertValues(ctx, table, cols, vals, tail)
 	}
 	h := rowsHandle.Add(1)
 	rowsBatches.Store(h, &rowsBatch{width: width, vals: vals})
@@ -76,7 +87,7 @@ func (t *Tx) InsertRows(ctx context.Context, table string, cols []string, vals [
 	for i := range sel {
 		sel[i] = "c" + strconv.Itoa(i)
 	}
-	q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(sel, ", ") + " FROM " + src + " WHERE handle = $1"
+	q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") SELECT " + strings.Join(sel, ", ") + " FROM " + src + " WHERE handle = $1" + tail
 	if _, err := t.Exec(ctx, q, h); err != nil {
 		return fmt.Errorf("insert into %s: %w", table, err)
 	}
@@ -85,13 +96,13 @@ func (t *Tx) InsertRows(ctx context.Context, table string, cols []string, vals [
 
 // insertValues is InsertRows on PostgreSQL: multi-row INSERTs of up to
 // 60,000 arguments (the protocol allows 65,535) and 256 rows.
-func (t *Tx) insertValues(ctx context.Context, table string, cols []string, vals []any) error {
+func (t *Tx) insertValues(ctx context.Context, table string, cols []string, vals []any, tail string) error {
 	width := len(cols)
 	per := max(1, min(256, 60000/width))
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
 	for done := 0; done < len(vals); {
 		n := min(per*width, len(vals)-done)
-		if _, err := t.Exec(ctx, head+ValuesList(t.d.dialect, n/width, width), vals[done:done+n]...); err != nil {
+		if _, err := t.Exec(ctx, head+ValuesList(t.d.dialect, n/width, width)+tail, vals[done:done+n]...); err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
 		}
 		done += n

@@ -154,3 +154,30 @@ func TestInsertRows_Concurrent(t *testing.T) {
 		}
 	})
 }
+
+// InsertNewRows leaves out rows whose key is stored already or repeats in
+// the same call, and writes the rest.
+func TestInsertNewRows_SkipsKnownKeys(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		bulkTable(t, d)
+		err := d.InTx(ctx, func(tx *db.Tx) error { return tx.InsertRows(ctx, "bulk_t", bulkCols, bulkRows(0, 100)) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		vals := bulkRows(50, 150)                       // 50 stored, 50 new
+		vals = append(vals, bulkRows(149, 150)...)      // a repeat within the call
+		vals[(149-50)*5+1] = "first of two with id 149" // the first one wins
+		err = d.InTx(ctx, func(tx *db.Tx) error { return tx.InsertNewRows(ctx, "bulk_t", "id", bulkCols, vals) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		var name string
+		d.QueryRow(ctx, `SELECT COUNT(*) FROM bulk_t`).Scan(&n)
+		d.QueryRow(ctx, `SELECT name FROM bulk_t WHERE id = 149`).Scan(&name)
+		if n != 150 || name != "first of two with id 149" {
+			t.Fatalf("%d rows, id 149 %q", n, name)
+		}
+	})
+}

@@ -165,7 +165,13 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	base := "file:" + path + "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(" + sync + ")"
 	// temp_store=MEMORY keeps the savepoint sub-journals of group commit
 	// (internal/db/batch.go) in memory instead of a temporary file.
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=temp_store(2)")
+	// The writer's page cache is 64 MB instead of SQLite's 2 MB: every
+	// write walks the indexes it touches, and with a store of millions of
+	// rows (events, orders) a 2 MB cache rereads their pages from the OS
+	// on every insert (measured: a B-tree insert into the events' indexes
+	// costs twice as much). Pages are allocated as used, so a small store
+	// does not pay for it.
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=temp_store(2)&_pragma=cache_size(-"+strconv.Itoa(writerCacheKB)+")")
 	if err != nil {
 		return nil, fmt.Errorf("database: open %s: %w", path, err)
 	}
@@ -200,6 +206,9 @@ func openSQLite(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	d.batch = newBatcher(d)
 	return d, nil
 }
+
+// writerCacheKB is the SQLite writer's page cache, in KiB.
+const writerCacheKB = 65536
 
 func sqliteHint(err error) error {
 	msg := err.Error()

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -21,8 +20,8 @@ import (
 const (
 	MaxBody   = 64 << 10 // bytes per request
 	MaxBatch  = 100      // events per request
-	QueueSize = 20000    // events waiting for the writer
-	flushAt   = 500      // events that wake the writer before its tick
+	QueueSize = 50000    // events waiting for the writer: half a second at full speed
+	flushAt   = 2000     // events that wake the writer before its tick
 )
 
 // configTTL is how long the rules and the store's zone are cached; a save
@@ -31,17 +30,21 @@ const (
 const configTTL = time.Minute
 
 // Collector is POST /collect and the writer behind it. Requests only parse,
-// check and queue; one goroutine (Run) writes the queue in multi-row inserts
+// check and queue; one goroutine (Run) writes the queue in bulk inserts
 // every second or every flushAt events, so a burst of page views costs a
-// few transactions, not one each. When the queue is full, events are
-// dropped and counted as queue_full rather than slowing the shop's pages.
+// few transactions, not one each. A request's events are queued all or
+// none: when the queue has no room for all of them, the request is refused
+// with 503 and counted as queue_full, and the sender may send it again
+// (event ids make that safe) — the shop's pages are never slowed, and an
+// answered 204 means every valid event of the request will be stored.
 type Collector struct {
 	DB  *db.DB
 	Log *slog.Logger
 	// Now is the clock (tests set it).
 	Now func() time.Time
 
-	queue chan Event
+	qmu   sync.Mutex
+	queue []Event // waiting for the writer, at most QueueSize
 	wake  chan struct{}
 
 	flushMu sync.Mutex // one writer at a time: Run's tick or a Flush call
@@ -69,7 +72,6 @@ func NewCollector(d *db.DB, log *slog.Logger) *Collector {
 		DB:       d,
 		Log:      log,
 		Now:      time.Now,
-		queue:    make(chan Event, QueueSize),
 		wake:     make(chan struct{}, 1),
 		rejected: map[string]int64{},
 		pending:  map[rejectionKey]int64{},
@@ -155,36 +157,51 @@ func (c *Collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	counts := map[string]int64{}
 	accepted := 0
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	raws, reason := split(body, err)
+	var ws []wire // the body decoded in one pass, when it could be
+	var raws []json.RawMessage
+	reason := ""
+	if trimmed := bytes.TrimSpace(body); err == nil && len(trimmed) > 0 {
+		ws, _ = decodeBatch(trimmed)
+	}
+	n := len(ws)
+	if ws == nil {
+		raws, reason = split(body, err)
+		n = len(raws)
+	}
 	switch {
 	case reason != "":
 		c.reject(day, reason, 1, counts)
-	case len(raws) > MaxBatch:
-		c.reject(day, ReasonTooManyEvents, int64(len(raws)), counts)
+	case n > MaxBatch:
+		c.reject(day, ReasonTooManyEvents, int64(n), counts)
 	case IsBot(r.UserAgent()):
-		c.reject(day, ReasonBot, int64(len(raws)), counts)
+		c.reject(day, ReasonBot, int64(n), counts)
 		w.WriteHeader(http.StatusNoContent)
 		return
 	default:
-		for _, raw := range raws {
-			e, why := decode(raw, received)
+		events := make([]Event, 0, len(raws))
+		add := func(e Event, why string) {
 			if why != "" {
 				c.reject(day, why, 1, counts)
-				continue
+				return
 			}
 			e.Day = settings.Day(e.At, loc)
 			e.Channel = Channel(rules, e.UTMSource, e.UTMMedium, e.Referrer, e.Page)
-			select {
-			case c.queue <- e:
-				accepted++
-			default:
-				c.reject(day, ReasonQueueFull, 1, counts)
+			events = append(events, e)
+		}
+		if ws != nil {
+			for _, w := range ws {
+				add(fromWire(w, received))
+			}
+		} else {
+			for _, raw := range raws {
+				add(decode(raw, received))
 			}
 		}
-		if len(c.queue) >= flushAt {
-			select {
-			case c.wake <- struct{}{}:
-			default:
+		if len(events) > 0 {
+			if c.enqueue(events) {
+				accepted = len(events)
+			} else {
+				c.reject(day, ReasonQueueFull, int64(len(events)), counts)
 			}
 		}
 	}
@@ -201,6 +218,32 @@ func (c *Collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 	}
 	json.NewEncoder(w).Encode(Result{Accepted: 0, Rejected: counts})
+}
+
+// enqueue queues all of events or, when the queue has no room for all,
+// none, and wakes the writer when enough wait.
+func (c *Collector) enqueue(events []Event) bool {
+	c.qmu.Lock()
+	ok := len(c.queue)+len(events) <= QueueSize
+	if ok {
+		c.queue = append(c.queue, events...)
+	}
+	n := len(c.queue)
+	c.qmu.Unlock()
+	if ok && n >= flushAt {
+		select {
+		case c.wake <- struct{}{}:
+		default:
+		}
+	}
+	return ok
+}
+
+// Queued is how many events wait for the writer.
+func (c *Collector) Queued() int {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	return len(c.queue)
 }
 
 // split cuts a body into its events, or names why it cannot.
@@ -264,31 +307,24 @@ func (c *Collector) Run(ctx context.Context) {
 	}
 }
 
-// insertChunk is the events of one write: one transaction on SQLite, one
-// multi-row statement (18 parameters an event, far below the limit of
-// 65,535) on PostgreSQL.
-const insertChunk = 500
+// insertChunk is the most events one transaction writes.
+const insertChunk = 10000
 
-// Flush writes every queued event and the pending rejection counts now.
-// Events already stored under the same event_id are skipped.
+// Flush writes the events queued when it is called and the pending
+// rejection counts. Events already stored under the same event_id are
+// skipped. What arrives while it writes waits for the next call, so a
+// Flush under steady traffic ends.
 func (c *Collector) Flush(ctx context.Context) error {
 	c.flushMu.Lock()
 	defer c.flushMu.Unlock()
+	c.qmu.Lock()
+	queued := c.queue
+	c.queue = nil // handlers fill a new array while this one is written
+	c.qmu.Unlock()
 	var firstErr error
-	for {
-		batch := make([]Event, 0, min(len(c.queue), insertChunk))
-	fill:
-		for len(batch) < insertChunk {
-			select {
-			case e := <-c.queue:
-				batch = append(batch, e)
-			default:
-				break fill
-			}
-		}
-		if len(batch) == 0 {
-			break
-		}
+	for len(queued) > 0 {
+		batch := queued[:min(len(queued), insertChunk)]
+		queued = queued[len(batch):]
 		if err := c.insert(ctx, batch); err != nil {
 			if firstErr == nil {
 				firstErr = err
@@ -304,72 +340,25 @@ func (c *Collector) Flush(ctx context.Context) error {
 	return firstErr
 }
 
-const eventColumns = "event_id, received_at, at, day, type, anonymous_id, customer_id, session_id, channel, page, product_id, sku_id, search_query, order_no, referrer, utm_source, utm_medium, utm_campaign"
+var eventColumns = []string{"event_id", "received_at", "at", "day", "type", "anonymous_id", "customer_id", "session_id", "channel", "page",
+	"product_id", "sku_id", "search_query", "order_no", "referrer", "utm_source", "utm_medium", "utm_campaign"}
 
+// insert writes a batch in one transaction through the bulk path (one
+// statement on SQLite, multi-row statements on PostgreSQL).
 func (c *Collector) insert(ctx context.Context, batch []Event) error {
-	var err error
-	if c.DB.Dialect() == db.SQLite {
-		err = c.insertSQLite(ctx, batch)
-	} else {
-		err = c.insertRows(ctx, batch)
+	vals := make([]any, 0, len(eventColumns)*len(batch))
+	for _, e := range batch {
+		vals = append(vals, e.EventID, e.ReceivedAt.UnixMilli(), e.At.UnixMilli(), e.Day, e.Type, e.AnonymousID,
+			nullID(e.CustomerID), e.SessionID, e.Channel, e.Page, nullID(e.ProductID), nullID(e.SKUID),
+			e.SearchQuery, e.OrderNo, e.Referrer, e.UTMSource, e.UTMMedium, e.UTMCampaign)
 	}
+	err := c.DB.InTx(ctx, func(tx *db.Tx) error {
+		return tx.InsertNewRows(ctx, "events", "event_id", eventColumns, vals)
+	})
 	if err != nil {
 		return fmt.Errorf("insert %d events: %w", len(batch), err)
 	}
 	return nil
-}
-
-const insertEvent = "INSERT INTO events (" + eventColumns + ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) ON CONFLICT (event_id) DO NOTHING"
-
-func eventArgs(e Event) []any {
-	return []any{e.EventID, e.ReceivedAt.UnixMilli(), e.At.UnixMilli(), e.Day, e.Type, e.AnonymousID,
-		nullID(e.CustomerID), e.SessionID, e.Channel, e.Page, nullID(e.ProductID), nullID(e.SKUID),
-		e.SearchQuery, e.OrderNo, e.Referrer, e.UTMSource, e.UTMMedium, e.UTMCampaign}
-}
-
-// insertSQLite runs a prepared one-row insert per event inside a single
-// transaction: in-process that costs about what a multi-row statement
-// does, and the SQLite driver binds a long statement's parameters in
-// quadratic time.
-func (c *Collector) insertSQLite(ctx context.Context, batch []Event) error {
-	return c.DB.InTx(ctx, func(tx *db.Tx) error {
-		stmt, err := tx.Prepare(ctx, insertEvent)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, e := range batch {
-			if _, err := stmt.ExecContext(ctx, eventArgs(e)...); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// insertRows writes the batch in one multi-row statement, one round trip.
-func (c *Collector) insertRows(ctx context.Context, batch []Event) error {
-	const cols = 18
-	var sb strings.Builder
-	sb.WriteString("INSERT INTO events (" + eventColumns + ") VALUES ")
-	args := make([]any, 0, cols*len(batch))
-	for i, e := range batch {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		sb.WriteByte('(')
-		for j := range cols {
-			if j > 0 {
-				sb.WriteByte(',')
-			}
-			fmt.Fprintf(&sb, "$%d", i*cols+j+1)
-		}
-		sb.WriteByte(')')
-		args = append(args, eventArgs(e)...)
-	}
-	sb.WriteString(" ON CONFLICT (event_id) DO NOTHING")
-	_, err := c.DB.Exec(ctx, sb.String(), args...)
-	return err
 }
 
 func nullID(id int64) any {

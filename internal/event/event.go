@@ -154,6 +154,12 @@ func decode(raw json.RawMessage, received time.Time) (Event, string) {
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return Event{}, ReasonInvalidJSON
 	}
+	return fromWire(w, received)
+}
+
+// fromWire checks a wire event and turns it into an Event, or says why it
+// is refused.
+func fromWire(w wire, received time.Time) (Event, string) {
 	typ := strings.TrimSpace(strings.ToLower(w.Type))
 	if !knownTypes[typ] {
 		return Event{}, ReasonUnknownType

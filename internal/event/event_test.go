@@ -537,3 +537,61 @@ func benchmarkIngest(b *testing.B, d *db.DB) {
 	b.ReportMetric(float64(stored)/elapsed.Seconds(), "events/s")
 	b.ReportMetric(float64(dropped)/float64(b.N*perRequest), "dropped")
 }
+
+// A request's events are queued all or none: when the queue lacks room
+// for the whole batch, the request gets 503 with Retry-After and nothing of
+// it is queued; sent again once the writer has caught up, every event is
+// stored once. So a 204 always means every valid event of the request is
+// stored.
+func TestCollect_FullQueueRefusesWholeRequest(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		c := newCollector(d)
+		batch := func(prefix string, n int) string {
+			var sb strings.Builder
+			sb.WriteByte('[')
+			for i := range n {
+				if i > 0 {
+					sb.WriteByte(',')
+				}
+				fmt.Fprintf(&sb, `{"id":"%s-%d","type":"page_view","anonymous_id":"v%d","page":"https://shop.example/"}`, prefix, i, i)
+			}
+			sb.WriteByte(']')
+			return sb.String()
+		}
+		// Fill the queue to 40 short of full, 100 events a request.
+		sent := 0
+		for sent+100 <= event.QueueSize-40 {
+			if w := post(t, c, "text/plain", browserUA, batch(fmt.Sprint("fill", sent), 100)); w.Code != http.StatusNoContent {
+				t.Fatalf("filling: status %d", w.Code)
+			}
+			sent += 100
+		}
+		for sent < event.QueueSize-40 {
+			if w := post(t, c, "text/plain", browserUA, batch(fmt.Sprint("fill", sent), 1)); w.Code != http.StatusNoContent {
+				t.Fatalf("filling: status %d", w.Code)
+			}
+			sent++
+		}
+		w := post(t, c, "text/plain", browserUA, batch("late", 50))
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+			t.Fatalf("a batch of 50 into room for 40: status %d, Retry-After %q", w.Code, w.Header().Get("Retry-After"))
+		}
+		if q := c.Queued(); q != event.QueueSize-40 {
+			t.Fatalf("%d queued, want %d: part of the refused batch went in", q, event.QueueSize-40)
+		}
+		if got := c.Rejected()[event.ReasonQueueFull]; got != 50 {
+			t.Fatalf("queue_full counted %d, want 50", got)
+		}
+		flush(t, c)
+		if w := post(t, c, "text/plain", browserUA, batch("late", 50)); w.Code != http.StatusNoContent {
+			t.Fatalf("the batch sent again: status %d", w.Code)
+		}
+		flush(t, c)
+		if n := countEvents(t, d, "event_id LIKE 'c:late-%'"); n != 50 {
+			t.Fatalf("%d of the late batch stored, want 50", n)
+		}
+		if n := countEvents(t, d, "1 = 1"); n != int64(event.QueueSize-40+50) {
+			t.Fatalf("%d events stored, want %d", n, event.QueueSize-40+50)
+		}
+	})
+}

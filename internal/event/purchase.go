@@ -3,6 +3,7 @@ package event
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/order"
@@ -34,7 +35,7 @@ func (PurchaseRecorder) Moved(ctx context.Context, tx *db.Tx, m order.Moved) err
 		return nil
 	}
 	at := m.At.UnixMilli()
-	_, err := tx.Exec(ctx, `INSERT INTO events (`+eventColumns+`)
+	_, err := tx.Exec(ctx, `INSERT INTO events (`+strings.Join(eventColumns, ", ")+`)
 		SELECT $1, $2, $2, paid_day, 'purchase', $3, customer_id, '', channel, '', NULL, NULL, '', order_no, '', '', '', ''
 		FROM orders WHERE id = $4 AND paid_day IS NOT NULL
 		ON CONFLICT (event_id) DO NOTHING`,

@@ -212,15 +212,6 @@ func (s *Service) Commit(ctx context.Context, jobID int64, req Request, progress
 	if n, _ := res.RowsAffected(); n != 1 {
 		return job.Report, fmt.Errorf("import %d is being committed already: %w", jobID, apperr.ErrConflict)
 	}
-	if s.DB.Dialect() == db.SQLite {
-		// A bigger page cache (32 MB) for the writer while the import
-		// runs: each chunk touches pages all over the orders' indexes,
-		// which with SQLite's default 2 MB are spilled and read back again
-		// and again (measured: half the time spent in pwrite went away).
-		if _, err := s.DB.Exec(ctx, "PRAGMA cache_size = -32768"); err == nil {
-			defer s.DB.Exec(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000")
-		}
-	}
 	total := job.Report.Rows
 	wrap := func(pr Progress) {
 		if progress != nil {

@@ -231,12 +231,13 @@ func (s *Service) Mine(ctx context.Context, customerID int64, device string) (Mi
 		out.Invitations = append(out.Invitations, mine(v, true))
 		out.Counts[v.Status]++
 	}
-	v, err := scanInvitation(s.DB.QueryRow(ctx, `SELECT `+invitationColumns+invitationFrom+` WHERE i.invitee_id = $1`, customerID))
-	if err == nil {
+	v, ok, err := invitationOf(ctx, s.DB, customerID)
+	if err != nil {
+		return Mine{}, err
+	}
+	if ok {
 		m := mine(v, false)
 		out.InvitedBy = &m
-	} else if !db.IsNoRows(err) {
-		return Mine{}, fmt.Errorf("my invitation: %w", err)
 	}
 	return out, nil
 }
@@ -251,4 +252,60 @@ func (s *Service) templateName(ctx context.Context, id int64) (string, error) {
 		return "", fmt.Errorf("coupon template %d: %w", id, err)
 	}
 	return name, nil
+}
+
+// CustomerSummary is a customer's side of the programme, for the console's
+// customer page: their code (if they asked for one), their invitations by
+// state, and the invitation they joined by.
+type CustomerSummary struct {
+	Code      string
+	Counts    map[Status]int64
+	Invited   int64 // invitations in all
+	Rewarded  int64 // of which rewarded
+	InvitedBy *Invitation
+}
+
+// OfCustomer reads the customer's side of the programme without making a
+// code.
+func (s *Service) OfCustomer(ctx context.Context, customerID int64) (CustomerSummary, error) {
+	out := CustomerSummary{Counts: map[Status]int64{}}
+	err := s.DB.QueryRow(ctx, `SELECT code FROM referral_codes WHERE customer_id = $1`, customerID).Scan(&out.Code)
+	if err != nil && !db.IsNoRows(err) {
+		return out, fmt.Errorf("invite code of %d: %w", customerID, err)
+	}
+	rows, err := s.DB.Query(ctx, `SELECT status, COUNT(*) FROM referral_invitations WHERE inviter_id = $1 GROUP BY status`, customerID)
+	if err != nil {
+		return out, fmt.Errorf("invitations of %d: %w", customerID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st Status
+		var n int64
+		if err := rows.Scan(&st, &n); err != nil {
+			return out, err
+		}
+		out.Counts[st], out.Invited = n, out.Invited+n
+	}
+	out.Rewarded = out.Counts[Rewarded]
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	v, ok, err := invitationOf(ctx, s.DB, customerID)
+	if ok {
+		out.InvitedBy = &v
+	}
+	return out, err
+}
+
+// invitationOf is the invitation the customer joined by; ok is false when
+// they joined without one.
+func invitationOf(ctx context.Context, q db.Queryer, customerID int64) (v Invitation, ok bool, err error) {
+	v, err = scanInvitation(q.QueryRow(ctx, `SELECT `+invitationColumns+invitationFrom+` WHERE i.invitee_id = $1`, customerID))
+	if db.IsNoRows(err) {
+		return v, false, nil
+	}
+	if err != nil {
+		return v, false, fmt.Errorf("invitation of customer %d: %w", customerID, err)
+	}
+	return v, true, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/page"
 	"github.com/storeops/storeops/internal/points"
+	"github.com/storeops/storeops/internal/referral"
 	"github.com/storeops/storeops/internal/tier"
 )
 
@@ -68,6 +69,8 @@ type customerPage struct {
 	Value    *customerValueCard // RFM segment, stage, CLV; nil without segments:read
 	Points   *points.Account    // balance and the newest movements
 	Tier     *tier.Membership   // member tier, growth and its changes
+	// Referral is the 邀请有礼 card; nil without promotions:read.
+	Referral *referral.CustomerSummary
 	Channels []string
 	Genders  []string
 	Errors   map[string]string
@@ -104,6 +107,10 @@ func (c *Console) customerPage(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	if pg.Tier, err = c.tierOf(r.Context(), id); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	if pg.Referral, err = c.referralOf(r.Context(), v, id); err != nil {
 		c.serverError(w, r, err)
 		return
 	}

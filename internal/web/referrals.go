@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/auth"
 	"github.com/storeops/storeops/internal/coupon"
 	"github.com/storeops/storeops/internal/page"
 	"github.com/storeops/storeops/internal/referral"
@@ -169,4 +171,17 @@ func (c *Console) decideInvitation(approve bool) http.HandlerFunc {
 			c.fail(w, r, fmt.Errorf("invitation %d: %w", id, err))
 		}
 	}
+}
+
+// referralOf is the customer page's 邀请有礼 card, for those who may read
+// promotions.
+func (c *Console) referralOf(ctx context.Context, v *viewer, id int64) (*referral.CustomerSummary, error) {
+	if !v.Can(auth.Read("promotions")) {
+		return nil, nil
+	}
+	s, err := c.referrals().OfCustomer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
 }

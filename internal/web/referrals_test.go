@@ -77,5 +77,15 @@ func TestReferralPages_ProgrammeFormAndReviewQueue(t *testing.T) {
 		mustContain(t, w.Body.String(), "审核驳回", "同一设备批量注册")
 		w = f.get("/referrals", op)
 		mustContain(t, w.Body.String(), `data-programme="on"`, `data-by-status="void"`)
+		// The customer pages: the inviter's code and invitations, the
+		// invitee's inviter; hidden from those who may not read promotions.
+		w = f.get("/customers/"+strconv.FormatInt(alice.ID, 10), op)
+		mustContain(t, w.Body.String(), `id="referral"`, `data-invite-code>ABCD2345`, `data-invited="1"`, `/referrals/invitations?inviter=`)
+		w = f.get("/customers/"+strconv.FormatInt(bob.ID, 10), op)
+		mustContain(t, w.Body.String(), `id="referral"`, "邀请人", "王丽", `data-status="void"`)
+		f.addOperator("kefu", auth.RoleService)
+		if w = f.get("/customers/"+strconv.FormatInt(bob.ID, 10), f.login("kefu")); w.Code != http.StatusOK || strings.Contains(w.Body.String(), `id="referral"`) {
+			t.Fatalf("customer service sees the referral card: %d", w.Code)
+		}
 	})
 }

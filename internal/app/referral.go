@@ -15,16 +15,25 @@ func (a *App) wireReferrals() {
 }
 
 // startReferralJobs rewards the invitations whose holding period has ended
-// every 10 minutes. Several instances may run it at once: an invitation is
-// rewarded in the transaction that moves it paid → rewarded, once.
+// every 10 minutes, batch after batch while full batches come back (a
+// backlog after downtime clears in one run). Several instances may run it
+// at once: an invitation is rewarded in the transaction that moves it
+// paid → rewarded, once.
 func (a *App) startReferralJobs(ctx context.Context, j *Jobs) {
 	svc := &referral.Service{DB: a.DB}
 	j.every(ctx, 10*time.Minute, func(ctx context.Context) {
-		r, err := svc.GrantDue(ctx, time.Now())
-		if err != nil {
-			a.Log.Warn("reward referrals", "err", err, "rewarded", r.Rewarded)
-		} else if r.Rewarded+r.Voided > 0 {
-			a.Log.Info("rewarded referrals", "rewarded", r.Rewarded, "voided", r.Voided)
+		for range 100 {
+			r, err := svc.GrantDue(ctx, time.Now())
+			if err != nil {
+				a.Log.Warn("reward referrals", "err", err, "rewarded", r.Rewarded)
+				return
+			}
+			if r.Rewarded+r.Voided > 0 {
+				a.Log.Info("rewarded referrals", "rewarded", r.Rewarded, "voided", r.Voided)
+			}
+			if r.Rewarded+r.Voided+r.Skipped < referral.GrantBatch || ctx.Err() != nil {
+				return
+			}
 		}
 	})
 }

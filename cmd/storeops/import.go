@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/audit"
+	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/demo"
 	"github.com/storeops/storeops/internal/importer"
 )
@@ -63,6 +64,15 @@ func importKindCommand(kind importer.Kind, summary string) *command {
 			// large file from doubling the heap before it is collected.
 			if debug.SetMemoryLimit(-1) == math.MaxInt64 {
 				debug.SetMemoryLimit(160 << 20)
+			}
+			if d.Dialect() == db.SQLite {
+				// Half the writer's usual page cache: the import's own
+				// process stays under 200 MB (measured 234 MB peak RSS
+				// with 64 MB, 166 MB with 32 MB, at the same speed within
+				// the noise on a million lines).
+				if _, err := d.Exec(ctx, "PRAGMA cache_size = -32768"); err != nil {
+					return err
+				}
 			}
 			s := &importer.Service{DB: d}
 			req := importer.Request{Kind: kind, Preset: preset, Mapping: mapping, Path: e.args[0]}

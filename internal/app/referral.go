@@ -25,12 +25,12 @@ func (a *App) startReferralJobs(ctx context.Context, j *Jobs) {
 		for range 100 {
 			r, err := svc.GrantDue(ctx, time.Now())
 			if err != nil {
-				a.Log.Warn("reward referrals", "err", err, "rewarded", r.Rewarded)
-				return
-			}
-			if r.Rewarded+r.Voided > 0 {
+				a.Log.Warn("reward referrals", "err", err, "rewarded", r.Rewarded, "failed", r.Failed)
+			} else if r.Rewarded+r.Voided > 0 {
 				a.Log.Info("rewarded referrals", "rewarded", r.Rewarded, "voided", r.Voided)
 			}
+			// Failed ones come back first in the next batch: stop at
+			// a short batch or one with failures.
 			if r.Rewarded+r.Voided+r.Skipped < referral.GrantBatch || ctx.Err() != nil {
 				return
 			}

@@ -2,6 +2,7 @@ package referral
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ type GrantResult struct {
 	Rewarded int `json:"rewarded"`
 	Voided   int `json:"voided" doc:"found refunded at the last moment (a refund the hook did not see)"`
 	Skipped  int `json:"skipped" doc:"rewarded or voided meanwhile by another run"`
+	Failed   int `json:"failed" doc:"left paid for the next run after an error"`
 }
 
 // GrantDue rewards the invitations whose holding period has ended by now
@@ -53,14 +55,22 @@ func (s *Service) GrantDue(ctx context.Context, now time.Time) (GrantResult, err
 	if err != nil {
 		return res, err
 	}
+	var errs []error
 	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
 		var outcome Status
 		err := s.DB.InTx(ctx, func(tx *db.Tx) (err error) {
 			outcome, err = grant(ctx, tx, id, now.UTC(), st.Location())
 			return err
 		})
 		if err != nil {
-			return res, fmt.Errorf("reward invitation %d: %w", id, err)
+			// One invitation that fails (its transaction rolled back)
+			// does not hold up the ones after it.
+			res.Failed++
+			errs = append(errs, fmt.Errorf("reward invitation %d: %w", id, err))
+			continue
 		}
 		switch outcome {
 		case Rewarded:
@@ -71,7 +81,7 @@ func (s *Service) GrantDue(ctx context.Context, now time.Time) (GrantResult, err
 			res.Skipped++
 		}
 	}
-	return res, nil
+	return res, errors.Join(errs...)
 }
 
 // grant rewards one invitation in tx. It returns Rewarded, Void (refunded

@@ -196,6 +196,48 @@ func TestCoupon_ReturnedWhenTheUnpaidOrderIsCalledOff(t *testing.T) {
 	})
 }
 
+// A paid order cancelled before shipping is refunded in full: its coupon
+// comes back as if the order had never been paid, and the template's
+// figures no longer count it used.
+func TestCoupon_ReturnedWhenThePaidOrderIsCancelledBeforeShipping(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		sku := f.sku("TEE", 12900, 10)
+		tpl := f.template(tenOff("满99减10"))
+		buyer := f.customer("张三")
+		c := f.claim(buyer, tpl.ID)
+		o, err := f.checkout(buyer, sku, 1, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.orders.Pay(context.Background(), buyer, o.ID, order.PayInput{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.state(c.ID); got.State != coupon.StateUsed {
+			t.Fatalf("after payment: %s", got.State)
+		}
+		if _, err := f.orders.Cancel(context.Background(), o.ID, "缺货，全额退款"); err != nil {
+			t.Fatal(err)
+		}
+		got := f.state(c.ID)
+		if got.State != coupon.StateIssued || got.OrderID != 0 || got.UsedAt != nil || got.Discount != 0 || got.Returned != 1 {
+			t.Fatalf("after the paid order was cancelled: %+v", got)
+		}
+		st, err := f.coupons.Stats(context.Background(), tpl.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Used != 0 || st.Orders != 0 {
+			t.Fatalf("stats still count it: %+v", st)
+		}
+		// And it buys again.
+		o2, err := f.checkout(buyer, sku, 1, c.ID)
+		if err != nil || o2.DiscountTotal != 1000 {
+			t.Fatalf("reuse after return: %v (discount %d)", err, o2.DiscountTotal)
+		}
+	})
+}
+
 func TestHookPlaced_CouponTakenMeanwhile_RollsTheCheckoutBack(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)

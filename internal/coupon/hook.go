@@ -11,7 +11,8 @@ import (
 
 // Hook ties coupons to orders in the orders' own transactions: a checkout
 // locks every coupon its price applied, payment uses them, and cancelling
-// or closing an unpaid order gives them back.
+// or closing an unpaid order — or cancelling a paid one before it ships —
+// gives them back.
 type Hook struct{}
 
 var _ order.Hook = Hook{}
@@ -39,29 +40,35 @@ func (Hook) Placed(ctx context.Context, tx *db.Tx, o order.Placed) error {
 }
 
 // Moved uses an unpaid order's coupons when it is paid, and gives them back
-// when it is cancelled or closed before payment: issued again while still
-// valid, else expired. A paid order cancelled later keeps its coupons used.
+// when it is cancelled or closed before payment, or when a paid order is
+// cancelled before shipping (交易关闭: refunded in full, as if never paid):
+// issued again while still valid, else expired. Refunds after shipping
+// (after-sales) keep them used: the order stood.
 func (Hook) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
-	if m.From != order.PendingPayment {
-		return nil
-	}
 	at := m.At.UTC().UnixMilli()
-	switch m.To {
-	case order.Paid:
+	var held string // the status the order's coupons are in now
+	switch {
+	case m.From == order.PendingPayment && m.To == order.Paid:
 		if _, err := tx.Exec(ctx, `UPDATE coupons SET status = 'used', used_at = $1, updated_at = $1 WHERE order_id = $2 AND status = 'locked'`,
 			at, m.OrderID); err != nil {
 			return fmt.Errorf("use coupons of order %s: %w", m.No, err)
 		}
-	case order.Cancelled, order.Closed:
-		// An ended template's coupons don't come back either: ending is
-		// how the shop withdraws them.
-		if _, err := tx.Exec(ctx, `UPDATE coupons SET
-				status = CASE WHEN valid_to > $1 AND (SELECT status FROM coupon_templates t WHERE t.id = coupons.template_id) <> 'ended'
-					THEN 'issued' ELSE 'expired' END,
-				order_id = NULL, locked_at = NULL, discount = 0, returned = returned + 1, updated_at = $1
-			WHERE order_id = $2 AND status = 'locked'`, at, m.OrderID); err != nil {
-			return fmt.Errorf("return coupons of order %s: %w", m.No, err)
-		}
+		return nil
+	case m.From == order.PendingPayment && (m.To == order.Cancelled || m.To == order.Closed):
+		held = "locked"
+	case m.From == order.Paid && m.To == order.Closed:
+		held = "used"
+	default:
+		return nil
+	}
+	// An ended template's coupons don't come back either: ending is how
+	// the shop withdraws them.
+	if _, err := tx.Exec(ctx, `UPDATE coupons SET
+			status = CASE WHEN valid_to > $1 AND (SELECT status FROM coupon_templates t WHERE t.id = coupons.template_id) <> 'ended'
+				THEN 'issued' ELSE 'expired' END,
+			order_id = NULL, locked_at = NULL, used_at = NULL, discount = 0, returned = returned + 1, updated_at = $1
+		WHERE order_id = $2 AND status = $3`, at, m.OrderID, held); err != nil {
+		return fmt.Errorf("return coupons of order %s: %w", m.No, err)
 	}
 	return nil
 }

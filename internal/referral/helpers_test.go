@@ -201,3 +201,16 @@ func (f *fixture) couponsOf(customerID, templateID int64) int64 {
 func addressInput(a order.ShipTo) customer.AddressInput {
 	return customer.AddressInput{Recipient: a.Recipient, Phone: a.Phone, Province: a.Province, City: a.City, District: a.District, Detail: a.Detail}
 }
+
+// together runs fn(0) … fn(n-1) at once and waits for them all.
+func together(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(i)
+		}()
+	}
+	wg.Wait()
+}

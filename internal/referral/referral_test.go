@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -395,17 +394,9 @@ func TestGrantDue_ConcurrentRunsRewardExactlyOnce(t *testing.T) {
 		}
 		f.clock.Add(8 * day)
 		now := f.clock.Now()
-		var wg sync.WaitGroup
 		results := make([]referral.GrantResult, 8)
 		errs := make([]error, 8)
-		for i := range results {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				results[i], errs[i] = f.ref.GrantDue(ctx, now)
-			}()
-		}
-		wg.Wait()
+		together(8, func(i int) { results[i], errs[i] = f.ref.GrantDue(ctx, now) })
 		rewarded := 0
 		for i, err := range errs {
 			if err != nil {
@@ -455,17 +446,11 @@ func TestGrantDue_ConcurrentRunsHoldTheMonthlyCap(t *testing.T) {
 			f.buy(c, 1, address(j, ""))
 		}
 		f.clock.Add(8 * day)
-		var wg sync.WaitGroup
-		for range 6 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := f.ref.GrantDue(ctx, f.clock.Now()); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
+		together(6, func(int) {
+			if _, err := f.ref.GrantDue(ctx, f.clock.Now()); err != nil {
+				t.Error(err)
+			}
+		})
 		if got := f.referralPoints(alice); got != 3*500 {
 			t.Fatalf("alice has %d points, want the cap's 3×500", got)
 		}
@@ -561,17 +546,11 @@ func TestLookalikes_ConcurrentFirstPaymentsCountEachOther(t *testing.T) {
 			}
 			orders, buyers = append(orders, o), append(buyers, c)
 		}
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := f.orders.Pay(ctx, buyers[i], orders[i].ID, order.PayInput{}); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
+		together(n, func(i int) {
+			if _, err := f.orders.Pay(ctx, buyers[i], orders[i].ID, order.PayInput{}); err != nil {
+				t.Error(err)
+			}
+		})
 		var held, flagged int64
 		if err := d.QueryRow(ctx, `SELECT COUNT(*) FILTER (WHERE review = 'pending'), COUNT(*) FILTER (WHERE flags LIKE '%shared_address%')
 			FROM referral_invitations`).Scan(&held, &flagged); err != nil {
@@ -595,16 +574,8 @@ func TestLink_RacingCodesMakeOneInvitation(t *testing.T) {
 			codes = append(codes, f.code(f.customer(fmt.Sprintf("朋友%d", i), fmt.Sprintf("1380000010%d", i)), ""))
 		}
 		bob := f.customer("李明", "13900000002")
-		var wg sync.WaitGroup
 		errs := make([]error, len(codes))
-		for i, code := range codes {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = f.ref.Link(ctx, referral.LinkInput{CustomerID: bob, Code: code})
-			}()
-		}
-		wg.Wait()
+		together(len(codes), func(i int) { _, errs[i] = f.ref.Link(ctx, referral.LinkInput{CustomerID: bob, Code: codes[i]}) })
 		ok := 0
 		for _, err := range errs {
 			switch {
@@ -630,20 +601,14 @@ func TestLink_SameCodeTwiceAtOnceIsOneInvitation(t *testing.T) {
 		f.programme(nil)
 		code := f.code(f.customer("王丽", "13800000001"), "")
 		bob := f.customer("李明", "13900000002")
-		var wg sync.WaitGroup
 		ids := make([]int64, 6)
-		for i := range ids {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				v, err := f.ref.Link(ctx, referral.LinkInput{CustomerID: bob, Code: code})
-				if err != nil {
-					t.Error(err)
-				}
-				ids[i] = v.ID
-			}()
-		}
-		wg.Wait()
+		together(len(ids), func(i int) {
+			v, err := f.ref.Link(ctx, referral.LinkInput{CustomerID: bob, Code: code})
+			if err != nil {
+				t.Error(err)
+			}
+			ids[i] = v.ID
+		})
 		for _, id := range ids {
 			if id != ids[0] || id == 0 {
 				t.Fatalf("invitations %v", ids)

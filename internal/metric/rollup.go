@@ -43,8 +43,16 @@ func (r *Rollup) now() time.Time {
 }
 
 // Refresh recomputes the days touched since the last refresh (all days the
-// first time) and returns how many it rewrote.
+// first time) and returns how many it rewrote. One runs at a time per
+// store in the process.
 func (r *Rollup) Refresh(ctx context.Context) (int, error) {
+	mu := refreshLock(r.DB, "sales")
+	mu.Lock()
+	defer mu.Unlock()
+	return r.refresh(ctx)
+}
+
+func (r *Rollup) refresh(ctx context.Context) (int, error) {
 	started := r.now()
 	ordersMark, okO, err := r.mark(ctx, markOrders)
 	if err != nil {
@@ -82,8 +90,16 @@ func (r *Rollup) Refresh(ctx context.Context) (int, error) {
 }
 
 // RefreshIfOlder refreshes unless the last refresh is younger than maxAge,
-// so that a busy dashboard doesn't refresh on every request.
+// so that a busy dashboard doesn't refresh on every request, or another
+// refresh is running — then the reader is served the rollup as it is
+// rather than starting the same work again (the first refresh of a big
+// store reads every day).
 func (r *Rollup) RefreshIfOlder(ctx context.Context, maxAge time.Duration) error {
+	mu := refreshLock(r.DB, "sales")
+	if !mu.TryLock() {
+		return nil
+	}
+	defer mu.Unlock()
 	var at int64
 	err := r.DB.QueryRow(ctx, "SELECT updated_at FROM job_marks WHERE name = $1", markOrders).Scan(&at)
 	if err != nil && !db.IsNoRows(err) {
@@ -92,7 +108,7 @@ func (r *Rollup) RefreshIfOlder(ctx context.Context, maxAge time.Duration) error
 	if err == nil && r.now().Sub(time.UnixMilli(at)) < maxAge {
 		return nil
 	}
-	_, err = r.Refresh(ctx)
+	_, err = r.refresh(ctx)
 	return err
 }
 

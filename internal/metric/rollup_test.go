@@ -106,3 +106,38 @@ func BenchmarkOverview30Days(b *testing.B) {
 		}
 	}
 }
+
+// While a refresh of the sales rollup runs, a reader asking for a fresh one
+// is served the rollup as it is instead of starting the same work (the
+// first refresh of a big store reads every day); once it is over, the
+// reader's refresh runs. Another store's refresh does not hold it up.
+func TestRollup_ReaderDoesNotRepeatARunningRefresh(t *testing.T) {
+	ctx := context.Background()
+	d, other := dbtest.SQLite(t), dbtest.SQLite(t)
+	if _, err := demo.Generate(ctx, d, demo.Options{Customers: 50, Days: 10, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	marked := func() bool {
+		var n int
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM job_marks WHERE name = 'sales_daily.orders_updated_at'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	release := metric.HoldRefreshForTest(d, "sales")
+	holdOther := metric.HoldRefreshForTest(other, "sales")
+	defer holdOther()
+	if err := (&metric.Rollup{DB: d}).RefreshIfOlder(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if marked() {
+		t.Fatal("the reader refreshed while another refresh was running")
+	}
+	release()
+	if err := (&metric.Rollup{DB: d}).RefreshIfOlder(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !marked() {
+		t.Fatal("no refresh once the running one was over")
+	}
+}

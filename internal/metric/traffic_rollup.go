@@ -45,16 +45,27 @@ func (r *IndicatorRollup) now() time.Time {
 
 func (r *IndicatorRollup) rollup() *Rollup { return &Rollup{DB: r.DB, Now: r.Now} }
 
-// refreshing lets one refresh run at a time in the process: the first
-// one after the demo's traffic or a rebuild reads every day, and readers
-// arriving meanwhile must not each start the same work.
-var refreshing sync.Mutex
+// refreshLocks let one refresh of a store's rollup run at a time in the
+// process: the first one after the demo's traffic or a rebuild reads every
+// day, and readers arriving meanwhile must not each start the same work.
+var refreshLocks sync.Map // refreshKey → *sync.Mutex
+
+type refreshKey struct {
+	d    *db.DB
+	kind string // "sales" or "indicators"
+}
+
+func refreshLock(d *db.DB, kind string) *sync.Mutex {
+	mu, _ := refreshLocks.LoadOrStore(refreshKey{d, kind}, &sync.Mutex{})
+	return mu.(*sync.Mutex)
+}
 
 // Refresh recomputes the days touched since the last refresh (every day
 // the first time) and returns how many.
 func (r *IndicatorRollup) Refresh(ctx context.Context) (int, error) {
-	refreshing.Lock()
-	defer refreshing.Unlock()
+	mu := refreshLock(r.DB, "indicators")
+	mu.Lock()
+	defer mu.Unlock()
 	return r.refresh(ctx)
 }
 
@@ -120,10 +131,11 @@ func (r *IndicatorRollup) refresh(ctx context.Context) (int, error) {
 // or another refresh is running — then the reader is served the rollups as
 // they are (at most a minute behind) rather than waiting for it.
 func (r *IndicatorRollup) RefreshIfOlder(ctx context.Context, maxAge time.Duration) error {
-	if !refreshing.TryLock() {
+	mu := refreshLock(r.DB, "indicators")
+	if !mu.TryLock() {
 		return nil
 	}
-	defer refreshing.Unlock()
+	defer mu.Unlock()
 	var at int64
 	err := r.DB.QueryRow(ctx, "SELECT updated_at FROM job_marks WHERE name = $1", markIndEvents).Scan(&at)
 	if err != nil && !db.IsNoRows(err) {

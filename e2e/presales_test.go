@@ -9,14 +9,15 @@ import (
 )
 
 // TestBrowser_Presales finds the demo's 双12 presale taking deposits, with
-// its deal and stock on the list and its own page; sends the presale form
+// its deal and stock on the list and its own page, and its deposits paid
+// and waiting; sends the presale form
 // with a deposit value below the deposit and reads why next to the field;
 // creates a presale of the demo flash sale's SKU, then stops its deposits
 // through the confirmation.
 func TestBrowser_Presales(t *testing.T) {
 	ctx := browser(t)
 	base := demoServer(t)
-	var list, deal string
+	var list, deal, deposits string
 	err := chromedp.Run(ctx,
 		login(base, "boss", "e2e-password"),
 		chromedp.WaitVisible(`#chart-gmv`, chromedp.ByQuery),
@@ -26,6 +27,7 @@ func TestBrowser_Presales(t *testing.T) {
 		chromedp.Click(`//a[contains(., "双12 预售")]`, chromedp.BySearch),
 		chromedp.WaitVisible(`#deposit-table`, chromedp.ByQuery),
 		chromedp.Text(`dl.details`, &deal, chromedp.ByQuery),
+		chromedp.Text(`#deposit-table`, &deposits, chromedp.ByQuery),
 	)
 	if err != nil {
 		t.Fatalf("the demo presale: %v", err)
@@ -33,8 +35,10 @@ func TestBrowser_Presales(t *testing.T) {
 	screenshot(t, ctx, "presale-demo.png")
 	if !strings.Contains(list, "双12 预售") || !strings.Contains(list, "年货节 预售") || strings.Contains(list, "presales.") ||
 		(!strings.Contains(list, "付定金中") && !strings.Contains(list, "Taking deposits")) ||
-		(!strings.Contains(deal, "抵") && !strings.Contains(deal, "counts as")) || !strings.Contains(deal, "定金不退") {
-		t.Fatalf("list %q\ndeal %q", list, deal)
+		(!strings.Contains(deal, "抵") && !strings.Contains(deal, "counts as")) || !strings.Contains(deal, "定金不退") ||
+		(!strings.Contains(deposits, "定金已付") && !strings.Contains(deposits, "Deposit paid")) ||
+		(!strings.Contains(deposits, "待付定金") && !strings.Contains(deposits, "Awaiting deposit")) {
+		t.Fatalf("list %q\ndeal %q\ndeposits %q", list, deal, deposits)
 	}
 
 	var code string

@@ -29,10 +29,29 @@ func TestGenerate_PresalesAreCarvedAndTakeDeposits(t *testing.T) {
 			t.Fatalf("%d presales, want 2", len(ps))
 		}
 		phases := map[string]presale.Phase{}
+		byName := map[string]presale.Presale{}
 		for _, p := range ps {
-			phases[p.Name] = p.Phase
-			if p.DepositValue != 2*p.Deposit || p.Tail <= 0 || p.PresalePrice >= p.ListPrice || p.Stock < 50 || p.Deposited != 0 {
+			phases[p.Name], byName[p.Name] = p.Phase, p
+			if p.DepositValue != 2*p.Deposit || p.Tail <= 0 || p.PresalePrice >= p.ListPrice || p.Stock < 50 {
 				t.Errorf("presale %+v", p)
+			}
+		}
+		// 双12 has twelve deposits, ten paid (every fourth of two units),
+		// two waiting; 年货节 none yet.
+		p12 := byName["双12 预售 定金膨胀"]
+		if c := p12.Counts; c.Paid != 10 || c.Pending != 2 || p12.Deposited != 15 || c.DepositsPaid != 12*p12.Deposit {
+			t.Errorf("双12 deposits %+v, %d units", c, p12.Deposited)
+		}
+		if byName["年货节 预售"].Deposited != 0 {
+			t.Error("年货节 has deposits before it opens")
+		}
+		ds, err := svc.Deposits(ctx, p12.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dep := range ds {
+			if dep.CreatedAt.Before(p12.DepositStartsAt) || !dep.CreatedAt.Before(end) || len(dep.DepositOrderNo) != 16 {
+				t.Errorf("deposit %+v", dep)
 			}
 		}
 		var products int64

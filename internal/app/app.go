@@ -140,6 +140,7 @@ func (a *App) StartJobs(ctx context.Context) *Jobs {
 	a.startBriefs(ctx, j)
 	a.startTierJobs(ctx, j)
 	a.startReferralJobs(ctx, j)
+	a.startAudienceJobs(ctx, j)
 	j.wg.Add(1)
 	go func() {
 		defer j.wg.Done()

@@ -2,6 +2,7 @@ package audience
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,12 +12,12 @@ import (
 
 const dayMS = 24 * 60 * 60 * 1000
 
-// Query is a compiled segment: the joins its rules need after
-// "FROM customers c", the condition on them, and the arguments of both in
+// Query is a compiled segment: what goes after FROM (customers c and the
+// tables its rules need), the condition, and the arguments of both in
 // placeholder order ($1, $2 … in both dialects; the db layer rebinds them
 // for SQLite).
 type Query struct {
-	Joins string
+	From  string
 	Where string
 	Args  []any
 }
@@ -33,10 +34,10 @@ const (
 	nJoins
 )
 
-// ordersAgg sums each customer's paid orders, net of refunds, as the RFM
-// run does (rfm.Aggregate): an order counts once paid_at is set.
-const ordersAgg = `LEFT JOIN (SELECT customer_id, COUNT(*) AS n, SUM(total - refunded_total) AS spend, MAX(paid_at) AS last_paid
-	FROM orders WHERE customer_id IS NOT NULL AND paid_at IS NOT NULL GROUP BY customer_id) o ON o.customer_id = c.id`
+// ordersFacts joins each customer's paid orders, spend net of refunds and
+// last payment, kept in audience_facts (see Refresh); a customer who never
+// paid has no row.
+const ordersFacts = `LEFT JOIN audience_facts o ON o.customer_id = c.id`
 
 type compiler struct {
 	env   Env
@@ -45,6 +46,9 @@ type compiler struct {
 	// joinArgs are the placeholders of the joins (the latest run or fit),
 	// numbered as they were first needed.
 	joinSQL [nJoins]string
+	// drive: a rule of the top group (matched all) needs a facts row
+	// (a paid order), so the count may start from the facts.
+	drive bool
 }
 
 func (c *compiler) arg(v any) string {
@@ -63,13 +67,22 @@ func Compile(g Group, env Env) (Query, error) {
 	if err != nil {
 		return Query{}, err
 	}
-	var joins []string
+	from := []string{"customers c"}
+	if c.drive {
+		// Only customers with a facts row can match: walk the narrow
+		// facts table and look each candidate up, rather than walk every
+		// customer and look their facts up (SQLite takes CROSS JOIN's
+		// order as given; PostgreSQL plans it as any join).
+		from = []string{"audience_facts o CROSS JOIN customers c"}
+		where = "c.id = o.customer_id AND " + where
+		c.joins[joinOrders] = false
+	}
 	for i, on := range c.joins {
 		if on {
-			joins = append(joins, c.joinSQL[i])
+			from = append(from, c.joinSQL[i])
 		}
 	}
-	return Query{Joins: strings.Join(joins, "\n"), Where: where, Args: c.args}, nil
+	return Query{From: strings.Join(from, "\n"), Where: where, Args: c.args}, nil
 }
 
 func (c *compiler) group(g Group, path string) (string, error) {
@@ -78,6 +91,9 @@ func (c *compiler) group(g Group, path string) (string, error) {
 		s, err := r.compile(c.env, fmt.Sprintf("%srules[%d].", path, i), c)
 		if err != nil {
 			return "", err
+		}
+		if path == "" && g.Match == MatchAll && needsFacts(s) {
+			c.drive = true
 		}
 		parts = append(parts, s)
 	}
@@ -105,7 +121,7 @@ func (c *compiler) join(which int) {
 	c.joins[which] = true
 	switch which {
 	case joinOrders:
-		c.joinSQL[which] = ordersAgg
+		c.joinSQL[which] = ordersFacts
 	case joinTier:
 		c.joinSQL[which] = `LEFT JOIN customer_tiers ct ON ct.customer_id = c.id`
 	case joinRFM:
@@ -164,10 +180,10 @@ func (r Rule) compile(env Env, at string, c *compiler) (string, error) {
 	switch f.Name {
 	case "orders":
 		c.join(joinOrders)
-		expr = "COALESCE(o.n, 0)"
+		expr = orZero("o.orders", r.Op, vals)
 	case "spend":
 		c.join(joinOrders)
-		expr = "COALESCE(o.spend, 0)"
+		expr = orZero("o.spend", r.Op, vals)
 	case "first_order_date":
 		// first_paid_day is YYYYMMDD in the store's zone, kept by every
 		// writer of paid orders; NULL (never paid) matches no comparison.
@@ -180,7 +196,7 @@ func (r Rule) compile(env Env, at string, c *compiler) (string, error) {
 		expr = "cp.p_alive"
 	case "points":
 		c.join(joinPoints)
-		expr = "COALESCE(pb.balance, 0)"
+		expr = orZero("pb.balance", r.Op, vals)
 	}
 	if r.Op == "between" {
 		return "(" + expr + " BETWEEN " + c.arg(vals[0]) + " AND " + c.arg(vals[1]) + ")", nil
@@ -196,8 +212,8 @@ func (r Rule) compile(env Env, at string, c *compiler) (string, error) {
 func (c *compiler) recency(op string, vals []any) string {
 	c.join(joinOrders)
 	now := c.env.Now.UnixMilli()
-	atLeast := func(n int64) string { return "o.last_paid <= " + c.arg(now-n*dayMS) }
-	atMost := func(n int64) string { return "o.last_paid > " + c.arg(now-(n+1)*dayMS) }
+	atLeast := func(n int64) string { return "o.last_paid_at <= " + c.arg(now-n*dayMS) }
+	atMost := func(n int64) string { return "o.last_paid_at > " + c.arg(now-(n+1)*dayMS) }
 	n := vals[0].(int64)
 	switch op {
 	case "gte":
@@ -211,7 +227,7 @@ func (c *compiler) recency(op string, vals []any) string {
 	case "eq":
 		return "(" + atLeast(n) + " AND " + atMost(n) + ")"
 	case "ne":
-		return "(" + "o.last_paid IS NOT NULL AND NOT (" + atLeast(n) + " AND " + atMost(n) + "))"
+		return "(" + "o.last_paid_at IS NOT NULL AND NOT (" + atLeast(n) + " AND " + atMost(n) + "))"
 	}
 	return "(" + atLeast(n) + " AND " + atMost(vals[1].(int64)) + ")"
 }
@@ -228,7 +244,13 @@ func (c *compiler) list(field string, vals []any) string {
 	// EXISTS would look up every customer's rows one by one. The
 	// subqueries never yield NULL, so NOT IN stays the exact complement.
 	case "order_channel":
-		return "(c.id IN (SELECT oc.customer_id FROM orders oc WHERE oc.customer_id IS NOT NULL AND oc.paid_at IS NOT NULL AND oc.channel IN " + in(vals) + "))"
+		// The facts list each customer's channels between commas.
+		c.join(joinOrders)
+		var ors []string
+		for _, v := range vals {
+			ors = append(ors, "COALESCE(o.channels, '') LIKE "+c.arg("%,"+likeEscaper.Replace(v.(string))+",%")+` ESCAPE '\'`)
+		}
+		return "(" + strings.Join(ors, " OR ") + ")"
 	case "tag":
 		return "(c.id IN (SELECT tg.customer_id FROM customer_tags tg WHERE tg.tag IN " + in(vals) + "))"
 	case "category":
@@ -292,4 +314,61 @@ func (e Env) withDescendants(vals []any) []any {
 		walk(v.(int64))
 	}
 	return out
+}
+
+// orZero is col, or COALESCE(col, 0) when a customer without a row (no
+// paid order, no points) would match the comparison: a bare column lets
+// the database start from the narrow table's index instead of every
+// customer, and the answer is the same.
+func orZero(col, op string, vals []any) string {
+	zero := false
+	v := vals[0].(int64)
+	switch op {
+	case "eq":
+		zero = v == 0
+	case "ne":
+		zero = v != 0
+	case "gt":
+		zero = 0 > v
+	case "gte":
+		zero = 0 >= v
+	case "lt":
+		zero = 0 < v
+	case "lte":
+		zero = 0 <= v
+	case "between":
+		zero = v <= 0 && 0 <= vals[1].(int64)
+	}
+	if zero {
+		return "COALESCE(" + col + ", 0)"
+	}
+	return col
+}
+
+// needsFacts reports whether a compiled rule holds only for customers with
+// a facts row: it compares a facts column bare (orZero kept no COALESCE).
+func needsFacts(cond string) bool {
+	return strings.HasPrefix(cond, "(o.") || strings.HasPrefix(cond, "((o.") || strings.HasPrefix(cond, "(o.last_paid_at IS NOT NULL")
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+var customerCol = regexp.MustCompile(`\bc\.`)
+
+// CountSQL is the query counting the matches. When the count starts from
+// the facts and no rule reads the customer row itself, the facts row
+// stands for the customer (its key is the customer's, and a customer's
+// deletion takes it along): the lookup of every candidate's customer row
+// goes.
+func (q Query) CountSQL() string {
+	const drive = "audience_facts o CROSS JOIN customers c"
+	if strings.HasPrefix(q.From, drive) {
+		from := strings.TrimPrefix(q.From, drive)
+		where := strings.TrimPrefix(q.Where, "c.id = o.customer_id AND ")
+		if !customerCol.MatchString(strings.ReplaceAll(from+where, "c.id", "")) {
+			return "SELECT COUNT(*) FROM audience_facts o" + strings.ReplaceAll(from, "c.id", "o.customer_id") +
+				" WHERE " + strings.ReplaceAll(where, "c.id", "o.customer_id")
+		}
+	}
+	return "SELECT COUNT(*) FROM " + q.From + " WHERE " + q.Where
 }

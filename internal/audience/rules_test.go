@@ -117,11 +117,13 @@ func TestCompile_SQLAndArgs(t *testing.T) {
 	}{
 		{"everyone", Group{Match: MatchAll}, nil, "1 = 1", nil},
 		{"spend and orders share one aggregate", all(Rule{Field: "spend", Op: "gte", Value: "100000"}, Rule{Field: "orders", Op: "between", Values: []string{"2", "5"}}),
-			[]string{"GROUP BY customer_id) o"}, "((COALESCE(o.spend, 0) >= $1) AND (COALESCE(o.n, 0) BETWEEN $2 AND $3))", []any{int64(100000), int64(2), int64(5)}},
+			[]string{"audience_facts o CROSS JOIN customers c"}, "c.id = o.customer_id AND ((o.spend >= $1) AND (o.orders BETWEEN $2 AND $3))", []any{int64(100000), int64(2), int64(5)}},
+		{"a comparison no-order customers meet keeps them", all(Rule{Field: "orders", Op: "lt", Value: "2"}, Rule{Field: "spend", Op: "between", Values: []string{"0", "100"}}),
+			[]string{"customers c\nLEFT JOIN audience_facts o ON o.customer_id = c.id"}, "((COALESCE(o.orders, 0) < $1) AND (COALESCE(o.spend, 0) BETWEEN $2 AND $3))", []any{int64(2), int64(0), int64(100)}},
 		{"recency at least 90 days", all(Rule{Field: "recency_days", Op: "gte", Value: "90"}),
-			[]string{"o.customer_id = c.id"}, "((o.last_paid <= $1))", []any{now - 90*dayMS}},
+			[]string{"audience_facts o CROSS JOIN customers c"}, "c.id = o.customer_id AND ((o.last_paid_at <= $1))", []any{now - 90*dayMS}},
 		{"recency under 30 days", all(Rule{Field: "recency_days", Op: "lt", Value: "30"}),
-			nil, "((o.last_paid > $1))", []any{now - 30*dayMS}},
+			nil, "((o.last_paid_at > $1))", []any{now - 30*dayMS}},
 		{"first order date is a store day", all(Rule{Field: "first_order_date", Op: "gte", Value: "2025-03-08"}),
 			nil, "((c.first_paid_day >= $1))", []any{int64(20250308)}},
 		{"tier defaults to the lowest", all(Rule{Field: "tier", Op: "in", Values: []string{"gold", "platinum", "silver"}}),
@@ -134,8 +136,8 @@ func TestCompile_SQLAndArgs(t *testing.T) {
 			[]string{"rs.run_id = $1", "cp.fit_id = $3"}, "((COALESCE(rs.segment, '') IN ($2)) OR (cp.p_alive < $4))", []any{int64(7), "champions", int64(3), 0.25}},
 		{"nested groups", Group{Match: MatchAll, Rules: []Rule{{Field: "points", Op: "gt", Value: "0"}},
 			Groups: []Group{{Match: MatchAny, Rules: []Rule{{Field: "source_channel", Op: "in", Values: []string{"douyin"}}, {Field: "order_channel", Op: "in", Values: []string{"douyin"}}}}}},
-			[]string{"points_balances pb"}, "((COALESCE(pb.balance, 0) > $1) AND ((c.source_channel IN ($2)) OR (c.id IN (SELECT oc.customer_id FROM orders oc WHERE oc.customer_id IS NOT NULL AND oc.paid_at IS NOT NULL AND oc.channel IN ($3)))))",
-			[]any{int64(0), "douyin", "douyin"}},
+			[]string{"points_balances pb"}, "((pb.balance > $1) AND ((c.source_channel IN ($2)) OR (COALESCE(o.channels, '') LIKE $3 ESCAPE '\\')))",
+			[]any{int64(0), "douyin", "%,douyin,%"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -143,12 +145,12 @@ func TestCompile_SQLAndArgs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.joins == nil && strings.Contains(c.name, "everyone") && q.Joins != "" {
-				t.Errorf("joins %q for no rules", q.Joins)
+			if c.joins == nil && strings.Contains(c.name, "everyone") && q.From != "customers c" {
+				t.Errorf("joins %q for no rules", q.From)
 			}
 			for _, j := range c.joins {
-				if !strings.Contains(q.Joins, j) {
-					t.Errorf("joins %q lack %q", q.Joins, j)
+				if !strings.Contains(q.From, j) {
+					t.Errorf("joins %q lack %q", q.From, j)
 				}
 			}
 			if !strings.HasSuffix(q.Where, c.where) {

@@ -81,27 +81,38 @@ func (s *Service) Count(ctx context.Context, g Group) (int64, error) {
 	return CountIn(ctx, s.DB, g, env)
 }
 
-// CountIn counts on q with env.
-func CountIn(ctx context.Context, q db.Queryer, g Group, env Env) (int64, error) {
+// CountIn counts on d with env, the order facts refreshed first (or less
+// than refreshEvery ago).
+func CountIn(ctx context.Context, d *db.DB, g Group, env Env) (int64, error) {
 	cq, err := Compile(g, env)
 	if err != nil {
 		return 0, err
 	}
+	if err := Refresh(ctx, d, false); err != nil {
+		return 0, err
+	}
+	q := d
 	var n int64
-	err = q.QueryRow(ctx, `SELECT COUNT(*) FROM customers c `+cq.Joins+` WHERE `+cq.Where, cq.Args...).Scan(&n)
+	err = q.QueryRow(ctx, cq.CountSQL(), cq.Args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count segment: %w", err)
 	}
 	return n, nil
 }
 
-// IDs lists the matching customers' ids, ascending.
-func IDs(ctx context.Context, q db.Queryer, g Group, env Env) ([]int64, error) {
+// IDs lists the matching customers' ids, ascending, the order facts
+// refreshed first: whoever acts on the list (a coupon push) gets it as of
+// now.
+func IDs(ctx context.Context, d *db.DB, g Group, env Env) ([]int64, error) {
 	cq, err := Compile(g, env)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT c.id FROM customers c `+cq.Joins+` WHERE `+cq.Where+` ORDER BY c.id`, cq.Args...)
+	if err := Refresh(ctx, d, true); err != nil {
+		return nil, err
+	}
+	q := d
+	rows, err := q.Query(ctx, `SELECT c.id FROM `+cq.From+` WHERE `+cq.Where+` ORDER BY c.id`, cq.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("segment customers: %w", err)
 	}
@@ -131,21 +142,24 @@ type Member struct {
 	LastPaidAt *int64 `json:"last_paid_at" doc:"unix ms of the last paid order; null: never paid"`
 }
 
-// memberCols computes the figures per listed customer only, so a sample of
-// 20 costs 20 index lookups however large the segment.
+// memberCols are a member's figures, from the order facts the rules read.
 const memberCols = `c.id, c.name, c.phone, c.email, c.source_channel,
-	(SELECT COUNT(*) FROM orders mo WHERE mo.customer_id = c.id AND mo.paid_at IS NOT NULL),
-	(SELECT COALESCE(SUM(mo.total - mo.refunded_total), 0) FROM orders mo WHERE mo.customer_id = c.id AND mo.paid_at IS NOT NULL),
-	(SELECT MAX(mo.paid_at) FROM orders mo WHERE mo.customer_id = c.id AND mo.paid_at IS NOT NULL)`
+	(SELECT mf.orders FROM audience_facts mf WHERE mf.customer_id = c.id),
+	(SELECT mf.spend FROM audience_facts mf WHERE mf.customer_id = c.id),
+	(SELECT mf.last_paid_at FROM audience_facts mf WHERE mf.customer_id = c.id)`
 
 // Members streams the matching customers, newest first, to fn; limit 0
-// means all of them.
-func Members(ctx context.Context, q db.Queryer, g Group, env Env, limit int, fn func(Member) error) error {
+// means all of them (an export: the facts are refreshed first).
+func Members(ctx context.Context, d *db.DB, g Group, env Env, limit int, fn func(Member) error) error {
 	cq, err := Compile(g, env)
 	if err != nil {
 		return err
 	}
-	text := `SELECT ` + memberCols + ` FROM customers c ` + cq.Joins + ` WHERE ` + cq.Where + ` ORDER BY c.id DESC`
+	if err := Refresh(ctx, d, limit == 0); err != nil {
+		return err
+	}
+	q := d
+	text := `SELECT ` + memberCols + ` FROM ` + cq.From + ` WHERE ` + cq.Where + ` ORDER BY c.id DESC`
 	args := cq.Args
 	if limit > 0 {
 		args = append(args, limit)
@@ -158,11 +172,11 @@ func Members(ctx context.Context, q db.Queryer, g Group, env Env, limit int, fn 
 	defer rows.Close()
 	for rows.Next() {
 		var m Member
-		var spend sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.Name, &m.Phone, &m.Email, &m.SourceChannel, &m.Orders, &spend, &m.LastPaidAt); err != nil {
+		var orders, spend sql.NullInt64
+		if err := rows.Scan(&m.ID, &m.Name, &m.Phone, &m.Email, &m.SourceChannel, &orders, &spend, &m.LastPaidAt); err != nil {
 			return fmt.Errorf("segment members: %w", err)
 		}
-		m.Spend = spend.Int64
+		m.Orders, m.Spend = orders.Int64, spend.Int64
 		if err := fn(m); err != nil {
 			return err
 		}

@@ -82,7 +82,8 @@ type Item struct {
 	Title      string `json:"title"`
 	ListPrice  int64  `json:"list_price"`
 	FlashPrice int64  `json:"flash_price"`
-	Stock      int64  `json:"stock"`
+	Stock      int64  `json:"stock"`  // units the pool holds: carved, or once ended the units orders took
+	Carved     int64  `json:"carved"` // units carved out of the SKU when the sale was made
 	Sold       int64  `json:"sold"`
 	Paid       int64  `json:"paid"`
 	Left       int64  `json:"left"`
@@ -248,7 +249,7 @@ func (s *Service) Create(ctx context.Context, in SaleInput) (Sale, error) {
 			if !errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("flash sale: %w", err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO flash_sale_items (flash_sale_id, sku_id, flash_price, stock) VALUES ($1, $2, $3, $4)`,
+			if _, err := tx.Exec(ctx, `INSERT INTO flash_sale_items (flash_sale_id, sku_id, flash_price, stock, carved) VALUES ($1, $2, $3, $4, $4)`,
 				id, it.SKUID, it.FlashPrice, it.Stock); err != nil {
 				return fmt.Errorf("flash sale: %w", err)
 			}
@@ -378,7 +379,7 @@ func (s *Service) List(ctx context.Context) ([]Sale, error) {
 func (s *Service) list(ctx context.Context, where string, args ...any) ([]Sale, error) {
 	rows, err := s.DB.Query(ctx, `SELECT f.id, f.name, f.starts_at, f.ends_at, f.per_customer_limit, f.payment_window_ms, f.ended_at, f.created_at,
 			COALESCE(i.id, 0), COALESCE(i.sku_id, 0), COALESCE(k.code, ''), COALESCE(p.title, ''), COALESCE(k.list_price, 0),
-			COALESCE(i.flash_price, 0), COALESCE(i.stock, 0), COALESCE(i.sold, 0), COALESCE(i.paid, 0)
+			COALESCE(i.flash_price, 0), COALESCE(i.stock, 0), COALESCE(i.carved, 0), COALESCE(i.sold, 0), COALESCE(i.paid, 0)
 		FROM flash_sales f LEFT JOIN flash_sale_items i ON i.flash_sale_id = f.id
 		LEFT JOIN skus k ON k.id = i.sku_id LEFT JOIN products p ON p.id = k.product_id `+where+`
 		ORDER BY f.starts_at DESC, f.id DESC, i.id`, args...)
@@ -394,7 +395,7 @@ func (s *Service) list(ctx context.Context, where string, args ...any) ([]Sale, 
 		var starts, ends, window, created int64
 		var ended sql.NullInt64
 		if err := rows.Scan(&sl.ID, &sl.Name, &starts, &ends, &sl.PerCustomerLimit, &window, &ended, &created,
-			&it.ID, &it.SKUID, &it.Code, &it.Title, &it.ListPrice, &it.FlashPrice, &it.Stock, &it.Sold, &it.Paid); err != nil {
+			&it.ID, &it.SKUID, &it.Code, &it.Title, &it.ListPrice, &it.FlashPrice, &it.Stock, &it.Carved, &it.Sold, &it.Paid); err != nil {
 			return nil, fmt.Errorf("flash sales: %w", err)
 		}
 		if len(out) == 0 || out[len(out)-1].ID != sl.ID {

@@ -251,7 +251,7 @@ func TestFlash_CloseReturnsToPoolAndEndReturnsToSKU(t *testing.T) {
 		f := newFixture(t, d)
 		ctx := context.Background()
 		sku := f.sku("FS-2", 9900, 10)
-		f.sale(sku, 1990, 2, 1)
+		sale := f.sale(sku, 1990, 2, 1)
 		b := f.customers(4)
 		o1, err := f.buy(b[0], sku, 1)
 		if err != nil {
@@ -296,11 +296,40 @@ func TestFlash_CloseReturnsToPoolAndEndReturnsToSKU(t *testing.T) {
 		if l := f.level(sku); l.Available != 8 || l.Reserved != 1 {
 			t.Errorf("after the end: %+v; want 8 available, 1 held by the pending order", l)
 		}
+		if got, err := f.flash.Get(ctx, sale.ID); err != nil || got.Items[0].Carved != 2 {
+			t.Errorf("ended sale's item: %+v %v; want carved 2", got.Items, err)
+		}
 		if n, err := f.flash.CloseUnpaid(ctx, f.orders); err != nil || n != 1 {
 			t.Fatalf("closing the last pending flash order: %d %v", n, err)
 		}
 		if l := f.level(sku); l.Available != 9 || l.Reserved != 0 {
 			t.Errorf("after the last close: %+v", l)
+		}
+		f.invariants()
+	})
+}
+
+// An ended sale keeps what it carved, so its sell-through can be told
+// after its unsold units went back to the SKU.
+func TestFlash_EndedSaleKeepsWhatItCarved(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		sku := f.sku("FS-3", 9900, 10)
+		sale := f.sale(sku, 1990, 5, 1)
+		if _, err := f.buy(f.customers(1)[0], sku, 1); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Add(2 * time.Hour)
+		if n, err := f.flash.EndDue(ctx); err != nil || n != 1 {
+			t.Fatalf("ended %d sales (%v)", n, err)
+		}
+		got, err := f.flash.Get(ctx, sale.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it := got.Items[0]; it.Stock != 1 || it.Carved != 5 || it.Sold != 1 || it.Left != 0 {
+			t.Fatalf("ended sale's item: %+v; want pool 1 (taken), carved 5, sold 1, left 0", it)
 		}
 		f.invariants()
 	})

@@ -42,8 +42,8 @@ type flashItemRow struct {
 type flashSaleRow struct {
 	flash.Sale
 	Rows                                            []flashItemRow
-	Stock, Sold, Paid, Pending, Left, GMV, Discount int64
-	SellThroughBP                                   int64
+	Carved, Sold, Paid, Pending, Left, GMV, Discount int64
+	SellThroughBP                                    int64
 	// Closed: the sale was ended (its unsold units are back on the SKUs);
 	// until then the End button confirms it, also once its time is over.
 	Closed bool
@@ -59,11 +59,11 @@ func newFlashSaleRow(s flash.Sale) flashSaleRow {
 		r := flashItemRow{Item: it, Pending: it.Sold - it.Paid, SellThroughBP: -1,
 			GMV: it.Paid * it.FlashPrice, Discount: it.Paid * (it.ListPrice - it.FlashPrice)}
 		r.PaidPct, r.PendingPct, r.LeftPct = stockBar(it.Paid, r.Pending, it.Stock)
-		if !out.Closed && it.Stock > 0 {
-			r.SellThroughBP = it.Paid * 10000 / it.Stock
+		if it.Carved > 0 {
+			r.SellThroughBP = it.Paid * 10000 / it.Carved
 		}
 		out.Rows = append(out.Rows, r)
-		out.Stock += it.Stock
+		out.Carved += it.Carved
 		out.Sold += it.Sold
 		out.Paid += it.Paid
 		out.Pending += r.Pending
@@ -71,8 +71,8 @@ func newFlashSaleRow(s flash.Sale) flashSaleRow {
 		out.GMV += r.GMV
 		out.Discount += r.Discount
 	}
-	if !out.Closed && out.Stock > 0 {
-		out.SellThroughBP = out.Paid * 10000 / out.Stock
+	if out.Carved > 0 {
+		out.SellThroughBP = out.Paid * 10000 / out.Carved
 	}
 	return out
 }

@@ -172,7 +172,8 @@ func TestFlashSalePages_CreateWithFieldErrorsFiguresEnd(t *testing.T) {
 			t.Fatalf("end: %d", w.Code)
 		}
 		body = f.get(page, op).Body.String()
-		mustContain(t, body, `data-status="ended"`, `data-kpi="sell_through">—<`, `data-kpi="gmv">¥99.00<`)
+		// Ended, it still knows what it carved: 1 paid of 20 is 5%.
+		mustContain(t, body, `data-status="ended"`, `data-kpi="carved">20<`, `data-kpi="sell_through">5.00%<`, `data-kpi="gmv">¥99.00<`)
 		if strings.Contains(body, `/end"`) {
 			t.Error("an ended sale still offers the end button")
 		}

@@ -41,7 +41,7 @@ type flashItemRow struct {
 // flashSaleRow is a sale with its items' figures and their totals.
 type flashSaleRow struct {
 	flash.Sale
-	Rows                                            []flashItemRow
+	Rows                                             []flashItemRow
 	Carved, Sold, Paid, Pending, Left, GMV, Discount int64
 	SellThroughBP                                    int64
 	// Closed: the sale was ended (its unsold units are back on the SKUs);

@@ -390,6 +390,9 @@ func TestGenerate_TinyShopAndAZoneWithDaylightSaving(t *testing.T) {
 	}
 	for _, opts := range []Options{
 		{Customers: 1, Days: 7, End: time.Date(2025, 6, 18, 12, 0, 0, 0, shanghai(t)), Location: shanghai(t)},
+		// A week of a hundred customers: fewer than five inviters for the
+		// referral programme's regulars (this panicked once).
+		{Customers: 100, Days: 7, Seed: 1, End: time.Date(2025, 6, 18, 12, 0, 0, 0, shanghai(t)), Location: shanghai(t)},
 		// Clocks went forward on 9 March and back on 2 November 2025.
 		{Customers: 150, Days: 250, Seed: 4, End: time.Date(2025, 11, 10, 0, 0, 0, 0, ny), Location: ny},
 	} {

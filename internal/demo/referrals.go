@@ -88,7 +88,7 @@ func writeReferrals(ctx context.Context, d *db.DB, end time.Time) error {
 		// A few inviters bring most invitees, as in any shop.
 		inviter := inviters[i%len(inviters)]
 		if i%3 == 0 {
-			inviter = inviters[i%5]
+			inviter = inviters[i%min(5, len(inviters))]
 		}
 		links[c] = referral.LinkInput{CustomerID: c, Code: codes[inviter], DeviceID: "demo-device-" + strconv.FormatInt(c, 10)}
 	}

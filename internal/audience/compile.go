@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/order/purchase"
 )
 
 const dayMS = 24 * 60 * 60 * 1000
@@ -22,15 +23,14 @@ type Query struct {
 	Args  []any
 }
 
-// The tables a rule may need beyond customers, joined once each and only
-// when a rule asks: every join is at most one row per customer, so a
-// count over the joined rows counts customers.
+// The tables joined to customers when a rule asks: only the order facts,
+// one row per customer at most, so a count over the joined rows counts
+// customers. Every other table (tiers, tags, points, RFM scores, value
+// predictions) enters as a set, c.id IN (subquery): built once per query
+// from the rows the rule selects, where a join would be looked up once per
+// customer.
 const (
 	joinOrders = iota
-	joinTier
-	joinRFM
-	joinCLV
-	joinPoints
 	nJoins
 )
 
@@ -119,18 +119,7 @@ func (c *compiler) join(which int) {
 		return
 	}
 	c.joins[which] = true
-	switch which {
-	case joinOrders:
-		c.joinSQL[which] = ordersFacts
-	case joinTier:
-		c.joinSQL[which] = `LEFT JOIN customer_tiers ct ON ct.customer_id = c.id`
-	case joinRFM:
-		c.joinSQL[which] = `LEFT JOIN rfm_scores rs ON rs.run_id = ` + c.arg(c.env.RFMRun) + ` AND rs.customer_id = c.id`
-	case joinCLV:
-		c.joinSQL[which] = `LEFT JOIN clv_predictions cp ON cp.fit_id = ` + c.arg(c.env.CLVFit) + ` AND cp.customer_id = c.id`
-	case joinPoints:
-		c.joinSQL[which] = `LEFT JOIN points_balances pb ON pb.customer_id = c.id`
-	}
+	c.joinSQL[which] = ordersFacts
 }
 
 var sqlOps = map[string]string{"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -188,20 +177,26 @@ func (r Rule) compile(env Env, at string, c *compiler) (string, error) {
 		// first_paid_day is YYYYMMDD in the store's zone, kept by every
 		// writer of paid orders; NULL (never paid) matches no comparison.
 		expr = "c.first_paid_day"
-	case "clv":
-		c.join(joinCLV)
-		expr = "cp.clv"
-	case "p_alive":
-		c.join(joinCLV)
-		expr = "cp.p_alive"
+	case "clv", "p_alive":
+		// A customer the fit did not cover matches no comparison.
+		return "(c.id IN (SELECT cp.customer_id FROM clv_predictions cp WHERE cp.fit_id = " + c.arg(c.env.CLVFit) +
+			" AND " + c.compare("cp."+f.Name, r.Op, vals) + "))", nil
 	case "points":
-		c.join(joinPoints)
-		expr = orZero("pb.balance", r.Op, vals)
+		// No balance row is a balance of 0.
+		if zeroMatches(r.Op, vals) {
+			return "(NOT (c.id IN (SELECT pb.customer_id FROM points_balances pb WHERE NOT " + c.compare("pb.balance", r.Op, vals) + ")))", nil
+		}
+		return "(c.id IN (SELECT pb.customer_id FROM points_balances pb WHERE " + c.compare("pb.balance", r.Op, vals) + "))", nil
 	}
-	if r.Op == "between" {
-		return "(" + expr + " BETWEEN " + c.arg(vals[0]) + " AND " + c.arg(vals[1]) + ")", nil
+	return c.compare(expr, r.Op, vals), nil
+}
+
+// compare writes expr op value(s).
+func (c *compiler) compare(expr, op string, vals []any) string {
+	if op == "between" {
+		return "(" + expr + " BETWEEN " + c.arg(vals[0]) + " AND " + c.arg(vals[1]) + ")"
 	}
-	return "(" + expr + " " + sqlOps[r.Op] + " " + c.arg(vals[0]) + ")", nil
+	return "(" + expr + " " + sqlOps[op] + " " + c.arg(vals[0]) + ")"
 }
 
 // recency compares the days since the last paid order, floor((now −
@@ -255,17 +250,18 @@ func (c *compiler) list(field string, vals []any) string {
 		return "(c.id IN (SELECT tg.customer_id FROM customer_tags tg WHERE tg.tag IN " + in(vals) + "))"
 	case "category":
 		return "(c.id IN (SELECT ok.customer_id FROM orders ok JOIN order_lines ol ON ol.order_id = ok.id JOIN products pr ON pr.id = ol.product_id " +
-			"WHERE ok.customer_id IS NOT NULL AND ok.paid_at IS NOT NULL AND pr.category_id IN " + in(c.env.withDescendants(vals)) + "))"
+			"WHERE ok.customer_id IS NOT NULL AND ok.paid_at IS NOT NULL AND " + purchase.Is("ok") + " AND pr.category_id IN " + in(c.env.withDescendants(vals)) + "))"
 	case "tier":
-		// A customer without a tier row is at the lowest tier.
-		c.join(joinTier)
-		return "(COALESCE(ct.tier, " + c.arg(c.env.Tiers[0]) + ") IN " + in(vals) + ")"
-	case "rfm_segment":
-		c.join(joinRFM)
-		return "(COALESCE(rs.segment, '') IN " + in(vals) + ")"
-	case "stage":
-		c.join(joinRFM)
-		return "(COALESCE(rs.stage, '') IN " + in(vals) + ")"
+		// A customer without a tier row is at the lowest tier: when the
+		// lowest is listed, the match is everyone but the customers whose
+		// row names a tier not listed.
+		if slices.Contains(vals, any(c.env.Tiers[0])) {
+			return "(NOT (c.id IN (SELECT ct.customer_id FROM customer_tiers ct WHERE ct.tier NOT IN " + in(vals) + ")))"
+		}
+		return "(c.id IN (SELECT ct.customer_id FROM customer_tiers ct WHERE ct.tier IN " + in(vals) + "))"
+	case "rfm_segment", "stage":
+		col := map[string]string{"rfm_segment": "segment", "stage": "stage"}[field]
+		return "(c.id IN (SELECT rs.customer_id FROM rfm_scores rs WHERE rs.run_id = " + c.arg(c.env.RFMRun) + " AND rs." + col + " IN " + in(vals) + "))"
 	}
 	panic("audience: list field without SQL: " + field)
 }
@@ -317,29 +313,11 @@ func (e Env) withDescendants(vals []any) []any {
 }
 
 // orZero is col, or COALESCE(col, 0) when a customer without a row (no
-// paid order, no points) would match the comparison: a bare column lets
-// the database start from the narrow table's index instead of every
-// customer, and the answer is the same.
+// paid order) would match the comparison: a bare column lets the count
+// start from the narrow facts table instead of every customer, and the
+// answer is the same.
 func orZero(col, op string, vals []any) string {
-	zero := false
-	v := vals[0].(int64)
-	switch op {
-	case "eq":
-		zero = v == 0
-	case "ne":
-		zero = v != 0
-	case "gt":
-		zero = 0 > v
-	case "gte":
-		zero = 0 >= v
-	case "lt":
-		zero = 0 < v
-	case "lte":
-		zero = 0 <= v
-	case "between":
-		zero = v <= 0 && 0 <= vals[1].(int64)
-	}
-	if zero {
+	if zeroMatches(op, vals) {
 		return "COALESCE(" + col + ", 0)"
 	}
 	return col
@@ -349,6 +327,28 @@ func orZero(col, op string, vals []any) string {
 // a facts row: it compares a facts column bare (orZero kept no COALESCE).
 func needsFacts(cond string) bool {
 	return strings.HasPrefix(cond, "(o.") || strings.HasPrefix(cond, "((o.") || strings.HasPrefix(cond, "(o.last_paid_at IS NOT NULL")
+}
+
+// zeroMatches reports whether 0 meets the comparison.
+func zeroMatches(op string, vals []any) bool {
+	v := vals[0].(int64)
+	switch op {
+	case "eq":
+		return v == 0
+	case "ne":
+		return v != 0
+	case "gt":
+		return 0 > v
+	case "gte":
+		return 0 >= v
+	case "lt":
+		return 0 < v
+	case "lte":
+		return 0 <= v
+	case "between":
+		return v <= 0 && 0 <= vals[1].(int64)
+	}
+	return false
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -2,6 +2,7 @@ package audience
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
@@ -59,19 +60,27 @@ func Refresh(ctx context.Context, d *db.DB, force bool) error {
 	if err != nil {
 		return fmt.Errorf("segment facts: %w", err)
 	}
-	rows, err := d.Query(ctx, `SELECT DISTINCT customer_id FROM orders WHERE customer_id IS NOT NULL AND (updated_at >= $1 OR id > $2)`,
+	// Two index ranges (orders_updated, the key), not one OR, and no
+	// condition on customer_id: either lets a planner without statistics
+	// walk all the orders by another index. Guests and repeats go here.
+	rows, err := d.Query(ctx, `SELECT customer_id FROM orders WHERE updated_at >= $1
+		UNION ALL SELECT customer_id FROM orders WHERE id > $2`,
 		seenAt-lateWindow.Milliseconds(), seenID-lateIDs)
 	if err != nil {
 		return fmt.Errorf("segment facts: changed customers: %w", err)
 	}
 	var changed []int64
+	seen := map[int64]bool{}
 	for rows.Next() {
-		var id int64
+		var id sql.NullInt64
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return err
 		}
-		changed = append(changed, id)
+		if id.Valid && !seen[id.Int64] {
+			seen[id.Int64] = true
+			changed = append(changed, id.Int64)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -115,7 +124,9 @@ func Refresh(ctx context.Context, d *db.DB, force bool) error {
 			return fmt.Errorf("segment facts: %w", err)
 		}
 	}
-	refreshed[d] = started
+	// The next refresh may skip from when this one ended: a refresh
+	// slower than refreshEvery must not make every count refresh again.
+	refreshed[d] = time.Now()
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/order/purchase"
 )
 
 // Purchases is one customer's purchase days up to the fit's end: Days are
@@ -28,9 +29,11 @@ func dayNumber(yyyymmdd int64) int64 {
 // store day lastDay (YYYYMMDD), one transaction per customer per day as the
 // model counts them, with the day's net spend (total − refunded).
 func LoadPurchases(ctx context.Context, q db.Queryer, lastDay int64) ([]Purchases, error) {
-	rows, err := q.Query(ctx, `SELECT customer_id, paid_day, CAST(SUM(total - refunded_total) AS BIGINT)
-		FROM orders WHERE customer_id IS NOT NULL AND paid_day IS NOT NULL AND paid_at IS NOT NULL AND paid_day <= $1
-		GROUP BY customer_id, paid_day ORDER BY customer_id, paid_day`, lastDay)
+	// A presale is one purchase, its tail, worth the deposit too (package
+	// purchase).
+	rows, err := q.Query(ctx, `SELECT o.customer_id, o.paid_day, CAST(SUM(`+purchase.Net("o")+`) AS BIGINT)
+		FROM orders o WHERE o.customer_id IS NOT NULL AND o.paid_day IS NOT NULL AND o.paid_at IS NOT NULL AND o.paid_day <= $1 AND `+purchase.Is("o")+`
+		GROUP BY o.customer_id, o.paid_day ORDER BY o.customer_id, o.paid_day`, lastDay)
 	if err != nil {
 		return nil, fmt.Errorf("load purchases: %w", err)
 	}

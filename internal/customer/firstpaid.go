@@ -25,12 +25,13 @@ func NotePaid(ctx context.Context, q db.Queryer, customerID, day int64) error {
 }
 
 // FirstPaidMismatches counts customers whose first_paid_day disagrees with
-// their orders — the invariant check for NotePaid's callers.
+// their orders — the invariant check for NotePaid's callers. A presale
+// deposit is not a purchase (the order service does not note it).
 func FirstPaidMismatches(ctx context.Context, q db.Queryer) (int64, error) {
 	var n int64
 	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM customers c
 		WHERE COALESCE(c.first_paid_day, 0) <> COALESCE((
-			SELECT MIN(o.paid_day) FROM orders o WHERE o.customer_id = c.id AND o.paid_day IS NOT NULL), 0)`).Scan(&n)
+			SELECT MIN(o.paid_day) FROM orders o WHERE o.customer_id = c.id AND o.paid_day IS NOT NULL AND o.presale_role <> 'deposit'), 0)`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("check first paid days: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/order/purchase"
 	"github.com/storeops/storeops/internal/settings"
 )
 
@@ -159,8 +160,8 @@ func RetentionOf(ctx context.Context, q db.Queryer, from, to int64) (Retention, 
 	// window's start to the period's end, counted here: orders in the
 	// period per customer, and who was active before it.
 	before := AddDays(from, -ChurnLookbackDays)
-	rows, err := q.Query(ctx, `SELECT customer_id, paid_day FROM orders
-		WHERE paid_day BETWEEN $1 AND $2 AND customer_id IS NOT NULL`, before, to)
+	rows, err := q.Query(ctx, `SELECT o.customer_id, o.paid_day FROM orders o
+		WHERE o.paid_day BETWEEN $1 AND $2 AND o.customer_id IS NOT NULL AND `+purchase.Is("o"), before, to)
 	if err != nil {
 		return r, fmt.Errorf("retention: %w", err)
 	}
@@ -207,8 +208,8 @@ func RetentionOf(ctx context.Context, q db.Queryer, from, to int64) (Retention, 
 	r.RepurchaseRateBP = divRound(r.Repeaters*10000, r.Customers)
 	r.ChurnRateBP = divRound(r.Churned*10000, r.ActiveBefore)
 	var net, customers int64
-	err = q.QueryRow(ctx, `SELECT COALESCE(SUM(total - refunded_total), 0), COUNT(DISTINCT customer_id) FROM orders
-		WHERE paid_day <= $1 AND customer_id IS NOT NULL`, to).Scan(&net, &customers)
+	err = q.QueryRow(ctx, `SELECT COALESCE(SUM(`+purchase.Net("o")+`), 0), COUNT(DISTINCT o.customer_id) FROM orders o
+		WHERE o.paid_day <= $1 AND o.customer_id IS NOT NULL AND `+purchase.Is("o"), to).Scan(&net, &customers)
 	if err != nil {
 		return r, fmt.Errorf("LTV: %w", err)
 	}
@@ -363,9 +364,9 @@ const BySegment = "segment"
 // the share of GMV. Read from orders on request, not from a rollup: a
 // segment is a property of the customer today, not of the day.
 func SegmentGroups(ctx context.Context, q db.Queryer, from, to int64) ([]Group, error) {
-	rows, err := q.Query(ctx, `SELECT COALESCE(s.segment, 'unscored'), COUNT(*), COALESCE(SUM(o.total), 0), COUNT(DISTINCT o.customer_id)
+	rows, err := q.Query(ctx, `SELECT COALESCE(s.segment, 'unscored'), COUNT(*), COALESCE(SUM(`+purchase.Value("o")+`), 0), COUNT(DISTINCT o.customer_id)
 		FROM orders o LEFT JOIN rfm_scores s ON s.customer_id = o.customer_id AND s.run_id = (SELECT MAX(id) FROM rfm_runs)
-		WHERE o.paid_day BETWEEN $1 AND $2
+		WHERE o.paid_day BETWEEN $1 AND $2 AND `+purchase.Is("o")+`
 		GROUP BY COALESCE(s.segment, 'unscored') ORDER BY 3 DESC, 1`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("segment breakdown: %w", err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/order/purchase"
 	"github.com/storeops/storeops/internal/settings"
 )
 
@@ -45,9 +46,9 @@ func Cohorts(ctx context.Context, q db.Queryer, to int64, months int) ([]Cohort,
 		repeatAt int // month of the second purchase day, -1 none
 		net      []int64
 	}
-	rows, err := q.Query(ctx, `SELECT o.customer_id, o.paid_day, o.total - o.refunded_total FROM orders o
+	rows, err := q.Query(ctx, `SELECT o.customer_id, o.paid_day, `+purchase.Net("o")+` FROM orders o
 		JOIN customers c ON c.id = o.customer_id
-		WHERE c.first_paid_day BETWEEN $1 AND $2 AND o.paid_day BETWEEN $1 AND $2
+		WHERE c.first_paid_day BETWEEN $1 AND $2 AND o.paid_day BETWEEN $1 AND $2 AND `+purchase.Is("o")+`
 		ORDER BY o.customer_id, o.paid_day`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("cohorts: %w", err)

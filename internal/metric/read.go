@@ -7,6 +7,7 @@ import (
 	"github.com/axiomhq/hyperloglog"
 
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/order/purchase"
 )
 
 // ExactBuyersDays is the longest range whose distinct buyers are counted
@@ -54,7 +55,7 @@ func Summarize(ctx context.Context, q db.Queryer, from, to int64) (Summary, erro
 		return s, fmt.Errorf("summarize new customers: %w", err)
 	}
 	if len(Days(from, to)) <= ExactBuyersDays {
-		err = q.QueryRow(ctx, `SELECT COUNT(DISTINCT customer_id) FROM orders WHERE paid_day BETWEEN $1 AND $2`, from, to).Scan(&s.Buyers)
+		err = q.QueryRow(ctx, `SELECT COUNT(DISTINCT o.customer_id) FROM orders o WHERE o.paid_day BETWEEN $1 AND $2 AND `+purchase.Is("o"), from, to).Scan(&s.Buyers)
 	} else {
 		s.Buyers, err = mergedBuyers(ctx, q, from, to)
 		s.BuyersApprox = true

@@ -10,6 +10,7 @@ import (
 	"github.com/axiomhq/hyperloglog"
 
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/order/purchase"
 )
 
 // Rollup keeps sales_daily in step with orders and refunds. Every writer
@@ -244,8 +245,10 @@ func (r *Rollup) rebuild(ctx context.Context, from, to int64) error {
 		}
 		return rs.Err()
 	}
-	err := scan(`SELECT paid_day, COUNT(*), COALESCE(SUM(total), 0), COALESCE(SUM(cost_total), 0)
-		FROM orders WHERE paid_day BETWEEN $1 AND $2 GROUP BY paid_day`, func(d int64, v []int64) {
+	// Presale deposits are not purchases; a tail is worth its deposit too
+	// (package purchase).
+	err := scan(`SELECT o.paid_day, COUNT(*), COALESCE(SUM(`+purchase.Value("o")+`), 0), COALESCE(SUM(o.cost_total), 0)
+		FROM orders o WHERE o.paid_day BETWEEN $1 AND $2 AND `+purchase.Is("o")+` GROUP BY o.paid_day`, func(d int64, v []int64) {
 		x := row(d)
 		x.paidOrders, x.gmv, x.cogs = v[0], v[1], v[2]
 	})
@@ -262,8 +265,10 @@ func (r *Rollup) rebuild(ctx context.Context, from, to int64) error {
 	if err != nil {
 		return err
 	}
-	err = scan(`SELECT refunded_day, COALESCE(SUM(amount), 0), COUNT(*)
-		FROM refunds WHERE refunded_day BETWEEN $1 AND $2 GROUP BY refunded_day`, func(d int64, v []int64) {
+	// A deposit's refund counts once its tail was paid, which comes before
+	// the refund, so a written day never changes for it later.
+	err = scan(`SELECT r.refunded_day, COALESCE(SUM(r.amount), 0), COUNT(*)
+		FROM refunds r WHERE r.refunded_day BETWEEN $1 AND $2 AND `+purchase.Refund("r")+` GROUP BY r.refunded_day`, func(d int64, v []int64) {
 		x := row(d)
 		x.refunds, x.refundCount = v[0], v[1]
 	})
@@ -273,8 +278,8 @@ func (r *Rollup) rebuild(ctx context.Context, from, to int64) error {
 	// Buyers: exact per day, and a sketch for merging across days. The
 	// covering index yields (day, customer) already in order.
 	var lastDay, lastCustomer int64 = -1, -1
-	err = scan(`SELECT paid_day, customer_id FROM orders
-		WHERE paid_day BETWEEN $1 AND $2 AND customer_id IS NOT NULL ORDER BY paid_day, customer_id`, func(d int64, v []int64) {
+	err = scan(`SELECT o.paid_day, o.customer_id FROM orders o
+		WHERE o.paid_day BETWEEN $1 AND $2 AND o.customer_id IS NOT NULL AND `+purchase.Is("o")+` ORDER BY o.paid_day, o.customer_id`, func(d int64, v []int64) {
 		if d == lastDay && v[0] == lastCustomer {
 			return
 		}

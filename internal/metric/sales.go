@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/order/purchase"
 	"github.com/storeops/storeops/internal/settings"
 )
 
@@ -72,8 +73,8 @@ func DailyRaw(ctx context.Context, q db.Queryer, from, to int64) ([]DaySales, er
 		out[i].Day = d
 		byDay[d] = &out[i]
 	}
-	rows, err := q.Query(ctx, `SELECT paid_day, COUNT(*), COALESCE(SUM(total), 0), COUNT(DISTINCT customer_id)
-		FROM orders WHERE paid_day BETWEEN $1 AND $2 GROUP BY paid_day`, from, to)
+	rows, err := q.Query(ctx, `SELECT o.paid_day, COUNT(*), COALESCE(SUM(`+purchase.Value("o")+`), 0), COUNT(DISTINCT o.customer_id)
+		FROM orders o WHERE o.paid_day BETWEEN $1 AND $2 AND `+purchase.Is("o")+` GROUP BY o.paid_day`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("daily sales: %w", err)
 	}
@@ -91,7 +92,8 @@ func DailyRaw(ctx context.Context, q db.Queryer, from, to int64) ([]DaySales, er
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = q.Query(ctx, `SELECT refunded_day, SUM(amount) FROM refunds WHERE refunded_day BETWEEN $1 AND $2 GROUP BY refunded_day`, from, to)
+	rows, err = q.Query(ctx, `SELECT r.refunded_day, SUM(r.amount) FROM refunds r
+		WHERE r.refunded_day BETWEEN $1 AND $2 AND `+purchase.Refund("r")+` GROUP BY r.refunded_day`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("daily refunds: %w", err)
 	}
@@ -115,12 +117,13 @@ func DailyRaw(ctx context.Context, q db.Queryer, from, to int64) ([]DaySales, er
 // and refunds (the definition; Summarize reads the rollup).
 func SummarizeRaw(ctx context.Context, q db.Queryer, from, to int64) (Summary, error) {
 	s := Summary{From: from, To: to}
-	err := q.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(total), 0), COUNT(DISTINCT customer_id)
-		FROM orders WHERE paid_day BETWEEN $1 AND $2`, from, to).Scan(&s.PaidOrders, &s.GMV, &s.Buyers)
+	err := q.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(`+purchase.Value("o")+`), 0), COUNT(DISTINCT o.customer_id)
+		FROM orders o WHERE o.paid_day BETWEEN $1 AND $2 AND `+purchase.Is("o"), from, to).Scan(&s.PaidOrders, &s.GMV, &s.Buyers)
 	if err != nil {
 		return s, fmt.Errorf("summarize sales: %w", err)
 	}
-	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE refunded_day BETWEEN $1 AND $2`, from, to).Scan(&s.Refunds); err != nil {
+	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(r.amount), 0) FROM refunds r WHERE r.refunded_day BETWEEN $1 AND $2 AND `+purchase.Refund("r"),
+		from, to).Scan(&s.Refunds); err != nil {
 		return s, fmt.Errorf("summarize refunds: %w", err)
 	}
 	// Cost of the units sold in the period that stayed sold: the orders'

@@ -11,6 +11,7 @@ import (
 	"github.com/axiomhq/hyperloglog"
 
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/order/purchase"
 )
 
 // IndicatorRollup keeps traffic_daily, sales_channel_daily and
@@ -354,8 +355,10 @@ func (r *IndicatorRollup) rebuild(ctx context.Context, from, to int64) error {
 		}
 		return x
 	}
-	err = scan(`SELECT paid_day, channel, COUNT(*), COALESCE(SUM(total), 0), COALESCE(SUM(cost_total), 0), COUNT(DISTINCT customer_id)
-		FROM orders WHERE paid_day BETWEEN $1 AND $2 GROUP BY paid_day, channel`, func(v []sql.NullInt64, ch string) {
+	// Presale deposits are not purchases; a tail is worth its deposit too
+	// (package purchase), on the products' figures as well.
+	err = scan(`SELECT o.paid_day, o.channel, COUNT(*), COALESCE(SUM(`+purchase.Value("o")+`), 0), COALESCE(SUM(o.cost_total), 0), COUNT(DISTINCT o.customer_id)
+		FROM orders o WHERE o.paid_day BETWEEN $1 AND $2 AND `+purchase.Is("o")+` GROUP BY o.paid_day, o.channel`, func(v []sql.NullInt64, ch string) {
 		x := cs(dayChannel{v[0].Int64, ch})
 		x.orders, x.gmv, x.cogs, x.buyers = v[1].Int64, v[2].Int64, v[3].Int64, v[4].Int64
 	})
@@ -372,16 +375,18 @@ func (r *IndicatorRollup) rebuild(ctx context.Context, from, to int64) error {
 	}
 	err = scan(`SELECT r.refunded_day, o.channel, COALESCE(SUM(r.amount), 0), 0, 0, 0
 		FROM refunds r JOIN orders o ON o.id = r.order_id
-		WHERE r.refunded_day BETWEEN $1 AND $2 GROUP BY r.refunded_day, o.channel`, func(v []sql.NullInt64, ch string) {
+		WHERE r.refunded_day BETWEEN $1 AND $2 AND `+purchase.Refund("r")+` GROUP BY r.refunded_day, o.channel`, func(v []sql.NullInt64, ch string) {
 		cs(dayChannel{v[0].Int64, ch}).refunds = v[1].Int64
 	})
 	if err != nil {
 		return err
 	}
+	// The deposit belongs to the tail's presale line, the one taking its
+	// units from the presale's pool (a gift line rides along at 0).
 	prs, err := r.DB.Query(ctx, `SELECT o.paid_day, l.product_id, COUNT(DISTINCT o.id), COALESCE(SUM(l.quantity), 0),
-			COALESCE(SUM(l.line_total), 0), COALESCE(SUM(l.quantity * l.unit_cost), 0)
+			COALESCE(SUM(l.line_total + CASE WHEN l.stock = 'pool' THEN o.deposit_total ELSE 0 END), 0), COALESCE(SUM(l.quantity * l.unit_cost), 0)
 		FROM orders o JOIN order_lines l ON l.order_id = o.id
-		WHERE o.paid_day BETWEEN $1 AND $2 AND l.product_id IS NOT NULL GROUP BY o.paid_day, l.product_id`, from, to)
+		WHERE o.paid_day BETWEEN $1 AND $2 AND l.product_id IS NOT NULL AND `+purchase.Is("o")+` GROUP BY o.paid_day, l.product_id`, from, to)
 	if err != nil {
 		return fmt.Errorf("indicator rollup %d–%d: %w", from, to, err)
 	}

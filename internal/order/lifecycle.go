@@ -132,13 +132,22 @@ func (s *Service) effects(ctx context.Context, tx *db.Tx, o Order, to Status, m 
 	inv := s.inventory()
 	switch {
 	case o.Status == PendingPayment && to == Paid:
-		if err := customer.NotePaid(ctx, tx, o.CustomerID, m.paidDay); err != nil {
-			return err
-		}
 		lines := m.lines
 		if lines == nil {
 			var err error
 			if lines, err = linesBySKU(ctx, tx, o.ID); err != nil {
+				return err
+			}
+		}
+		// An order whose every line moves no goods (a presale deposit) is
+		// not a purchase: the buyer's first purchase is the tail's
+		// (docs/METRICS.md, "Presale orders").
+		goods := len(lines) == 0
+		for _, l := range lines {
+			goods = goods || l.Stock != price.StockNone
+		}
+		if goods {
+			if err := customer.NotePaid(ctx, tx, o.CustomerID, m.paidDay); err != nil {
 				return err
 			}
 		}

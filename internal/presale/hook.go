@@ -68,6 +68,14 @@ func (h Hook) Placed(ctx context.Context, tx *db.Tx, o order.Placed) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("deposit %d: %w", in.depositID, ErrNoTailDue)
 		}
+		// The tail order is the purchase the figures count, at the goods'
+		// value: its total plus the deposit paid (docs/METRICS.md).
+		_, err = tx.Exec(ctx, `UPDATE orders SET presale_role = 'tail', deposit_total = (
+				SELECT od.total FROM presale_deposits d JOIN orders od ON od.id = d.deposit_order_id WHERE d.id = $2)
+			WHERE id = $1`, o.ID, in.depositID)
+		if err != nil {
+			return fmt.Errorf("presale: %w", err)
+		}
 		return nil
 	}
 	res, err := tx.Exec(ctx, `UPDATE presales SET deposited = deposited + $1, updated_at = $3
@@ -99,6 +107,10 @@ func (h Hook) Placed(ctx context.Context, tx *db.Tx, o order.Placed) error {
 		return ErrAlreadyDeposited
 	}
 	if err != nil {
+		return fmt.Errorf("presale: %w", err)
+	}
+	// A deposit is never a purchase by itself: the figures leave it out.
+	if _, err := tx.Exec(ctx, `UPDATE orders SET presale_role = 'deposit' WHERE id = $1`, o.ID); err != nil {
 		return fmt.Errorf("presale: %w", err)
 	}
 	return nil

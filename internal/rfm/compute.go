@@ -7,6 +7,7 @@ import (
 
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/lifecycle"
+	"github.com/storeops/storeops/internal/order/purchase"
 )
 
 const dayMS = 24 * 60 * 60 * 1000
@@ -42,10 +43,12 @@ type Result struct {
 // inter-purchase gaps (days between consecutive purchase days) are summed up
 // in Go as the rows stream by.
 func Aggregate(ctx context.Context, q db.Queryer, since, asOf int64) ([]Customer, []lifecycle.Gap, error) {
-	rows, err := q.Query(ctx, `SELECT customer_id, paid_day, COUNT(*), MIN(paid_at), MAX(paid_at), CAST(SUM(total - refunded_total) AS BIGINT)
-		FROM orders
-		WHERE customer_id IS NOT NULL AND paid_at IS NOT NULL AND paid_day IS NOT NULL AND paid_at >= $1 AND paid_at <= $2
-		GROUP BY customer_id, paid_day ORDER BY customer_id, paid_day`, since, asOf)
+	// A presale is one purchase, its tail, worth the deposit too (package
+	// purchase).
+	rows, err := q.Query(ctx, `SELECT o.customer_id, o.paid_day, COUNT(*), MIN(o.paid_at), MAX(o.paid_at), CAST(SUM(`+purchase.Net("o")+`) AS BIGINT)
+		FROM orders o
+		WHERE o.customer_id IS NOT NULL AND o.paid_at IS NOT NULL AND o.paid_day IS NOT NULL AND o.paid_at >= $1 AND o.paid_at <= $2 AND `+purchase.Is("o")+`
+		GROUP BY o.customer_id, o.paid_day ORDER BY o.customer_id, o.paid_day`, since, asOf)
 	if err != nil {
 		return nil, nil, fmt.Errorf("rfm aggregate: %w", err)
 	}

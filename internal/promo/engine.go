@@ -62,6 +62,11 @@ type Input struct {
 	Prepared *Prepared
 	Coupons  []Coupon
 	Points   Points
+	// NoLineDiscounts leaves the cart's lines' LineResult.Discounts nil;
+	// their explanations, the steps and every figure are as without it. A
+	// storefront quote shows the explanations, not the per-line records,
+	// and is spared building them (the operator's preview keeps them).
+	NoLineDiscounts bool
 	// GiftStock, when set, is the units available of gift SKUs: a gift is
 	// in stock when its SKU has at least the gift's quantity. Nil: each
 	// gift's InStock decides.
@@ -212,9 +217,12 @@ func Price(in Input) (Result, error) {
 		n += len(touched)
 		skipped = append(skipped, in.Prepared.invalid...)
 	}
-	// One backing array: the candidates are pointed at, never moved.
-	store := make([]candidate, 0, n)
-	cands := make([]*candidate, 0, n)
+	// One backing array: the candidates are pointed at, never moved. Both
+	// come from the pooled scratch space: the result keeps none of them.
+	sc := newScratch(len(in.Lines))
+	defer sc.release()
+	sc.store, sc.cands = grow(sc.store, n)[:0], grow(sc.cands, n)[:0]
+	store, cands := sc.store, sc.cands
 	add := func(p *Promotion, coupon string, n int) {
 		stage := p.Stage()
 		if coupon != "" {
@@ -265,6 +273,7 @@ func Price(in Input) (Result, error) {
 		}
 		add(&c.Rule, c.Code, base+i)
 	}
+	sc.store, sc.cands = store, cands
 	slices.SortStableFunc(cands, inOrder)
 
 	for i, c := range cands {
@@ -298,7 +307,6 @@ func Price(in Input) (Result, error) {
 		}
 		free = always
 	}
-	sc := newScratch(len(in.Lines))
 	chosen, note, o, done := choose(&in, sc, free, optional)
 	if o == nil {
 		o = run(&in, sc, chosen, true)
@@ -329,9 +337,7 @@ func Price(in Input) (Result, error) {
 		}
 		skipped = append(skipped, c.notApplied(reason))
 	}
-	r := o.result(append(skipped, o.skipped...))
-	sc.release()
-	return r, nil
+	return o.result(append(skipped, o.skipped...)), nil
 }
 
 // hasThreshold: c gives more the more is spent before it, by a step.
@@ -426,17 +432,76 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 		}
 		takeIt[k] = take
 	}
+	// conf[k]: the later candidates rest[k] conflicts with, a bit each,
+	// for the bound below (at most 64 of them; beyond, no pruning).
+	bounded := len(rest) <= 64
+	sc.conf = grow(sc.conf, len(rest))
+	conf := sc.conf
+	if bounded {
+		for k, c := range rest {
+			conf[k] = 0
+			for j, d := range rest {
+				if j != k && conflicts(c, d) {
+					conf[k] |= 1 << j
+				}
+			}
+		}
+	}
+	// blockedBy is the set of rest that conflicts with some of picked.
+	blockedBy := func(picked []*candidate) uint64 {
+		var m uint64
+		for j, d := range rest {
+			if clash(d, picked) {
+				m |= 1 << j
+			}
+		}
+		return m
+	}
+	// beaten: no combination that goes on from total with at most the
+	// candidates from rest[from] on that are not blocked can pay less than
+	// the best found so far. Each step takes at most its bound (upBound)
+	// off, and what the buyer pays after points only grows with the
+	// total, so the whole subtree can be left out: it cannot hold the best
+	// combination, whose total is lower. Ties are never cut, so the tie
+	// rules decide as before.
+	var bestTotal int64
+	found := false
+	beaten := func(total int64, from int, blocked uint64, extra int64) bool {
+		if !found || !bounded {
+			return false
+		}
+		off := extra
+		for j := from; j < len(rest) && off < total; j++ {
+			if blocked&(1<<j) == 0 {
+				off += upBound(rest[j], total)
+			}
+		}
+		if off >= total {
+			return false
+		}
+		left := total - off
+		return left-pointsOff(left, in.Points) > bestTotal
+	}
+	// rivalled: a later candidate that rest[k] conflicts with and that is
+	// not blocked yet can take more off a cart at total than rest[k].
+	rivalled := func(k int, blocked uint64, total int64) bool {
+		mine := upBound(rest[k], total)
+		for j := k + 1; j < len(rest); j++ {
+			if conf[k]&^blocked&(1<<j) != 0 && upBound(rest[j], total) > mine {
+				return true
+			}
+		}
+		return false
+	}
 	nl := len(in.Lines)
 	depth := len(rest) + 1
 	sc.bufs, sc.outs, sc.stack = grow(sc.bufs, depth*nl), grow(sc.outs, depth), grow(sc.stack, len(all))
 	bufs, outs, stack := sc.bufs, sc.outs, sc.stack
 	best := sc.best[:0]
 	defer func() { sc.best = best }()
-	found := false
-	var bestTotal int64
 	var bestGifts int
-	var dfs func(k int, o *outcome, n int)
-	dfs = func(k int, o *outcome, n int) {
+	var dfs func(k int, o *outcome, n int, blocked uint64)
+	dfs = func(k int, o *outcome, n int, blocked uint64) {
 		picked := stack[:n]
 		if k == len(rest) {
 			total := o.total() - o.pointsOff(in.Points)
@@ -449,17 +514,30 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 		}
 		c := rest[k]
 		canTake := !clash(c, picked)
-		if canTake {
-			with := &outs[k+1]
-			*with = outcome{in: in, sc: sc, amount: bufs[(k+1)*nl : (k+2)*nl], nGifts: o.nGifts, lump: o.lump,
-				lumpRead: k >= lumpFrom, lumpWrite: k >= lumpFrom-1}
-			copy(with.amount, o.amount)
-			with.apply(c)
-			stack[n] = c
-			dfs(k+1, with, n+1)
+		canLeave := isOptional(c) && !(canTake && takeIt[k])
+		var now int64
+		if bounded {
+			now = o.total()
 		}
-		if isOptional(c) && !(canTake && takeIt[k]) {
-			dfs(k+1, o, n)
+		// Which branch is searched first does not change the answer (the
+		// order of combinations is total: see the leaf above), only how
+		// much the bound can cut: leaving c out first pays when a later
+		// rival of c (in its group, say) can take off more than c.
+		leaveFirst := canTake && canLeave && bounded && rivalled(k, blocked, now)
+		for pass := range 2 {
+			if (pass == 0) != leaveFirst {
+				if canTake && !beaten(now, k+1, blocked|conf[k], upBound(c, now)) {
+					with := &outs[k+1]
+					*with = outcome{in: in, sc: sc, amount: bufs[(k+1)*nl : (k+2)*nl], nGifts: o.nGifts, lump: o.lump,
+						lumpRead: k >= lumpFrom, lumpWrite: k >= lumpFrom-1}
+					copy(with.amount, o.amount)
+					with.apply(c)
+					stack[n] = c
+					dfs(k+1, with, n+1, blocked|conf[k])
+				}
+			} else if canLeave && !beaten(now, k+1, blocked, 0) {
+				dfs(k+1, o, n, blocked)
+			}
 		}
 	}
 	// Every combination starts with the member stage and the leading
@@ -481,7 +559,11 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 		copy(o.amount, base.amount)
 		n := copy(stack, members)
 		n += copy(stack[n:], rest[:k0])
-		dfs(k0, o, n)
+		var blocked uint64
+		if bounded {
+			blocked = blockedBy(stack[:n])
+		}
+		dfs(k0, o, n, blocked)
 		return append([]*candidate{}, best...), base, n
 	}
 	// The member stage weighs its promotions against each other line by
@@ -509,9 +591,45 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 			o.amount[i] = l.ListPrice * l.Quantity
 		}
 		o.member(in.Customer.Tier, stack[:n])
-		dfs(0, o, n)
+		var blocked uint64
+		if bounded {
+			blocked = blockedBy(stack[:n])
+		}
+		dfs(0, o, n, blocked)
 	}
 	return append([]*candidate{}, best...), nil, 0
+}
+
+// upBound is the most c can take off a cart whose lines add up to total
+// (its scope's amount is at most that): what the search's pruning may
+// assume of a step not priced yet. Every kind is capped by its Cap and by
+// what is left to pay; a gift takes nothing off.
+func upBound(c *candidate, total int64) int64 {
+	p := c.p
+	off := total
+	switch p.Kind {
+	case KindGift:
+		return 0
+	case KindPercentOff:
+		off = mulDivRound(total, p.RateBP, maxRateBP)
+	case KindFixedOff:
+		if !p.PerUnit {
+			off = p.Amount
+		}
+	case KindTieredOff:
+		off = 0
+		for _, l := range p.Levels {
+			v := l.Off
+			if p.Repeat {
+				v = total / l.Threshold * l.Off
+			}
+			off = max(off, v)
+		}
+	}
+	if p.Cap > 0 {
+		off = min(off, p.Cap)
+	}
+	return min(off, total)
 }
 
 // lumpable: c looks at the order's total only.
@@ -546,17 +664,23 @@ func ineligible(p *Promotion, in *Input) string {
 	case !p.Schedule.On(in.At, in.Location):
 		return "not on today's schedule (" + in.At.In(in.Location).Format("Monday 2 January") + " in " + in.Location.String() + ")"
 	case len(p.Channels) > 0 && !slices.Contains(p.Channels, in.Channel):
-		return fmt.Sprintf("only on channels %v, not %q", p.Channels, in.Channel)
+		// As fmt's "%v, not %q" words it, without its reflection.
+		return "only on channels " + list(p.Channels) + ", not " + strconv.Quote(in.Channel)
 	case len(p.ForTiers) > 0 && !slices.Contains(p.ForTiers, in.Customer.Tier):
-		return fmt.Sprintf("only for member tiers %v", p.ForTiers)
+		return "only for member tiers " + list(p.ForTiers)
 	case len(p.Segments) > 0 && !slices.ContainsFunc(p.Segments, func(s string) bool { return slices.Contains(in.Customer.Segments, s) }):
-		return fmt.Sprintf("only for segments %v", p.Segments)
+		return "only for segments " + list(p.Segments)
 	case p.FirstOrderOnly && !in.Customer.FirstOrder:
 		return "first order only"
 	case p.Kind == KindMemberDiscount && p.TierRatesBP[in.Customer.Tier] == 0:
 		return "no rate for the buyer's tier"
 	}
 	return ""
+}
+
+// list is ss as fmt's %v prints it: [a b c].
+func list(ss []string) string {
+	return "[" + strings.Join(ss, " ") + "]"
 }
 
 func checkLines(lines []Line) error {

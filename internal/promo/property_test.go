@@ -2,6 +2,8 @@ package promo_test
 
 import (
 	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -54,6 +56,24 @@ func TestPrice_PropertyRandomCarts(t *testing.T) {
 		}
 		if pres.Total != res.Total || len(pres.Steps) != len(res.Steps) || len(pres.Lines) != len(res.Lines) {
 			t.Fatalf("case %d: prepared total %d steps %+v, plain total %d steps %+v", n, pres.Total, pres.Steps, res.Total, res.Steps)
+		}
+		// Without the per-line records (a storefront quote), the rest of
+		// the result is the same, to the last explanation.
+		lean := prep
+		lean.NoLineDiscounts = true
+		lres, err := promo.Price(lean)
+		if err != nil {
+			t.Fatalf("case %d lean: %v", n, err)
+		}
+		want := pres
+		want.Lines = slices.Clone(pres.Lines)
+		for i := range want.Lines {
+			if !want.Lines[i].Gift {
+				want.Lines[i].Discounts = nil
+			}
+		}
+		if !reflect.DeepEqual(lres, want) {
+			t.Fatalf("case %d: without line discounts\n%+v\nwant\n%+v", n, lres, want)
 		}
 		for _, s := range res.Steps {
 			applied[s.Kind]++

@@ -24,8 +24,11 @@ type outcome struct {
 	lumpRead, lumpWrite bool
 	lump                int64
 	steps               []Step
-	skipped             []NotApplied
-	pointsUsed          int64
+	// lineOffs is where the steps' Lines are cut from, a block at a time
+	// instead of one allocation a step.
+	lineOffs   []LineOff
+	skipped    []NotApplied
+	pointsUsed int64
 	// detail keeps the per-line discounts and step lines; the search for
 	// the best combination only needs the amounts.
 	detail bool
@@ -45,6 +48,10 @@ type scratch struct {
 	stack  []*candidate
 	best   []*candidate
 	takeIt []bool
+	conf   []uint64
+	// The candidates of one pricing and the pointers to them.
+	store  []candidate
+	cands  []*candidate
 	tieA   []int
 	tieB   []int
 	member []int64
@@ -84,6 +91,8 @@ func (sc *scratch) release() {
 	clear(sc.outs)
 	clear(sc.stack)
 	clear(sc.best)
+	clear(sc.store[:cap(sc.store)])
+	clear(sc.cands[:cap(sc.cands)])
 	scratches.Put(sc)
 }
 
@@ -172,7 +181,12 @@ func (o *outcome) record(st Step, offs []int64) {
 				n++
 			}
 		}
-		st.Lines = make([]LineOff, 0, n)
+		if o.lineOffs == nil || cap(o.lineOffs)-len(o.lineOffs) < n {
+			o.lineOffs = make([]LineOff, 0, max(n, 2*len(offs)))
+		}
+		at := len(o.lineOffs)
+		st.Lines = o.lineOffs[at : at : at+n]
+		o.lineOffs = o.lineOffs[:at+n]
 	}
 	for i, off := range offs {
 		if off == 0 {
@@ -218,7 +232,11 @@ func (r rate) String() string      { return bp(int64(r)) }
 
 func (o *outcome) skip(c *candidate, format string, args ...any) {
 	if o.detail {
-		o.skipped = append(o.skipped, c.notApplied(fmt.Sprintf(format, args...)))
+		reason := format // the reasons without arguments have no verbs either
+		if len(args) > 0 {
+			reason = fmt.Sprintf(format, args...)
+		}
+		o.skipped = append(o.skipped, c.notApplied(reason))
 	}
 }
 
@@ -371,7 +389,7 @@ func (o *outcome) member(tier string, members []*candidate) {
 		default:
 			note := ""
 			if o.detail {
-				note = fmt.Sprintf("%s: %s off", tier, rate(c.p.TierRatesBP[tier]))
+				note = tier + ": " + bp(c.p.TierRatesBP[tier]) + " off"
 			}
 			o.record(o.step(c, note), byPromo(k))
 		}
@@ -474,7 +492,7 @@ func (o *outcome) buyNGetM(c *candidate) {
 		offs = allocateInto(off, offs, o.sc.offs2, &o.sc.rems)
 	}
 	if o.detail {
-		note = joinNote(fmt.Sprintf("buy %d get %d free, cheapest free", c.p.BuyN, c.p.GetM), note)
+		note = joinNote("buy "+itoa(c.p.BuyN)+" get "+itoa(c.p.GetM)+" free, cheapest free", note)
 	}
 	o.record(o.step(c, note), offs)
 }
@@ -523,7 +541,7 @@ func (o *outcome) bundle(c *candidate) {
 		offs[idx[k]] = share
 	}
 	if o.detail {
-		note = joinNote(fmt.Sprintf("%d set(s) at %s", sets, money(c.p.BundlePrice)), note)
+		note = joinNote(itoa(sets)+" set(s) at "+yuan(c.p.BundlePrice), note)
 	}
 	o.record(o.step(c, note), offs)
 }
@@ -551,7 +569,7 @@ func (o *outcome) tieredOff(c *candidate) {
 		times := base / l.Threshold
 		off = times * l.Off
 		if o.detail {
-			note = fmt.Sprintf("每满%s减%s ×%d", wholeYuan(l.Threshold), wholeYuan(l.Off), times)
+			note = "每满" + whole(l.Threshold) + "减" + whole(l.Off) + " ×" + itoa(times)
 		}
 	} else if o.detail {
 		note = "满" + whole(l.Threshold) + "减" + whole(l.Off)
@@ -587,7 +605,7 @@ func (o *outcome) gift(c *candidate) {
 	}
 	o.gifts = append(o.gifts, LineResult{SKUID: g.SKUID, ProductID: g.ProductID, Quantity: g.Quantity, Gift: true,
 		Discounts: []Discount{}, Explanation: []string{"赠品 gift: " + c.p.Name}})
-	o.steps = append(o.steps, o.step(c, fmt.Sprintf("gift SKU %d ×%d added", g.SKUID, g.Quantity)))
+	o.steps = append(o.steps, o.step(c, "gift SKU "+itoa(g.SKUID)+" ×"+itoa(g.Quantity)+" added"))
 }
 
 // pointsOff is what points would take off now, for the search's score.
@@ -595,11 +613,19 @@ func (o *outcome) pointsOff(p Points) int64 {
 	if p.Amount == 0 {
 		return 0
 	}
+	return pointsOff(o.total(), p)
+}
+
+// pointsOff is what p takes off a cart left at total.
+func pointsOff(total int64, p Points) int64 {
+	if p.Amount == 0 {
+		return 0
+	}
 	share := p.MaxShareBP
 	if share == 0 {
 		share = maxRateBP
 	}
-	return min(p.Amount, mulDiv(o.total(), share, maxRateBP))
+	return min(p.Amount, mulDiv(total, share, maxRateBP))
 }
 
 // points redeems up to MaxShareBP of what is left to pay.
@@ -641,7 +667,7 @@ func (o *outcome) result(skipped []NotApplied) Result {
 			}
 			counts[j]++
 			idx = append(idx, j)
-			size += len(st.Name) + len(": −") + len(appendYuan(num[:0], lo.Off))
+			size += len(st.Name) + len(": −") + yuanLen(lo.Off)
 		}
 	}
 	o.sc.idx = idx
@@ -653,7 +679,13 @@ func (o *outcome) result(skipped []NotApplied) Result {
 			starts[i], at = at, at+counts[i]
 		}
 	}
-	all, texts := make([]Discount, n), make([]string, n)
+	// A storefront quote (Input.NoLineDiscounts) reads the explanations,
+	// not the records: they are half of what a result allocates.
+	var all []Discount
+	if !o.in.NoLineDiscounts {
+		all = make([]Discount, n)
+	}
+	texts := make([]string, n)
 	var b strings.Builder
 	b.Grow(size)
 	slots()
@@ -661,7 +693,9 @@ func (o *outcome) result(skipped []NotApplied) Result {
 	for _, st := range o.steps {
 		for _, lo := range st.Lines {
 			slot := &starts[idx[k]]
-			all[*slot] = Discount{Stage: st.Stage, PromotionID: st.PromotionID, Coupon: st.Coupon, Name: st.Name, Off: lo.Off}
+			if all != nil {
+				all[*slot] = Discount{Stage: st.Stage, PromotionID: st.PromotionID, Coupon: st.Coupon, Name: st.Name, Off: lo.Off}
+			}
 			*slot++
 			k++
 			b.WriteString(st.Name)
@@ -674,7 +708,7 @@ func (o *outcome) result(skipped []NotApplied) Result {
 	k = 0
 	for _, st := range o.steps {
 		for _, lo := range st.Lines {
-			to := from + len(st.Name) + len(": −") + len(appendYuan(num[:0], lo.Off))
+			to := from + len(st.Name) + len(": −") + yuanLen(lo.Off)
 			slot := &starts[idx[k]]
 			texts[*slot] = str[from:to]
 			*slot++
@@ -690,8 +724,14 @@ func (o *outcome) result(skipped []NotApplied) Result {
 		if c := counts[i]; c == 0 {
 			lr.Discounts, lr.Explanation = []Discount{}, listPrice
 		} else {
-			lr.Discounts, lr.Explanation = all[at:at+c:at+c], texts[at:at+c:at+c]
+			lr.Explanation = texts[at : at+c : at+c]
+			if all != nil {
+				lr.Discounts = all[at : at+c : at+c]
+			}
 			at += c
+		}
+		if all == nil {
+			lr.Discounts = nil
 		}
 		r.Lines = append(r.Lines, lr)
 		r.ItemsTotal += l.ListPrice * l.Quantity
@@ -718,6 +758,20 @@ func appendYuan(out []byte, fen int64) []byte {
 	out = append(out, "¥"...)
 	out = strconv.AppendInt(out, fen/100, 10)
 	return append(out, '.', byte('0'+fen%100/10), byte('0'+fen%10))
+}
+
+// yuanLen is len(appendYuan(nil, fen)), without formatting it.
+func yuanLen(fen int64) int {
+	n := len("¥.00")
+	if fen < 0 {
+		n, fen = n+1, -fen
+	}
+	for y := fen / 100; ; y /= 10 {
+		n++
+		if y < 10 {
+			return n
+		}
+	}
 }
 
 func yuan(fen int64) string {
@@ -752,6 +806,10 @@ func bp(v int64) string {
 	}
 	return string(append(out, '%'))
 }
+
+// itoa is %d: the notes are built by concatenation, not fmt, as a
+// storefront builds them for every cart.
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 func joinNote(a, b string) string {
 	if b == "" {

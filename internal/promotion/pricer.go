@@ -170,7 +170,9 @@ func (p *Pricer) Price(ctx context.Context, r price.Request) (price.Priced, erro
 	if err != nil {
 		return price.Priced{}, err
 	}
-	in := promo.Input{Channel: r.Channel, At: r.At, Location: snap.loc, Prepared: snap.prepared}
+	// The quote reads each line's explanation (ToPriced), never its
+	// discount records: the engine need not build them.
+	in := promo.Input{Channel: r.Channel, At: r.At, Location: snap.loc, Prepared: snap.prepared, NoLineDiscounts: true}
 	var coupons []promo.Coupon
 	if len(r.Coupons) > 0 {
 		if p.Coupons == nil {

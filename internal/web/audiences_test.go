@@ -3,14 +3,20 @@ package web
 import (
 	"archive/zip"
 	"bytes"
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/storeops/storeops/internal/audience"
+	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/auth"
+	"github.com/storeops/storeops/internal/coupon"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
+	"github.com/storeops/storeops/internal/promo"
 )
 
 func TestAudienceBuilder_PreviewSaveExport(t *testing.T) {
@@ -132,4 +138,37 @@ func cloneForm(v url.Values) url.Values {
 		out[k] = append([]string(nil), vs...)
 	}
 	return out
+}
+
+// A saved segment is offered on the coupon page's push form, and a push
+// to it reaches its customers.
+func TestCouponPush_ToASavedSegment(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.seedRegulars()
+		f.addOperator("yunying", auth.RoleOperator)
+		op := f.login("yunying")
+		ctx := audit.WithActor(context.Background(), audit.Actor{Kind: "operator", ID: 1, Name: "yunying"})
+		seg, err := (&audience.Service{DB: d}).Create(ctx, audience.Input{Name: "三单以内", Rules: audience.Group{Match: audience.MatchAll,
+			Rules: []audience.Rule{{Field: "orders", Op: "between", Values: []string{"1", "3"}}}}})
+		if err != nil || seg.Customers != 10 {
+			t.Fatalf("segment: %+v %v", seg, err)
+		}
+		tpl, err := (&coupon.Service{DB: d}).CreateTemplate(ctx, coupon.Input{Name: "回头券", ValidDays: 30,
+			Rule: coupon.Rule{Kind: promo.KindFixedOff, Amount: 1000, Threshold: 9900, Scope: promo.ScopeOrder}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := fmt.Sprintf("/coupons/%d", tpl.ID)
+		opt := fmt.Sprintf(`value="segment_custom:%d">三单以内<`, seg.ID)
+		mustContain(t, f.get(page, op).Body.String(), opt)
+		w := f.post(page+"/push", url.Values{"audience": {fmt.Sprintf("segment_custom:%d", seg.ID)}}, op)
+		if w.Code != http.StatusOK {
+			t.Fatalf("push: %d", w.Code)
+		}
+		var issued int64
+		if err := d.QueryRow(context.Background(), `SELECT COUNT(*) FROM coupons WHERE template_id = $1`, tpl.ID).Scan(&issued); err != nil || issued != 10 {
+			t.Fatalf("%d coupons issued (%v), want 10", issued, err)
+		}
+	})
 }

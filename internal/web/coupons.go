@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/audience"
+	"github.com/storeops/storeops/internal/auth"
 	"github.com/storeops/storeops/internal/coupon"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/lifecycle"
@@ -360,6 +362,7 @@ type couponPage struct {
 	States    []coupon.State
 	Next      string
 	Audiences []audienceGroup
+	Custom    []audience.Segment // saved custom segments, also an audience
 	Notice    string
 	NoticeErr bool
 }
@@ -438,6 +441,12 @@ func (c *Console) couponTemplatePage(w http.ResponseWriter, r *http.Request, sta
 		{coupon.AudienceTier, audienceNames(rfm.Tiers)}, {coupon.AudienceSegment, audienceNames(rfm.Segments)},
 		{coupon.AudienceQuadrant, audienceNames(rfm.Quadrants)}, {coupon.AudienceStage, audienceNames(lifecycle.Stages)},
 	}
+	if v := viewerFrom(ctx); v.Can(auth.Read("segments")) {
+		if pg.Custom, err = c.audiences().List(ctx); err != nil {
+			c.serverError(w, r, err)
+			return
+		}
+	}
 	c.render(w, r, status, "coupon", t.Name, "coupons", pg)
 }
 
@@ -494,6 +503,8 @@ func (c *Console) pushCoupon(w http.ResponseWriter, r *http.Request) {
 	a := coupon.Audience{}
 	a.Kind, a.Name, _ = strings.Cut(r.PostForm.Get("audience"), ":")
 	switch a.Kind {
+	case coupon.AudienceCustom:
+		a.SegmentID, a.Name = parseID(a.Name), ""
 	case coupon.AudienceTag:
 		a.Name = strings.TrimSpace(r.PostForm.Get("tag"))
 	case coupon.AudienceCustomers:

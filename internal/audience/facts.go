@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/order/purchase"
 )
 
 // audience_facts holds each customer's paid orders, spend and last
@@ -131,15 +132,18 @@ func Refresh(ctx context.Context, d *db.DB, force bool) error {
 }
 
 // factsSelect aggregates the paid orders as the RFM run does
-// (rfm.Aggregate): an order counts once paid_at is set, net of refunds;
+// (rfm.Aggregate): an order counts once paid_at is set, net of refunds,
+// a presale's deposit never (docs/METRICS.md, "Presale orders");
 // channels lists the distinct channels between commas (",live,direct,").
 func factsSelect(d db.Dialect) string {
 	channels := `group_concat(DISTINCT channel)`
 	if d == db.Postgres {
 		channels = `string_agg(DISTINCT channel, ',')`
 	}
-	return `SELECT customer_id, COUNT(*), SUM(total - refunded_total), MAX(paid_at), ',' || ` + channels + ` || ','
-	FROM orders WHERE customer_id IS NOT NULL AND paid_at IS NOT NULL`
+	// A presale is one purchase, its tail, worth the deposit too (package
+	// purchase).
+	return `SELECT o.customer_id, COUNT(*), SUM(` + purchase.Net("o") + `), MAX(o.paid_at), ',' || ` + channels + ` || ','
+	FROM orders o WHERE o.customer_id IS NOT NULL AND o.paid_at IS NOT NULL AND ` + purchase.Is("o")
 }
 
 // inList writes ($1 … $factsChunk) for ids, the last id repeated to fill

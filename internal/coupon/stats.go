@@ -3,6 +3,8 @@ package coupon
 import (
 	"context"
 	"fmt"
+
+	"github.com/storeops/storeops/internal/order/purchase"
 )
 
 // Stats is how a template's coupons did.
@@ -68,7 +70,8 @@ func (s *Service) Stats(ctx context.Context, templateID int64) (Stats, error) {
 	}
 	st.UsedRateBP = UsedRate(st.Used, st.Issued)
 	// One order may use two coupons of the template: its total counts once.
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(o.total), 0) FROM orders o
+	// A presale's tail is worth its deposit too (package purchase).
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(`+purchase.Value("o")+`), 0) FROM orders o
 		WHERE o.id IN (SELECT order_id FROM coupons WHERE template_id = $1 AND status = 'used')`, templateID).Scan(&st.Orders, &st.GMV); err != nil {
 		return st, fmt.Errorf("coupon stats: %w", err)
 	}

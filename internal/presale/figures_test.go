@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storeops/storeops/internal/audience"
 	"github.com/storeops/storeops/internal/clv"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
@@ -253,6 +254,30 @@ func TestPresale_FiguresCountOnePurchase(t *testing.T) {
 			if w == nil || int64(len(x.Days)) != w.freq || net != w.monetary {
 				t.Errorf("CLV customer %d: %d transactions, net %d; want %+v", x.CustomerID, len(x.Days), net, w)
 			}
+		}
+
+		// The segment rules' per-customer facts (orders, spend).
+		if err := audience.Refresh(ctx, d, true); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := d.Query(ctx, `SELECT customer_id, orders, spend FROM audience_facts`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		facts := 0
+		for rows.Next() {
+			var id, n, spend int64
+			if err := rows.Scan(&id, &n, &spend); err != nil {
+				t.Fatal(err)
+			}
+			facts++
+			if w := perCustomer[id]; w == nil || n != w.freq || spend != w.monetary {
+				t.Errorf("segment facts of customer %d: %d orders, spend %d; want %+v", id, n, spend, w)
+			}
+		}
+		rows.Close()
+		if facts != len(perCustomer) {
+			t.Errorf("segment facts of %d customers, want %d", facts, len(perCustomer))
 		}
 
 		// The rollups, refreshed along the way, agree with the raw figures

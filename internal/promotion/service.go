@@ -9,6 +9,7 @@ import (
 	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/order/purchase"
 	"github.com/storeops/storeops/internal/promo"
 	"github.com/storeops/storeops/internal/settings"
 )
@@ -244,7 +245,8 @@ func (s *Service) Results(ctx context.Context, id int64) (Results, error) {
 		return Results{}, err
 	}
 	res := Results{PromotionID: id}
-	err := s.DB.QueryRow(ctx, `SELECT COUNT(*), COUNT(DISTINCT o.customer_id), COALESCE(SUM(o.total), 0), COALESCE(SUM(po.off), 0)
+	// A presale's tail is worth its deposit too (package purchase).
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*), COUNT(DISTINCT o.customer_id), COALESCE(SUM(`+purchase.Value("o")+`), 0), COALESCE(SUM(po.off), 0)
 		FROM promotion_orders po JOIN orders o ON o.id = po.order_id
 		WHERE po.promotion_id = $1 AND o.paid_at IS NOT NULL`, id).Scan(&res.Orders, &res.Customers, &res.GMV, &res.DiscountCost)
 	if err != nil {

@@ -209,12 +209,16 @@ func Price(in Input) (Result, error) {
 	if in.Location == nil {
 		in.Location = shanghai
 	}
-	var skipped []NotApplied
 	n := len(in.Promotions) + len(in.Coupons)
-	var touched []int32
+	invalid := 0
+	var touching []int32
 	if in.Prepared != nil {
-		touched = in.Prepared.touching(in.Lines)
-		n += len(touched)
+		touching = in.Prepared.touching(in.Lines)
+		n, invalid = n+len(touching), len(in.Prepared.invalid)
+	}
+	// Each promotion and coupon is reported at most once: one allocation.
+	skipped := make([]NotApplied, 0, n+invalid)
+	if in.Prepared != nil {
 		skipped = append(skipped, in.Prepared.invalid...)
 	}
 	// One backing array: the candidates are pointed at, never moved. Both
@@ -241,7 +245,7 @@ func Price(in Input) (Result, error) {
 		}
 		cands = append(cands, c)
 	}
-	for _, i := range touched {
+	for _, i := range touching {
 		add(&in.Prepared.promos[i], "", int(i))
 	}
 	base := 0

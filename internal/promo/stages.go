@@ -751,13 +751,29 @@ func (o *outcome) result(skipped []NotApplied) Result {
 // listPrice is the explanation of a line without discounts, shared.
 var listPrice = []string{"list price"}
 
+// appendYuan appends fen as yuan, ¥12.34. The result's explanations call
+// it for every discount of every line, so the digits are written here
+// rather than by strconv.
 func appendYuan(out []byte, fen int64) []byte {
 	if fen < 0 {
 		out, fen = append(out, '-'), -fen
 	}
+	var d [24]byte
+	i := len(d)
+	u := uint64(fen)
+	for _, c := range [...]byte{byte('0' + u%10), byte('0' + u/10%10), '.'} {
+		i--
+		d[i] = c
+	}
+	for u /= 100; ; u /= 10 {
+		i--
+		d[i] = byte('0' + u%10)
+		if u < 10 {
+			break
+		}
+	}
 	out = append(out, "¥"...)
-	out = strconv.AppendInt(out, fen/100, 10)
-	return append(out, '.', byte('0'+fen%100/10), byte('0'+fen%10))
+	return append(out, d[i:]...)
 }
 
 // yuanLen is len(appendYuan(nil, fen)), without formatting it.
@@ -766,7 +782,7 @@ func yuanLen(fen int64) int {
 	if fen < 0 {
 		n, fen = n+1, -fen
 	}
-	for y := fen / 100; ; y /= 10 {
+	for y := uint64(fen) / 100; ; y /= 10 {
 		n++
 		if y < 10 {
 			return n

@@ -7,6 +7,7 @@ import (
 
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/order"
+	"github.com/storeops/storeops/internal/order/purchase"
 )
 
 // PurchaseRecorder is the order hook that stores a purchase event when an
@@ -29,7 +30,8 @@ const ServerAnonymousPrefix = "order:"
 // Placed does nothing: an order placed is not yet a purchase.
 func (PurchaseRecorder) Placed(context.Context, *db.Tx, order.Placed) error { return nil }
 
-// Moved stores the purchase event of an order that became paid.
+// Moved stores the purchase event of an order that became paid; a
+// presale's deposit is not a purchase (its tail is: docs/METRICS.md).
 func (PurchaseRecorder) Moved(ctx context.Context, tx *db.Tx, m order.Moved) error {
 	if m.To != order.Paid {
 		return nil
@@ -37,7 +39,7 @@ func (PurchaseRecorder) Moved(ctx context.Context, tx *db.Tx, m order.Moved) err
 	at := m.At.UnixMilli()
 	_, err := tx.Exec(ctx, `INSERT INTO events (`+strings.Join(eventColumns, ", ")+`)
 		SELECT $1, $2, $2, paid_day, 'purchase', $3, customer_id, '', channel, '', NULL, NULL, '', order_no, '', '', '', ''
-		FROM orders WHERE id = $4 AND paid_day IS NOT NULL
+		FROM orders o WHERE id = $4 AND paid_day IS NOT NULL AND `+purchase.Is("o")+`
 		ON CONFLICT (event_id) DO NOTHING`,
 		PurchaseEventID(m.No), at, ServerAnonymousPrefix+m.No, m.OrderID)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
+	"github.com/storeops/storeops/internal/event"
 	"github.com/storeops/storeops/internal/metric"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/order/price"
@@ -29,6 +30,7 @@ func TestPresale_FiguresCountOnePurchase(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := newFixture(t, d)
+		f.orders.Hooks = append(f.orders.Hooks, event.PurchaseRecorder{})
 		sales := &metric.Rollup{DB: d, Now: f.clock.Now}
 		ind := &metric.IndicatorRollup{DB: d, Now: f.clock.Now}
 		refresh := func() {
@@ -254,6 +256,15 @@ func TestPresale_FiguresCountOnePurchase(t *testing.T) {
 			if w == nil || int64(len(x.Days)) != w.freq || net != w.monetary {
 				t.Errorf("CLV customer %d: %d transactions, net %d; want %+v", x.CustomerID, len(x.Days), net, w)
 			}
+		}
+
+		// Conversion's purchase events: one per purchase.
+		var events int64
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE type = 'purchase'`).Scan(&events); err != nil {
+			t.Fatal(err)
+		}
+		if events != want.PaidOrders {
+			t.Errorf("%d purchase events, want %d", events, want.PaidOrders)
 		}
 
 		// The segment rules' per-customer facts (orders, spend).

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/order/purchase"
 	"github.com/storeops/storeops/internal/points"
 )
 
@@ -77,8 +78,10 @@ func (s *Service) Results(ctx context.Context, from, to time.Time) (Results, err
 		AND void_reason NOT IN ('self_referral', 'not_new_customer', 'below_minimum')`, &r.FirstOrders); err != nil {
 		return r, err
 	}
-	if err := q(`SELECT COUNT(*), COALESCE(SUM(o.total), 0) FROM orders o JOIN referral_invitations i ON i.invitee_id = o.customer_id
-		WHERE i.status <> 'void' AND o.paid_at >= $1 AND o.paid_at < $2 AND o.paid_at >= i.linked_at`, &r.InviteeOrders, &r.InviteeGMV); err != nil {
+	// A presale is one purchase, its tail, worth the deposit too (package
+	// purchase).
+	if err := q(`SELECT COUNT(*), COALESCE(SUM(`+purchase.Value("o")+`), 0) FROM orders o JOIN referral_invitations i ON i.invitee_id = o.customer_id
+		WHERE i.status <> 'void' AND o.paid_at >= $1 AND o.paid_at < $2 AND o.paid_at >= i.linked_at AND `+purchase.Is("o"), &r.InviteeOrders, &r.InviteeGMV); err != nil {
 		return r, err
 	}
 	if err := q(`SELECT COUNT(*), COALESCE(SUM(inviter_points + invitee_points), 0),

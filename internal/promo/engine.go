@@ -161,11 +161,21 @@ func (c *candidate) notApplied(reason string) NotApplied {
 	return NotApplied{PromotionID: c.p.ID, Coupon: c.coupon, Name: c.p.Name, Reason: reason}
 }
 
-func (c *candidate) label() string {
+// writeLabel writes how a reason names c: coupon CODE (name), or name (#id).
+func (c *candidate) writeLabel(b *strings.Builder) {
 	if c.coupon != "" {
-		return "coupon " + c.coupon + " (" + c.p.Name + ")"
+		b.WriteString("coupon ")
+		b.WriteString(c.coupon)
+		b.WriteString(" (")
+		b.WriteString(c.p.Name)
+		b.WriteString(")")
+		return
 	}
-	return c.p.Name + " (#" + strconv.FormatInt(c.p.ID, 10) + ")"
+	b.WriteString(c.p.Name)
+	b.WriteString(" (#")
+	var num [20]byte
+	b.Write(strconv.AppendInt(num[:0], c.p.ID, 10))
+	b.WriteString(")")
 }
 
 // conflicts: the same stacking group, or an exclusive one among promotions.
@@ -287,7 +297,9 @@ func Price(in Input) (Result, error) {
 			}
 		}
 	}
-	var free, optional []*candidate
+	// free and optional partition cands: halves of one scratch buffer.
+	sc.split = grow(sc.split, 2*len(cands))
+	free, optional := sc.split[:0:len(cands)], sc.split[len(cands):len(cands)]
 	for _, c := range cands {
 		if c.optional {
 			optional = append(optional, c)
@@ -300,7 +312,7 @@ func Price(in Input) (Result, error) {
 	// 满300减50). With few candidates such a discount is optional too, so
 	// the search can leave it out; the others only ever lower the total.
 	if len(cands) <= MaxConflicting {
-		var always []*candidate
+		always := free[:0] // filtered in place
 		for i, c := range free {
 			if slices.ContainsFunc(cands[slices.Index(cands, c)+1:], hasThreshold) {
 				c.optional = true
@@ -324,20 +336,29 @@ func Price(in Input) (Result, error) {
 		if slices.Contains(chosen, c) {
 			continue
 		}
-		var winners []string
+		// "does not combine with A, B; why", written in one go.
+		var b strings.Builder
 		for _, w := range chosen {
-			if conflicts(c, w) {
-				winners = append(winners, w.label())
+			if !conflicts(c, w) {
+				continue
 			}
+			if b.Len() == 0 {
+				b.Grow(160)
+				b.WriteString("does not combine with ")
+			} else {
+				b.WriteString(", ")
+			}
+			w.writeLabel(&b)
 		}
-		reason := "does not combine with " + strings.Join(winners, ", ")
-		switch {
-		case len(winners) == 0:
-			reason = "left out: the buyer pays less without it (it lowers the spend below a later threshold)"
-		case note == "":
-			reason += "; together they are the better deal for the buyer"
-		default:
-			reason += "; " + note
+		reason := "left out: the buyer pays less without it (it lowers the spend below a later threshold)"
+		if b.Len() > 0 {
+			why := note
+			if why == "" {
+				why = "together they are the better deal for the buyer"
+			}
+			b.WriteString("; ")
+			b.WriteString(why)
+			reason = b.String()
 		}
 		skipped = append(skipped, c.notApplied(reason))
 	}
@@ -394,9 +415,12 @@ func choose(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 // keeps only the lines' amounts, one buffer per depth, and allocates
 // nothing per combination.
 func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, *outcome, int) {
-	all := slices.Concat(free, optional)
+	sc.all = append(append(sc.all[:0], free...), optional...)
+	all := sc.all
 	slices.SortStableFunc(all, inOrder)
-	var members, rest []*candidate
+	sc.members, sc.rest = sc.members[:0], sc.rest[:0]
+	members, rest := sc.members, sc.rest
+	defer func() { sc.members, sc.rest = members, rest }()
 	for _, c := range all {
 		if c.stage == StageMember {
 			members = append(members, c)
@@ -442,11 +466,12 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 	sc.conf = grow(sc.conf, len(rest))
 	conf := sc.conf
 	if bounded {
+		clear(conf)
 		for k, c := range rest {
-			conf[k] = 0
-			for j, d := range rest {
-				if j != k && conflicts(c, d) {
+			for j := k + 1; j < len(rest); j++ {
+				if conflicts(c, rest[j]) { // symmetric
 					conf[k] |= 1 << j
+					conf[j] |= 1 << k
 				}
 			}
 		}
@@ -517,7 +542,11 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 			return
 		}
 		c := rest[k]
-		canTake := !clash(c, picked)
+		// blocked is what conflicts with picked, when it is kept.
+		canTake := blocked&(1<<k) == 0
+		if !bounded {
+			canTake = !clash(c, picked)
+		}
 		canLeave := isOptional(c) && !(canTake && takeIt[k])
 		var now int64
 		if bounded {

@@ -50,11 +50,13 @@ type scratch struct {
 	takeIt []bool
 	conf   []uint64
 	// The candidates of one pricing and the pointers to them.
-	store  []candidate
-	cands  []*candidate
-	tieA   []int
-	tieB   []int
-	member []int64
+	store []candidate
+	cands []*candidate
+	// free and optional (split), and the search's views of them.
+	split, all, members, rest []*candidate
+	tieA                      []int
+	tieB                      []int
+	member                    []int64
 }
 
 // ints is f of every candidate of s and of t, each sorted, in scratch
@@ -93,6 +95,10 @@ func (sc *scratch) release() {
 	clear(sc.best)
 	clear(sc.store[:cap(sc.store)])
 	clear(sc.cands[:cap(sc.cands)])
+	clear(sc.split)
+	clear(sc.all)
+	clear(sc.members)
+	clear(sc.rest)
 	scratches.Put(sc)
 }
 
@@ -182,7 +188,7 @@ func (o *outcome) record(st Step, offs []int64) {
 			}
 		}
 		if o.lineOffs == nil || cap(o.lineOffs)-len(o.lineOffs) < n {
-			o.lineOffs = make([]LineOff, 0, max(n, 2*len(offs)))
+			o.lineOffs = make([]LineOff, 0, max(n, 4*len(offs)))
 		}
 		at := len(o.lineOffs)
 		st.Lines = o.lineOffs[at : at : at+n]

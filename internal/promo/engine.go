@@ -149,10 +149,13 @@ type candidate struct {
 	n      int // position in Input, a stable tie-break
 	// lines is the set of the cart's lines in p's scope (bit i: line i),
 	// worked out once instead of at every application.
-	lines [(MaxLines + 63) / 64]uint64
+	lines lineSet
 	// optional: the search may leave it out.
 	optional bool
 }
+
+// lineSet is a set of a cart's lines, bit i for line i.
+type lineSet [(MaxLines + 63) / 64]uint64
 
 // has says whether line i is in c's scope.
 func (c *candidate) has(i int) bool { return c.lines[i/64]&(1<<(i%64)) != 0 }
@@ -222,8 +225,11 @@ func Price(in Input) (Result, error) {
 	n := len(in.Promotions) + len(in.Coupons)
 	invalid := 0
 	var touching []int32
+	sc := newScratch(len(in.Lines))
+	defer sc.release()
 	if in.Prepared != nil {
-		touching = in.Prepared.touching(in.Lines)
+		sc.scope = grow(sc.scope, len(in.Prepared.promos))
+		touching = in.Prepared.touching(in.Lines, sc.scope)
 		n, invalid = n+len(touching), len(in.Prepared.invalid)
 	}
 	// Each promotion and coupon is reported at most once: one allocation.
@@ -233,11 +239,9 @@ func Price(in Input) (Result, error) {
 	}
 	// One backing array: the candidates are pointed at, never moved. Both
 	// come from the pooled scratch space: the result keeps none of them.
-	sc := newScratch(len(in.Lines))
-	defer sc.release()
 	sc.store, sc.cands = grow(sc.store, n)[:0], grow(sc.cands, n)[:0]
 	store, cands := sc.store, sc.cands
-	add := func(p *Promotion, coupon string, n int) {
+	add := func(p *Promotion, coupon string, n int, scope *lineSet) {
 		stage := p.Stage()
 		if coupon != "" {
 			stage = StageCoupon
@@ -248,15 +252,27 @@ func Price(in Input) (Result, error) {
 		}
 		store = append(store, candidate{p: p, coupon: coupon, stage: stage, n: n})
 		c := &store[len(store)-1]
-		for i := range in.Lines {
-			if inScope(p, &in.Lines[i]) {
-				c.lines[i/64] |= 1 << (i % 64)
+		if scope != nil {
+			c.lines = *scope
+		} else {
+			for i := range in.Lines {
+				if inScope(p, &in.Lines[i]) {
+					c.lines[i/64] |= 1 << (i % 64)
+				}
 			}
 		}
 		cands = append(cands, c)
 	}
 	for _, i := range touching {
-		add(&in.Prepared.promos[i], "", int(i))
+		p := &in.Prepared.promos[i]
+		// The index found the lines of a promotion on products or
+		// categories (a bundle is indexed by SKU, its scope is the order).
+		var scope *lineSet
+		if p.Kind != KindBundle && (p.Scope == ScopeProducts || p.Scope == ScopeCategories) {
+			scope = &sc.scope[i]
+		}
+		add(p, "", int(i), scope)
+		sc.scope[i] = lineSet{}
 	}
 	base := 0
 	if in.Prepared != nil {
@@ -272,7 +288,7 @@ func Price(in Input) (Result, error) {
 			skipped = append(skipped, NotApplied{PromotionID: p.ID, Name: p.Name, Reason: "no item in scope", Ineligible: true})
 			continue
 		}
-		add(p, "", base+i)
+		add(p, "", base+i, nil)
 	}
 	base += len(in.Promotions)
 	for i := range in.Coupons {
@@ -285,7 +301,7 @@ func Price(in Input) (Result, error) {
 			skipped = append(skipped, NotApplied{PromotionID: c.Rule.ID, Coupon: c.Code, Name: c.Rule.Name, Reason: "the same coupon twice"})
 			continue
 		}
-		add(&c.Rule, c.Code, base+i)
+		add(&c.Rule, c.Code, base+i, nil)
 	}
 	sc.store, sc.cands = store, cands
 	slices.SortStableFunc(cands, inOrder)

@@ -58,8 +58,11 @@ func (p *Prepared) Len() int { return len(p.promos) }
 func (p *Prepared) Promotions() []Promotion { return p.promos }
 
 // touching lists, in input order and once each, the promotions that touch
-// a line of the cart.
-func (p *Prepared) touching(lines []Line) []int32 {
+// a line of the cart. For those scoped to products or categories it also
+// marks, in scope (one entry per promotion, all 0 on the way in and left
+// for the caller to clear), the lines they hold: their scope, found by
+// the index instead of by comparing every line with every id.
+func (p *Prepared) touching(lines []Line, scope []lineSet) []int32 {
 	var small [8]uint64
 	set := small[:]
 	if words := (len(p.promos) + 63) / 64; words > len(small) {
@@ -70,13 +73,19 @@ func (p *Prepared) touching(lines []Line) []int32 {
 			set[i/64] |= 1 << (i % 64)
 		}
 	}
+	markLine := func(ids []int32, line int) {
+		mark(ids)
+		for _, i := range ids {
+			scope[i][line/64] |= 1 << (line % 64)
+		}
+	}
 	mark(p.order)
 	for i := range lines {
 		l := &lines[i]
-		mark(p.byProduct[l.ProductID])
+		markLine(p.byProduct[l.ProductID], i)
 		mark(p.bySKU[l.SKUID])
 		for _, c := range l.CategoryIDs {
-			mark(p.byCategory[c])
+			markLine(p.byCategory[c], i)
 		}
 	}
 	n := 0

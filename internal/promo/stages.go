@@ -52,6 +52,8 @@ type scratch struct {
 	// The candidates of one pricing and the pointers to them.
 	store []candidate
 	cands []*candidate
+	// scope: per prepared promotion, the lines it holds (Prepared.touching).
+	scope []lineSet
 	// free and optional (split), and the search's views of them.
 	split, all, members, rest []*candidate
 	tieA                      []int
@@ -356,11 +358,15 @@ func (o *outcome) member(tier string, members []*candidate) {
 	byPrice := o.sc.member[:n]
 	byPromo := func(k int) []int64 { return o.sc.member[(k+1)*n : (k+2)*n] }
 	var few [8]bool
-	inAny := few[:0]
+	var fewRates [8]int64
+	inAny, rates := few[:0], fewRates[:0]
 	if len(members) > len(few) {
-		inAny = make([]bool, len(members))
+		inAny, rates = make([]bool, len(members)), make([]int64, len(members))
 	} else {
-		inAny = few[:len(members)]
+		inAny, rates = few[:len(members)], fewRates[:len(members)]
+	}
+	for k, c := range members {
+		rates[k] = c.p.TierRatesBP[tier] // once, not once a line
 	}
 	for i := range o.in.Lines {
 		l, amount := &o.in.Lines[i], o.amount[i]
@@ -373,7 +379,7 @@ func (o *outcome) member(tier string, members []*candidate) {
 				continue
 			}
 			inAny[k] = true
-			if v := amount - mulDivRound(amount, c.p.TierRatesBP[tier], maxRateBP); v < best {
+			if v := amount - mulDivRound(amount, rates[k], maxRateBP); v < best {
 				best, winner = v, k
 			}
 		}

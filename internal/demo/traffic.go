@@ -293,7 +293,10 @@ func GenerateTraffic(ctx context.Context, d *db.DB, seed uint64, progress func(d
 		return g.sum, err
 	}
 	rep := &reporter{fn: progress}
-	rows, err := d.Query(ctx, `SELECT o.id, o.order_no, o.customer_id, o.channel, o.created_at, o.paid_at, l.product_id, l.sku_id
+	// A presale's deposit is no purchase (docs/METRICS.md): its visit ends
+	// at the checkout, as the store records no purchase event for it.
+	rows, err := d.Query(ctx, `SELECT o.id, o.order_no, o.customer_id, o.channel, o.created_at,
+		CASE WHEN o.presale_role = 'deposit' THEN NULL ELSE o.paid_at END, l.product_id, l.sku_id
 		FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE o.created_at < $1 ORDER BY o.id, l.id`, g.cutoff)
 	if err != nil {
 		return g.sum, fmt.Errorf("read demo orders: %w", err)

@@ -207,6 +207,19 @@ func TestPresale_FiguresCountOnePurchase(t *testing.T) {
 			}
 		}
 
+		// Repurchase and LTV: d bought twice (an ordinary order, a presale).
+		ret, err := metric.RetentionOf(ctx, d, from, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var net int64
+		for _, w := range perCustomer {
+			net += w.monetary
+		}
+		if ret.Customers != want.Buyers || ret.Repeaters != 1 || ret.LTV != (net+want.Buyers/2)/want.Buyers {
+			t.Errorf("retention %+v; want %d customers, 1 repeater, LTV %d", ret, want.Buyers, (net+want.Buyers/2)/want.Buyers)
+		}
+
 		// first_paid_day: the first purchase, never a deposit.
 		for _, id := range cs {
 			var day *int64
@@ -311,6 +324,18 @@ func TestPresale_FiguresCountOnePurchase(t *testing.T) {
 				if rolled[i] != daily[i] {
 					t.Errorf("%s day %d: rollup %+v raw %+v", stage, daily[i].Day, rolled[i], daily[i])
 				}
+			}
+			chans, err := metric.ChannelGroups(ctx, d, from, to, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var chOrders, chGMV, chRefunds int64
+			for _, g := range chans {
+				chOrders, chGMV, chRefunds = chOrders+g.PaidOrders, chGMV+g.GMV, chRefunds+g.Refunds
+			}
+			if chOrders != want.PaidOrders || chGMV != want.GMV || chRefunds != want.Refunds {
+				t.Errorf("%s: channels' orders %d GMV %d refunds %d; want %d, %d, %d", stage, chOrders, chGMV, chRefunds,
+					want.PaidOrders, want.GMV, want.Refunds)
 			}
 			groups, err := metric.ProductGroups(ctx, d, from, to, metric.ByProduct, 10)
 			if err != nil {

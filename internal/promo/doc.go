@@ -49,7 +49,13 @@
 // application so that combinations share the pricing of their common
 // prefix; leaving a discount out is not tried when nothing after it
 // conflicts with it or has a threshold, since taking it is then never
-// worse. Beyond the bound only the conflicting ones are optional, and
+// worse. Branch and bound: a combination is not priced further once what
+// its remaining steps could at most take off (each kind's upper bound)
+// cannot bring it below the best total found so far; a strictly worse
+// total is all that is cut, so the tie rules decide as in a full search,
+// and the order in which branches are tried (a stronger rival of a
+// promotion first) changes how much is cut, never the answer. Beyond
+// MaxConflicting only the conflicting ones are optional, and
 // beyond it again they are taken greedily by priority, which the reasons
 // say. Every promotion or coupon that does not apply is listed in
 // Result.NotApplied with the reason; NotApplied.Ineligible marks those
@@ -64,7 +70,8 @@
 // The steps every combination shares are priced once, in detail, and the
 // final pricing goes on from them; the search keeps only the lines'
 // amounts in pooled buffers, and once every step left is order-wide it
-// tracks the total alone. See
+// tracks the total alone. Input.NoLineDiscounts (the storefront's quote)
+// skips the per-line discount records. See
 // docs/PERFORMANCE.md (Promotions) for the figures.
 //
 // Money is int64 分 everywhere; rates are basis points (2000 = 20% off =

@@ -3,6 +3,7 @@ package promo
 import (
 	"cmp"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -502,23 +503,38 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 		}
 		return m
 	}
-	// beaten: no combination that goes on from total with at most the
+	// ub[j] is the most rest[j] can take off (upBound) a cart at the
+	// total the search starts from: every combination below only lowers
+	// the total, so it bounds rest[j] anywhere in the search, and is
+	// worked out once rather than at every node.
+	sc.ub = grow(sc.ub, len(rest))
+	ub := sc.ub
+	bounds := func(o *outcome) {
+		if bounded {
+			total := o.total()
+			for j, c := range rest {
+				ub[j] = upBound(c, total)
+			}
+		}
+	}
+	// beaten: no combination that goes on from o with at most the
 	// candidates from rest[from] on that are not blocked can pay less than
-	// the best found so far. Each step takes at most its bound (upBound)
-	// off, and what the buyer pays after points only grows with the
-	// total, so the whole subtree can be left out: it cannot hold the best
-	// combination, whose total is lower. Ties are never cut, so the tie
-	// rules decide as before.
+	// the best found so far. Each step takes at most its bound off, and
+	// what the buyer pays after points only grows with the total, so the
+	// whole subtree can be left out: it cannot hold the best combination,
+	// whose total is lower. Ties are never cut, so the tie rules decide as
+	// before.
 	var bestTotal int64
 	found := false
-	beaten := func(total int64, from int, blocked uint64, extra int64) bool {
+	beaten := func(o *outcome, from int, blocked uint64, extra int64) bool {
 		if !found || !bounded {
 			return false
 		}
+		total := o.total()
 		off := extra
 		for j := from; j < len(rest) && off < total; j++ {
 			if blocked&(1<<j) == 0 {
-				off += upBound(rest[j], total)
+				off += ub[j]
 			}
 		}
 		if off >= total {
@@ -528,11 +544,10 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 		return left-pointsOff(left, in.Points) > bestTotal
 	}
 	// rivalled: a later candidate that rest[k] conflicts with and that is
-	// not blocked yet can take more off a cart at total than rest[k].
-	rivalled := func(k int, blocked uint64, total int64) bool {
-		mine := upBound(rest[k], total)
-		for j := k + 1; j < len(rest); j++ {
-			if conf[k]&^blocked&(1<<j) != 0 && upBound(rest[j], total) > mine {
+	// not blocked yet can take more off than rest[k].
+	rivalled := func(k int, blocked uint64) bool {
+		for m := (conf[k] &^ blocked) >> (k + 1); m != 0; m &= m - 1 {
+			if ub[k+1+bits.TrailingZeros64(m)] > ub[k] {
 				return true
 			}
 		}
@@ -564,18 +579,14 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 			canTake = !clash(c, picked)
 		}
 		canLeave := isOptional(c) && !(canTake && takeIt[k])
-		var now int64
-		if bounded {
-			now = o.total()
-		}
 		// Which branch is searched first does not change the answer (the
 		// order of combinations is total: see the leaf above), only how
 		// much the bound can cut: leaving c out first pays when a later
 		// rival of c (in its group, say) can take off more than c.
-		leaveFirst := canTake && canLeave && bounded && rivalled(k, blocked, now)
+		leaveFirst := canTake && canLeave && bounded && rivalled(k, blocked)
 		for pass := range 2 {
 			if (pass == 0) != leaveFirst {
-				if canTake && !beaten(now, k+1, blocked|conf[k], upBound(c, now)) {
+				if canTake && !beaten(o, k+1, blocked|conf[k], ub[k]) {
 					with := &outs[k+1]
 					*with = outcome{in: in, sc: sc, amount: bufs[(k+1)*nl : (k+2)*nl], nGifts: o.nGifts, lump: o.lump,
 						lumpRead: k >= lumpFrom, lumpWrite: k >= lumpFrom-1}
@@ -584,7 +595,7 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 					stack[n] = c
 					dfs(k+1, with, n+1, blocked|conf[k])
 				}
-			} else if canLeave && !beaten(now, k+1, blocked, 0) {
+			} else if canLeave && !beaten(o, k+1, blocked, 0) {
 				dfs(k+1, o, n, blocked)
 			}
 		}
@@ -612,6 +623,7 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 		if bounded {
 			blocked = blockedBy(stack[:n])
 		}
+		bounds(o)
 		dfs(k0, o, n, blocked)
 		return append([]*candidate{}, best...), base, n
 	}
@@ -644,6 +656,7 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 		if bounded {
 			blocked = blockedBy(stack[:n])
 		}
+		bounds(o)
 		dfs(0, o, n, blocked)
 	}
 	return append([]*candidate{}, best...), nil, 0

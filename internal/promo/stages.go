@@ -49,6 +49,7 @@ type scratch struct {
 	best   []*candidate
 	takeIt []bool
 	conf   []uint64
+	ub     []int64
 	// The candidates of one pricing and the pointers to them.
 	store []candidate
 	cands []*candidate

@@ -716,33 +716,48 @@ func betterTie(sc *scratch, s, t []*candidate) bool {
 	return slices.Compare(a, b) < 0
 }
 
-// ineligible says why p's conditions do not hold for in, or "".
+// ineligible says why p's conditions do not hold for in, or "". Each
+// reason is written into one buffer and allocated once: a storefront
+// reports a few for every cart.
 func ineligible(p *Promotion, in *Input) string {
+	var buf [128]byte
+	b := buf[:0]
 	switch {
 	case !p.StartsAt.IsZero() && in.At.Before(p.StartsAt):
-		return "not started yet (starts " + p.StartsAt.In(in.Location).Format("2006-01-02 15:04") + ")"
+		b = append(b, "not started yet (starts "...)
+		b = append(p.StartsAt.In(in.Location).AppendFormat(b, "2006-01-02 15:04"), ')')
 	case !p.EndsAt.IsZero() && !in.At.Before(p.EndsAt):
-		return "ended " + p.EndsAt.In(in.Location).Format("2006-01-02 15:04")
+		b = p.EndsAt.In(in.Location).AppendFormat(append(b, "ended "...), "2006-01-02 15:04")
 	case !p.Schedule.On(in.At, in.Location):
-		return "not on today's schedule (" + in.At.In(in.Location).Format("Monday 2 January") + " in " + in.Location.String() + ")"
+		b = in.At.In(in.Location).AppendFormat(append(b, "not on today's schedule ("...), "Monday 2 January")
+		b = append(append(append(b, " in "...), in.Location.String()...), ')')
 	case len(p.Channels) > 0 && !slices.Contains(p.Channels, in.Channel):
 		// As fmt's "%v, not %q" words it, without its reflection.
-		return "only on channels " + list(p.Channels) + ", not " + strconv.Quote(in.Channel)
+		b = strconv.AppendQuote(append(appendList(append(b, "only on channels "...), p.Channels), ", not "...), in.Channel)
 	case len(p.ForTiers) > 0 && !slices.Contains(p.ForTiers, in.Customer.Tier):
-		return "only for member tiers " + list(p.ForTiers)
+		b = appendList(append(b, "only for member tiers "...), p.ForTiers)
 	case len(p.Segments) > 0 && !slices.ContainsFunc(p.Segments, func(s string) bool { return slices.Contains(in.Customer.Segments, s) }):
-		return "only for segments " + list(p.Segments)
+		b = appendList(append(b, "only for segments "...), p.Segments)
 	case p.FirstOrderOnly && !in.Customer.FirstOrder:
 		return "first order only"
 	case p.Kind == KindMemberDiscount && p.TierRatesBP[in.Customer.Tier] == 0:
 		return "no rate for the buyer's tier"
+	default:
+		return ""
 	}
-	return ""
+	return string(b)
 }
 
-// list is ss as fmt's %v prints it: [a b c].
-func list(ss []string) string {
-	return "[" + strings.Join(ss, " ") + "]"
+// appendList appends ss as fmt's %v prints it: [a b c].
+func appendList(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, s...)
+	}
+	return append(b, ']')
 }
 
 func checkLines(lines []Line) error {

@@ -582,3 +582,30 @@ func TestStacking_BeyondTheBoundHigherPriorityWins(t *testing.T) {
 		t.Errorf("reason %q", why)
 	}
 }
+
+// The reasons a promotion's conditions rule it out, word for word: the
+// engine writes them without fmt, and the buyer and the operator read them.
+func TestNotApplied_ConditionReasons(t *testing.T) {
+	base := promo.Promotion{ID: 1, Name: "p", Kind: promo.KindFixedOff, Scope: promo.ScopeOrder, Amount: 100}
+	cases := []struct {
+		change func(*promo.Promotion)
+		want   string
+	}{
+		{func(p *promo.Promotion) { p.StartsAt = sunday.AddDate(0, 0, 1) }, "not started yet (starts 2026-11-23 15:00)"},
+		{func(p *promo.Promotion) { p.EndsAt = sunday.AddDate(0, 0, -1) }, "ended 2026-11-21 15:00"},
+		{func(p *promo.Promotion) { p.Schedule.Weekdays = []time.Weekday{time.Wednesday} }, "not on today's schedule (Sunday 22 November in Asia/Shanghai)"},
+		{func(p *promo.Promotion) { p.Channels = []string{"live", "mini app"} }, `only on channels [live mini app], not "search"`},
+		{func(p *promo.Promotion) { p.ForTiers = []string{"gold"} }, "only for member tiers [gold]"},
+		{func(p *promo.Promotion) { p.Segments = []string{"vip", "new"} }, "only for segments [vip new]"},
+		{func(p *promo.Promotion) { p.FirstOrderOnly = true }, "first order only"},
+	}
+	for _, c := range cases {
+		p := base
+		c.change(&p)
+		r := price(t, promo.Input{Channel: "search", Customer: promo.Customer{Tier: "silver", Segments: []string{"old"}},
+			Lines: []promo.Line{line(1, 5000, 1)}, Promotions: []promo.Promotion{p}})
+		if got := notApplied(r, 1); got != c.want {
+			t.Errorf("got %q, want %q", got, c.want)
+		}
+	}
+}

@@ -2,11 +2,7 @@ package demo
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
-	"sync"
 
 	"github.com/storeops/storeops/internal/db"
 )
@@ -51,21 +47,6 @@ var tableSpecs = [numTables]tableSpec{
 	tEvents:     {"events", []string{"event_id", "received_at", "at", "day", "type", "anonymous_id", "customer_id", "session_id", "channel", "page", "product_id", "sku_id", "search_query", "order_no", "referrer", "utm_source", "utm_medium", "utm_campaign"}, false},
 }
 
-// rowsPerStatement is how many rows one INSERT carries: a few hundred on
-// PostgreSQL, where binding is linear; on SQLite the driver matches each
-// placeholder against the arguments one by one (quadratic in their number),
-// so there a statement carries about paramsPerSQLiteStatement values.
-func rowsPerStatement(dialect db.Dialect, t tableID) int {
-	if dialect == db.SQLite {
-		return max(1, paramsPerSQLiteStatement/len(tableSpecs[t].cols))
-	}
-	return 256
-}
-
-// paramsPerSQLiteStatement was measured: ~200 values per statement writes
-// the default shop fastest; 1,000 is a third slower, 4,000 three times.
-const paramsPerSQLiteStatement = 200
-
 // rowsPerTx is how many rows a transaction writes before the next begins:
 // a few thousand, so that a commit's cost (an fsync on PostgreSQL) is spread
 // thin while a failure loses little and memory stays bounded.
@@ -93,94 +74,17 @@ func (c *chunk) reset() {
 	c.rows = 0
 }
 
-var insertSQLs sync.Map // "dialect/table/rows" → statement
-
-// insertSQL is a multi-row INSERT for n rows of table t. SQLite gets bare ?
-// placeholders, which its driver binds by position without comparing names.
-func insertSQL(dialect db.Dialect, t tableID, n int) string {
-	key := strconv.Itoa(int(dialect)) + "/" + strconv.Itoa(int(t)) + "/" + strconv.Itoa(n)
-	if s, ok := insertSQLs.Load(key); ok {
-		return s.(string)
-	}
-	spec := tableSpecs[t]
-	var b strings.Builder
-	b.WriteString("INSERT INTO ")
-	b.WriteString(spec.name)
-	b.WriteString(" (")
-	b.WriteString(strings.Join(spec.cols, ", "))
-	b.WriteString(") VALUES ")
-	p := 1
-	for r := range n {
-		if r > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for c := range spec.cols {
-			if c > 0 {
-				b.WriteByte(',')
-			}
-			if dialect == db.SQLite {
-				b.WriteByte('?')
-			} else {
-				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(p))
-				p++
-			}
-		}
-		b.WriteByte(')')
-	}
-	s := b.String()
-	insertSQLs.Store(key, s)
-	return s
-}
-
-// writeChunk writes c in one transaction. Full statements reuse one prepared
-// statement; the remainder goes out in ever-halving pieces, so only a
-// handful of statement shapes ever exist (and are prepared once each).
+// writeChunk writes c in one transaction, each table's rows through the
+// bulk path (db.Tx.InsertRows: one statement per table on SQLite).
 func writeChunk(ctx context.Context, d *db.DB, c *chunk) error {
 	return d.InTx(ctx, func(tx *db.Tx) error {
 		for t := range numTables {
-			args := c.args[t]
-			width := len(tableSpecs[t].cols)
-			n := len(args) / width
-			if n == 0 {
+			if len(c.args[t]) == 0 {
 				continue
 			}
-			stmts := map[int]*sql.Stmt{}
-			exec := func(rows int, a []any) error {
-				st, ok := stmts[rows]
-				if !ok {
-					var err error
-					st, err = tx.Prepare(ctx, insertSQL(d.Dialect(), tableID(t), rows))
-					if err != nil {
-						return err
-					}
-					stmts[rows] = st
-				}
-				_, err := st.ExecContext(ctx, a...)
-				return err
-			}
-			err := func() error {
-				defer func() {
-					for _, st := range stmts {
-						st.Close()
-					}
-				}()
-				done := 0
-				for done < n {
-					rows := rowsPerStatement(d.Dialect(), tableID(t))
-					for rows > n-done {
-						rows /= 2
-					}
-					if err := exec(rows, args[done*width:(done+rows)*width]); err != nil {
-						return err
-					}
-					done += rows
-				}
-				return nil
-			}()
-			if err != nil {
-				return fmt.Errorf("insert into %s: %w", tableSpecs[t].name, err)
+			spec := tableSpecs[t]
+			if err := tx.InsertRows(ctx, spec.name, spec.cols, c.args[t]); err != nil {
+				return fmt.Errorf("demo: %w", err)
 			}
 		}
 		return nil

@@ -507,13 +507,17 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 	// total the search starts from: every combination below only lowers
 	// the total, so it bounds rest[j] anywhere in the search, and is
 	// worked out once rather than at every node.
-	sc.ub = grow(sc.ub, len(rest))
-	ub := sc.ub
+	// suffix[j] is the sum of ub[j:], for the nodes where none of them is
+	// blocked (always, when nothing conflicts).
+	sc.ub = grow(sc.ub, 2*len(rest)+1)
+	ub, suffix := sc.ub[:len(rest)], sc.ub[len(rest):]
 	bounds := func(o *outcome) {
 		if bounded {
 			total := o.total()
-			for j, c := range rest {
-				ub[j] = upBound(c, total)
+			suffix[len(rest)] = 0
+			for j := len(rest) - 1; j >= 0; j-- {
+				ub[j] = upBound(rest[j], total)
+				suffix[j] = suffix[j+1] + ub[j]
 			}
 		}
 	}
@@ -526,15 +530,15 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 	// before.
 	var bestTotal int64
 	found := false
-	beaten := func(o *outcome, from int, blocked uint64, extra int64) bool {
-		if !found || !bounded {
-			return false
-		}
-		total := o.total()
+	beaten := func(total int64, from int, blocked uint64, extra int64) bool {
 		off := extra
-		for j := from; j < len(rest) && off < total; j++ {
-			if blocked&(1<<j) == 0 {
-				off += ub[j]
+		if blocked>>from == 0 {
+			off += suffix[from]
+		} else {
+			for j := from; j < len(rest) && off < total; j++ {
+				if blocked&(1<<j) == 0 {
+					off += ub[j]
+				}
 			}
 		}
 		if off >= total {
@@ -584,9 +588,19 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 		// much the bound can cut: leaving c out first pays when a later
 		// rival of c (in its group, say) can take off more than c.
 		leaveFirst := canTake && canLeave && bounded && rivalled(k, blocked)
+		now := int64(-1) // o's total, once the bound needs it
+		cut := func(blocked uint64, extra int64) bool {
+			if !found || !bounded {
+				return false
+			}
+			if now < 0 {
+				now = o.total()
+			}
+			return beaten(now, k+1, blocked, extra)
+		}
 		for pass := range 2 {
 			if (pass == 0) != leaveFirst {
-				if canTake && !beaten(o, k+1, blocked|conf[k], ub[k]) {
+				if canTake && !cut(blocked|conf[k], ub[k]) {
 					with := &outs[k+1]
 					*with = outcome{in: in, sc: sc, amount: bufs[(k+1)*nl : (k+2)*nl], nGifts: o.nGifts, lump: o.lump,
 						lumpRead: k >= lumpFrom, lumpWrite: k >= lumpFrom-1}
@@ -595,7 +609,7 @@ func search(in *Input, sc *scratch, free, optional []*candidate) ([]*candidate, 
 					stack[n] = c
 					dfs(k+1, with, n+1, blocked|conf[k])
 				}
-			} else if canLeave && !beaten(o, k+1, blocked, 0) {
+			} else if canLeave && !cut(blocked, 0) {
 				dfs(k+1, o, n, blocked)
 			}
 		}
@@ -672,6 +686,14 @@ func upBound(c *candidate, total int64) int64 {
 	switch p.Kind {
 	case KindGift:
 		return 0
+	case KindPercentOff, KindFixedOff:
+		// These two check Threshold against the spend in scope, which is
+		// at most the total (the other kinds do not look at it).
+		if p.Threshold > total {
+			return 0
+		}
+	}
+	switch p.Kind {
 	case KindPercentOff:
 		off = mulDivRound(total, p.RateBP, maxRateBP)
 	case KindFixedOff:
@@ -684,6 +706,8 @@ func upBound(c *candidate, total int64) int64 {
 			v := l.Off
 			if p.Repeat {
 				v = total / l.Threshold * l.Off
+			} else if l.Threshold > total {
+				v = 0 // a level the total does not reach
 			}
 			off = max(off, v)
 		}

@@ -16,10 +16,11 @@ import (
 
 // Demo referral programme (邀请有礼) sizes.
 const (
-	referralDays     = 60  // the programme has run this long
-	referralInviters = 30  // loyal customers who share their code
-	referralInvitees = 160 // newcomers of the period who signed up with one
-	referralFarm     = 6   // invitees of the first inviter on one device
+	referralDays     = 60   // the programme has run this long
+	referralInviters = 30   // loyal customers who share their code
+	referralInvitees = 160  // newcomers of the period who signed up with one
+	referralFarm     = 6    // invitees of the first inviter on one device
+	referralMinOrder = 5000 // 分: the smallest first order that earns the rewards
 )
 
 // writeReferrals runs the demo shop's referral programme over its last 60
@@ -43,7 +44,7 @@ func writeReferrals(ctx context.Context, d *db.DB, end time.Time) error {
 	}
 	ref := &referral.Service{DB: d, Now: clock}
 	if _, err := ref.SaveProgramme(ctx, referral.Programme{Enabled: true, InviterCouponTemplateID: tpl.ID, InviterPoints: 500,
-		InviteePoints: 300, HoldingDays: 7, MonthlyCap: 10, NewCustomersOnly: true, MinOrderAmount: 5000, ReviewThreshold: 2}); err != nil {
+		InviteePoints: 300, HoldingDays: 7, MonthlyCap: 10, NewCustomersOnly: true, MinOrderAmount: referralMinOrder, ReviewThreshold: 2}); err != nil {
 		return fmt.Errorf("demo referrals: %w", err)
 	}
 	inviters, err := referralIDs(ctx, d, `SELECT o.customer_id FROM orders o JOIN customers c ON c.id = o.customer_id
@@ -76,10 +77,15 @@ func writeReferrals(ctx context.Context, d *db.DB, end time.Time) error {
 		}
 	}
 	// The device farm and the self-referral are newcomers who paid after
-	// signing up early enough in the period for their holding to be over.
+	// signing up early enough in the period for their holding to be over,
+	// a first order that qualifies (else the farm would be voided as below
+	// the minimum instead of held for review; which newcomers fall in the
+	// period moves with the time of day the demo is made).
 	special, err := referralIDs(ctx, d, `SELECT c.id FROM customers c WHERE c.created_at >= $1 AND EXISTS (SELECT 1 FROM orders o
-		WHERE o.customer_id = c.id AND o.paid_at >= c.created_at AND o.paid_at < $2) ORDER BY c.id LIMIT $3`,
-		start.UnixMilli(), end.AddDate(0, 0, -10).UnixMilli(), referralFarm+1)
+		WHERE o.customer_id = c.id AND o.paid_at >= c.created_at AND o.paid_at < $2)
+		AND (SELECT o.total FROM orders o WHERE o.customer_id = c.id AND o.paid_at IS NOT NULL ORDER BY o.paid_at, o.id LIMIT 1) >= $4
+		ORDER BY c.id LIMIT $3`,
+		start.UnixMilli(), end.AddDate(0, 0, -10).UnixMilli(), referralFarm+1, referralMinOrder)
 	if err != nil {
 		return fmt.Errorf("demo referrals: %w", err)
 	}

@@ -9,9 +9,12 @@
 // line's amount as the earlier steps left it, and within a step promotions
 // run by priority (highest first), then by id.
 //
-//  1. Member price (会员价). A member (any tier) pays a line's member price
-//     when it has one; a member_discount promotion (tier → rate) competes
-//     with it, and the lowest price of the line wins. They never stack.
+//  1. Member price (会员价). A member pays a line's member price when it has
+//     one (the catalog's price for the buyer's tier), instead of any
+//     member_discount promotion (tier → rate) on that line, even a rate that
+//     would take more: the shop set that SKU's price for the tier. Lines
+//     without one take the lowest of the member discounts. They never
+//     stack.
 //  2. Item discounts: percent_off and fixed_off scoped to products or
 //     categories, buy_n_get_m (the cheapest units are free) and bundle (套餐:
 //     a set of SKUs at a bundle price).

@@ -21,7 +21,8 @@ const (
 )
 
 // Line is one line of the cart, with the prices the catalog knows.
-// MemberPrice 0 means the SKU has none.
+// MemberPrice is the SKU's member price for the buyer's tier (会员价); 0
+// means it has none.
 type Line struct {
 	SKUID       int64   `json:"sku_id"`
 	ProductID   int64   `json:"product_id"`

@@ -375,7 +375,8 @@ func TestMemberPrice_Table(t *testing.T) {
 		{"guest pays list", "", 9000, nil, 10000},
 		{"member pays member price", "silver", 9000, nil, 9000},
 		{"member price above list is ignored", "silver", 11000, nil, 10000},
-		{"tier rate beats a higher member price", "gold", 9800, []promo.Promotion{rate}, 9500},
+		{"member price replaces a lower tier rate", "gold", 9800, []promo.Promotion{rate}, 9800},
+		{"member price at list keeps the SKU out of the tier rate", "gold", 10000, []promo.Promotion{rate}, 10000},
 		{"member price beats the tier rate", "gold", 9000, []promo.Promotion{rate}, 9000},
 		{"no rate for the tier", "silver", 0, []promo.Promotion{rate}, 10000},
 	}

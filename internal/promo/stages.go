@@ -348,8 +348,10 @@ func (o *outcome) below(c *candidate, base int64) bool {
 	return false
 }
 
-// member gives each line the lowest of its list price, its member price
-// (for members) and the member discounts: they compete, never stack.
+// member gives a member each line's member price where the line has one
+// for their tier, instead of the member discounts (会员价 replaces the tier
+// rate on that SKU, even when the rate would take more); every other line
+// takes the lowest of its price and the member discounts. They never stack.
 func (o *outcome) member(tier string, members []*candidate) {
 	// What the member price and each member discount take off each line,
 	// in one scratch buffer (record copies what it keeps).
@@ -372,7 +374,8 @@ func (o *outcome) member(tier string, members []*candidate) {
 	for i := range o.in.Lines {
 		l, amount := &o.in.Lines[i], o.amount[i]
 		best, winner := amount, -1
-		if tier != "" && l.MemberPrice > 0 && l.MemberPrice < l.ListPrice {
+		priced := tier != "" && l.MemberPrice > 0 && l.MemberPrice <= l.ListPrice
+		if priced {
 			best = l.MemberPrice * l.Quantity
 		}
 		for k, c := range members {
@@ -380,6 +383,9 @@ func (o *outcome) member(tier string, members []*candidate) {
 				continue
 			}
 			inAny[k] = true
+			if priced {
+				continue
+			}
 			if v := amount - mulDivRound(amount, rates[k], maxRateBP); v < best {
 				best, winner = v, k
 			}
@@ -398,7 +404,7 @@ func (o *outcome) member(tier string, members []*candidate) {
 		case !inAny[k]:
 			o.skip(c, "no item in scope")
 		case !slices.ContainsFunc(byPromo(k), func(v int64) bool { return v > 0 }):
-			o.skip(c, "the member price or another member discount is lower on every item")
+			o.skip(c, "a member price or a lower member discount prices every item")
 		default:
 			note := ""
 			if o.detail {

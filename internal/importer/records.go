@@ -196,7 +196,7 @@ func (w *writer) planCustomers(q db.Queryer, chunk []record) (counts, map[string
 			customerSearch(v[FCustomerName], v[FPhone], v[FEmail]), created, now)
 	}
 	if w.job != nil && len(args) > 0 {
-		if err := insert(ctx, q, "customers", customerCols, "", args, nil); err != nil {
+		if err := insertRows(ctx, q, "customers", customerCols, args); err != nil {
 			return c, nil, err
 		}
 	}

@@ -250,16 +250,20 @@ func (w *writer) planOrders(q db.Queryer, chunk []*order) (counts, map[string]sk
 		c.customers++
 	}
 	if len(args) > 0 {
-		err := insert(ctx, q, "customers", customerCols, " RETURNING id, external_id", args, func(s *scanner) error {
-			var id int64
-			var ref string
-			if err := s.Scan(&id, &ref); err != nil {
-				return err
-			}
-			custID[ref] = id
-			return nil
-		})
+		// Ids allocated up front, as for orders: the bulk path returns no
+		// rows, and a multi-row INSERT … RETURNING is several times slower.
+		n := len(args) / len(customerCols)
+		ids, err := allocateIDs(ctx, q, "customers", n)
 		if err != nil {
+			return c, nil, err
+		}
+		rows := make([]any, 0, n*(len(customerCols)+1))
+		for i := range n {
+			row := args[i*len(customerCols) : (i+1)*len(customerCols)]
+			rows = append(append(rows, ids[i]), row...)
+			custID[row[0].(string)] = ids[i]
+		}
+		if err := insertRows(ctx, q, "customers", append([]string{"id"}, customerCols...), rows); err != nil {
 			return c, nil, err
 		}
 	}
@@ -360,7 +364,7 @@ func (w *writer) planOrders(q db.Queryer, chunk []*order) (counts, map[string]sk
 	for i := range fresh {
 		args[i*len(orderCols)] = orderIDs[i]
 	}
-	if err := insert(ctx, q, "orders", orderCols, "", args, nil); err != nil {
+	if err := insertRows(ctx, q, "orders", orderCols, args); err != nil {
 		return c, nil, err
 	}
 	args = args[:0]
@@ -371,7 +375,7 @@ func (w *writer) planOrders(q db.Queryer, chunk []*order) (counts, map[string]sk
 			args = append(args, id, ref.sku, ref.product, l.title, l.qty, l.listPrice, l.total/l.qty, l.discount, l.total)
 		}
 	}
-	if err := insert(ctx, q, "order_lines", lineCols, "", args, nil); err != nil {
+	if err := insertRows(ctx, q, "order_lines", lineCols, args); err != nil {
 		return c, nil, err
 	}
 	if err := notePaid(ctx, q, fresh, custID, loc); err != nil {
@@ -464,36 +468,19 @@ func isPaid(status string) bool {
 	return false
 }
 
+// lookupSKUs finds the catalog's SKUs by code.
 func lookupSKUs(ctx context.Context, q db.Queryer, codes []string) (map[string]skuRef, error) {
 	out := make(map[string]skuRef, len(codes))
-	per := rowsPerStatement(q.Dialect(), 1)
-	ps := newPrepared(ctx, q)
-	defer ps.close()
-	for done := 0; done < len(codes); {
-		n := min(per, len(codes)-done)
-		args := make([]any, n)
-		for i, k := range codes[done : done+n] {
-			args[i] = k
+	err := lookupRows(ctx, q, "skus", "code", "t.id, t.product_id, t.code", codes, func(scan func(...any) error) error {
+		var r skuRef
+		var code string
+		if err := scan(&r.sku, &r.product, &code); err != nil {
+			return err
 		}
-		rs, err := ps.query("SELECT id, product_id, code FROM skus WHERE code IN "+db.ValuesList(q.Dialect(), 1, n), args)
-		if err != nil {
-			return nil, fmt.Errorf("look up SKUs: %w", err)
-		}
-		for rs.Next() {
-			var r skuRef
-			var code string
-			if err := rs.Scan(&r.sku, &r.product, &code); err != nil {
-				rs.Close()
-				return nil, err
-			}
-			out[code] = r
-		}
-		if err := rs.Close(); err != nil {
-			return nil, err
-		}
-		done += n
-	}
-	return out, nil
+		out[code] = r
+		return nil
+	})
+	return out, err
 }
 
 // placeholderAttrs marks what an import made up: a product the catalog did

@@ -7,6 +7,7 @@ import "github.com/storeops/storeops/internal/auth"
 func (a *API) Routes() []Route {
 	var rs []Route
 	rs = append(rs, a.catalogRoutes()...)
+	rs = append(rs, a.memberPriceRoutes()...)
 	rs = append(rs, a.customerRoutes()...)
 	rs = append(rs, a.inventoryRoutes()...)
 	rs = append(rs, a.metricRoutes()...)

@@ -78,6 +78,9 @@ type SKU struct {
 	OnHand     int64             `json:"on_hand"`
 	Reserved   int64             `json:"reserved"`
 	Available  int64             `json:"available"`
+	// MemberPrices are the SKU's member prices by tier code (set with
+	// Service.SetMemberPrices, not with the product).
+	MemberPrices MemberPrices `json:"member_prices"`
 }
 
 // ProductInput is what an operator enters for a product. On update it

@@ -128,6 +128,13 @@ func (s *Service) UpdateProduct(ctx context.Context, id int64, in ProductInput) 
 				return fmt.Errorf("update SKU %s: %w", k.Code, err)
 			}
 		}
+		codes := make([]string, len(in.SKUs))
+		for i, k := range in.SKUs {
+			codes[i] = k.Code
+		}
+		if err := checkMemberPricesUnderList(ctx, tx, id, codes); err != nil {
+			return err
+		}
 		if err := refreshSearchText(ctx, tx, ix, "p.id = $1", id); err != nil {
 			return err
 		}
@@ -303,10 +310,26 @@ func queryProducts(ctx context.Context, q db.Queryer, rest string, args ...any) 
 			return nil, fmt.Errorf("SKU %s: %w", k.Code, err)
 		}
 		k.Available = k.OnHand - k.Reserved
+		k.MemberPrices = MemberPrices{}
 		p := &out[at[k.ProductID]]
 		p.SKUs = append(p.SKUs, k)
 	}
-	return out, krows.Err()
+	if err := krows.Err(); err != nil {
+		return nil, fmt.Errorf("list SKUs: %w", err)
+	}
+	krows.Close()
+	mp, err := memberPricesOf(ctx, q, "k.product_id IN ("+list+")", kargs...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		for j := range out[i].SKUs {
+			if m, ok := mp[out[i].SKUs[j].ID]; ok {
+				out[i].SKUs[j].MemberPrices = m
+			}
+		}
+	}
+	return out, nil
 }
 
 // checkProductRefs checks what validation without the database cannot: the

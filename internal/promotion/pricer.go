@@ -197,6 +197,9 @@ func (p *Pricer) Price(ctx context.Context, r price.Request) (price.Priced, erro
 		return price.Priced{}, err
 	}
 	in.Lines = engineLines(snap, list)
+	if err := memberPrices(ctx, p.DB, in.Customer.Tier, in.Lines); err != nil {
+		return price.Priced{}, err
+	}
 	if len(snap.giftSKUs) > 0 {
 		if in.GiftStock, err = giftStock(ctx, p.DB, snap.giftSKUs); err != nil {
 			return price.Priced{}, err

@@ -40,6 +40,8 @@ type productForm struct {
 	Roles      []string
 	Errors     map[string]string // field name as the service names it → message
 	Error      string            // a message that belongs to no field
+	// MemberPrices is the member prices form of a saved product.
+	MemberPrices *memberPriceForm
 }
 
 func (f *productForm) fill(p catalog.Product) {
@@ -68,6 +70,17 @@ func (c *Console) productFormPage(w http.ResponseWriter, r *http.Request, status
 		return
 	}
 	f.Statuses, f.Roles = productStatuses, productRoles
+	if f.ID != 0 && f.MemberPrices == nil {
+		p, err := c.Catalog.GetProduct(r.Context(), f.ID)
+		if err != nil {
+			c.fail(w, r, err)
+			return
+		}
+		if f.MemberPrices, err = c.memberPricesOf(r, p); err != nil {
+			c.serverError(w, r, err)
+			return
+		}
+	}
 	title := tr(v, "product.new")
 	if f.ID != 0 {
 		title = f.Title

@@ -34,6 +34,7 @@ func (c *Console) Routes() []Route {
 		{Method: "POST", Pattern: "/products", Perm: write("products"), Handler: c.createProduct},
 		{Method: "GET", Pattern: "/products/{id}", Perm: read("products"), Handler: c.product},
 		{Method: "POST", Pattern: "/products/{id}", Perm: write("products"), Handler: c.updateProduct},
+		{Method: "POST", Pattern: "/products/{id}/member-prices", Perm: write("products"), Handler: c.saveMemberPrices},
 
 		{Method: "GET", Pattern: "/customers", Perm: read("customers"), Handler: c.customers},
 		{Method: "GET", Pattern: "/customers/{id}", Perm: read("customers"), Handler: c.customerDetail},

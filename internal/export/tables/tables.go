@@ -55,11 +55,14 @@ var all = []table{
 	{name: "orders", about: "one row an order", dateCol: "o.created_at", order: "o.id",
 		query: `SELECT o.order_no, COALESCE(o.external_id, ''), o.status, o.channel, COALESCE(o.customer_id, 0), COALESCE(c.name, ''), o.currency,
 			o.items_total, o.discount_total, o.shipping_fee, o.total, o.refunded_total, o.created_at, o.paid_at, o.shipped_at, o.delivered_at,
-			o.completed_at, o.cancelled_at, o.carrier, o.tracking_no FROM orders o LEFT JOIN customers c ON c.id = o.customer_id`,
+			o.completed_at, o.cancelled_at, o.carrier, o.tracking_no, o.presale_role, o.deposit_total FROM orders o LEFT JOIN customers c ON c.id = o.customer_id`,
 		columns: []column{{"order_no", text}, {"external_id", text}, {"status", text}, {"channel", text}, {"customer_id", integer},
 			{"customer_name", text}, {"currency", text}, {"items_total", money}, {"discount_total", money}, {"shipping_fee", money},
 			{"total", money}, {"refunded_total", money}, {"created_at", stamp}, {"paid_at", stamp}, {"shipped_at", stamp},
-			{"delivered_at", stamp}, {"completed_at", stamp}, {"cancelled_at", stamp}, {"carrier", text}, {"tracking_no", text}}},
+			{"delivered_at", stamp}, {"completed_at", stamp}, {"cancelled_at", stamp}, {"carrier", text}, {"tracking_no", text},
+			// A presale's deposit order is no purchase of its own; its tail
+			// order's value counts the deposit (docs/METRICS.md).
+			{"presale_role", text}, {"deposit_total", money}}},
 	{name: "order-lines", about: "one row an order line, with its order's number", dateCol: "o.created_at", order: "l.id",
 		query: `SELECT o.order_no, o.created_at, o.status, s.code, l.title, l.quantity, l.list_price, l.unit_price, l.discount, l.line_total,
 			l.unit_cost, l.refunded_quantity FROM order_lines l JOIN orders o ON o.id = l.order_id JOIN skus s ON s.id = l.sku_id`,

@@ -72,7 +72,7 @@ func TestOrders_RangeIsStoreDaysAndMoneyIsDecimal(t *testing.T) {
 		}
 		row := recs[1]
 		if row[col["total"]] != "119.00" || row[col["status"]] != "paid" || row[col["customer_name"]] != "李雷" ||
-			row[col["created_at"]] != "2026-06-18 10:00:00" {
+			row[col["created_at"]] != "2026-06-18 10:00:00" || row[col["presale_role"]] != "" || row[col["deposit_total"]] != "0.00" {
 			t.Errorf("row %q", row)
 		}
 		if all := readAll(t, d, "orders", tables.Range{}); len(all) != 4 {

@@ -49,6 +49,9 @@ type compiler struct {
 	// drive: a rule of the top group (matched all) needs a facts row
 	// (a paid order), so the count may start from the facts.
 	drive bool
+	// one: the query is about one customer (a Membership), whose rows are
+	// looked up by key.
+	one bool
 }
 
 func (c *compiler) arg(v any) string {
@@ -179,14 +182,14 @@ func (r Rule) compile(env Env, at string, c *compiler) (string, error) {
 		expr = "c.first_paid_day"
 	case "clv", "p_alive":
 		// A customer the fit did not cover matches no comparison.
-		return "(c.id IN (SELECT cp.customer_id FROM clv_predictions cp WHERE cp.fit_id = " + c.arg(c.env.CLVFit) +
-			" AND " + c.compare("cp."+f.Name, r.Op, vals) + "))", nil
+		fit := c.arg(c.env.CLVFit)
+		return c.set("cp", "clv_predictions cp", "cp.fit_id = "+fit+" AND "+c.compare("cp."+f.Name, r.Op, vals)), nil
 	case "points":
 		// No balance row is a balance of 0.
 		if zeroMatches(r.Op, vals) {
-			return "(NOT (c.id IN (SELECT pb.customer_id FROM points_balances pb WHERE NOT " + c.compare("pb.balance", r.Op, vals) + ")))", nil
+			return "(NOT " + c.set("pb", "points_balances pb", "NOT "+c.compare("pb.balance", r.Op, vals)) + ")", nil
 		}
-		return "(c.id IN (SELECT pb.customer_id FROM points_balances pb WHERE " + c.compare("pb.balance", r.Op, vals) + "))", nil
+		return c.set("pb", "points_balances pb", c.compare("pb.balance", r.Op, vals)), nil
 	}
 	return c.compare(expr, r.Op, vals), nil
 }
@@ -247,23 +250,36 @@ func (c *compiler) list(field string, vals []any) string {
 		}
 		return "(" + strings.Join(ors, " OR ") + ")"
 	case "tag":
-		return "(c.id IN (SELECT tg.customer_id FROM customer_tags tg WHERE tg.tag IN " + in(vals) + "))"
+		return c.set("tg", "customer_tags tg", "tg.tag IN "+in(vals))
 	case "category":
-		return "(c.id IN (SELECT ok.customer_id FROM orders ok JOIN order_lines ol ON ol.order_id = ok.id JOIN products pr ON pr.id = ol.product_id " +
-			"WHERE ok.customer_id IS NOT NULL AND ok.paid_at IS NOT NULL AND " + purchase.Is("ok") + " AND pr.category_id IN " + in(c.env.withDescendants(vals)) + "))"
+		return c.set("ok", "orders ok JOIN order_lines ol ON ol.order_id = ok.id JOIN products pr ON pr.id = ol.product_id",
+			"ok.customer_id IS NOT NULL AND ok.paid_at IS NOT NULL AND "+purchase.Is("ok")+" AND pr.category_id IN "+in(c.env.withDescendants(vals)))
 	case "tier":
 		// A customer without a tier row is at the lowest tier: when the
 		// lowest is listed, the match is everyone but the customers whose
 		// row names a tier not listed.
 		if slices.Contains(vals, any(c.env.Tiers[0])) {
-			return "(NOT (c.id IN (SELECT ct.customer_id FROM customer_tiers ct WHERE ct.tier NOT IN " + in(vals) + ")))"
+			return "(NOT " + c.set("ct", "customer_tiers ct", "ct.tier NOT IN "+in(vals)) + ")"
 		}
-		return "(c.id IN (SELECT ct.customer_id FROM customer_tiers ct WHERE ct.tier IN " + in(vals) + "))"
+		return c.set("ct", "customer_tiers ct", "ct.tier IN "+in(vals))
 	case "rfm_segment", "stage":
 		col := map[string]string{"rfm_segment": "segment", "stage": "stage"}[field]
-		return "(c.id IN (SELECT rs.customer_id FROM rfm_scores rs WHERE rs.run_id = " + c.arg(c.env.RFMRun) + " AND rs." + col + " IN " + in(vals) + "))"
+		run := c.arg(c.env.RFMRun)
+		return c.set("rs", "rfm_scores rs", "rs.run_id = "+run+" AND rs."+col+" IN "+in(vals))
 	}
 	panic("audience: list field without SQL: " + field)
+}
+
+// set is "c.id IN (SELECT alias.customer_id FROM from WHERE cond)", the
+// customers with a row of from meeting cond, never NULL. For one customer
+// (a Membership) it is a correlated EXISTS instead: the customer's own
+// rows looked up by key, where the IN set would be built from every
+// customer's rows at each lookup.
+func (c *compiler) set(alias, from, cond string) string {
+	if c.one {
+		return "(EXISTS (SELECT 1 FROM " + from + " WHERE " + alias + ".customer_id = c.id AND " + cond + "))"
+	}
+	return "(c.id IN (SELECT " + alias + ".customer_id FROM " + from + " WHERE " + cond + "))"
 }
 
 // in writes ($a, $b, …). The list is padded with its last value to a power

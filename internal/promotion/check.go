@@ -2,6 +2,7 @@ package promotion
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/audience"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/promo"
 )
@@ -20,6 +22,9 @@ type refs struct {
 	minPrice   map[int64]int64  // product → its cheapest SKU's list price
 	categories map[int64]int64  // every category → its parent (0: top)
 	skus       map[int64]skuRef
+	// customSegments are the saved custom segments named as audiences
+	// (custom:12), id → name.
+	customSegments map[int64]string
 }
 
 type skuRef struct {
@@ -55,7 +60,18 @@ func anys(ids []int64) []any {
 
 // loadRefs reads the products, categories and SKUs that ps name.
 func loadRefs(ctx context.Context, q db.Queryer, ps ...promo.Promotion) (refs, error) {
-	r := refs{products: map[int64]string{}, productCat: map[int64]int64{}, minPrice: map[int64]int64{}, categories: map[int64]int64{}, skus: map[int64]skuRef{}}
+	r := refs{products: map[int64]string{}, productCat: map[int64]int64{}, minPrice: map[int64]int64{}, categories: map[int64]int64{}, skus: map[int64]skuRef{},
+		customSegments: map[int64]string{}}
+	for _, id := range customIDs(ps) {
+		g, err := audience.Get(ctx, q, id)
+		switch {
+		case errors.Is(err, audience.ErrNotFound):
+		case err != nil:
+			return r, fmt.Errorf("promotion: load custom segment %d: %w", id, err)
+		default:
+			r.customSegments[id] = g.Name
+		}
+	}
 	var productIDs, skuIDs []int64
 	for _, p := range ps {
 		productIDs = append(productIDs, p.ProductIDs...)
@@ -156,6 +172,9 @@ func check(p promo.Promotion, r refs) error {
 	}
 	if len(p.Name) > 200 {
 		return apperr.Field("name", "at most 200 bytes; buyers read it on the checkout page")
+	}
+	if err := checkSegments(p, r); err != nil {
+		return err
 	}
 	if p.Scope == promo.ScopeProducts {
 		for i, id := range p.ProductIDs {

@@ -69,7 +69,13 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput) (Preview, error)
 		}
 	}
 	eng := promo.Input{Channel: in.Channel, At: at, Location: snap.loc, Promotions: ps}
-	if eng.Customer, err = buyer(ctx, s.DB, in.CustomerID, true); err != nil {
+	if len(in.With) > 0 {
+		// The tried drafts may name custom segments the running ones do not.
+		if snap.audiences, err = loadAudiences(ctx, s.DB, ps, at); err != nil {
+			return Preview{}, err
+		}
+	}
+	if eng.Customer, err = buyer(ctx, s.DB, in.CustomerID, true, snap.audiences); err != nil {
 		return Preview{}, err
 	}
 	eng.Lines = engineLines(snap, list)
@@ -82,6 +88,7 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput) (Preview, error)
 	if err != nil {
 		return Preview{}, err
 	}
+	snap.audiences.explainAudience(&res, ps)
 	out := Preview{Result: res, At: at, Channel: in.Channel, Customer: eng.Customer, Titles: map[string]string{}, Explanation: promo.Explain(res)}
 	if out.Customer.Segments == nil {
 		out.Customer.Segments = []string{}

@@ -66,6 +66,7 @@ type snapshot struct {
 	loc        *time.Location
 	giftSKUs   []int64
 	segments   bool // a promotion is for segments: look the buyer's up
+	audiences  audiences
 }
 
 // Invalidate drops the cached promotions; the next pricing loads them.
@@ -120,6 +121,9 @@ func load(ctx context.Context, q db.Queryer, now time.Time) (*snapshot, error) {
 		s.segments = s.segments || len(r.Segments) > 0
 	}
 	s.prepared = promo.Prepare(ps)
+	if s.audiences, err = loadAudiences(ctx, q, ps, now); err != nil {
+		return nil, err
+	}
 	rows, err := q.Query(ctx, `SELECT id, COALESCE(parent_id, 0) FROM categories`)
 	if err != nil {
 		return nil, fmt.Errorf("promotion pricer: load categories: %w", err)
@@ -193,7 +197,7 @@ func (p *Pricer) Price(ctx context.Context, r price.Request) (price.Priced, erro
 		}
 		in.Points = promo.Points{Amount: r.Points * 100 / rate.PerYuan, MaxShareBP: rate.MaxShareBP}
 	}
-	if in.Customer, err = buyer(ctx, p.DB, r.CustomerID, snap.segments); err != nil {
+	if in.Customer, err = buyer(ctx, p.DB, r.CustomerID, snap.segments, snap.audiences); err != nil {
 		return price.Priced{}, err
 	}
 	in.Lines = engineLines(snap, list)
@@ -275,8 +279,8 @@ func applied(r promo.Result, coupons []promo.Coupon, asked int64, rate PointsRat
 // buyer is who buys: their member tier (guests have none), first order means no
 // paid order so far, segments are the buyer's RFM segment and lifecycle
 // stage in the latest run (by its primary key) when some promotion asks
-// for segments.
-func buyer(ctx context.Context, q db.Queryer, id int64, segments bool) (promo.Customer, error) {
+// for segments, and the custom segments of aud the buyer is in (custom:12).
+func buyer(ctx context.Context, q db.Queryer, id int64, segments bool, aud audiences) (promo.Customer, error) {
 	c := promo.Customer{ID: id, FirstOrder: true}
 	if id == 0 {
 		return c, nil
@@ -302,7 +306,7 @@ func buyer(ctx context.Context, q db.Queryer, id int64, segments bool) (promo.Cu
 	default:
 		c.Segments = []string{seg, stage}
 	}
-	return c, nil
+	return c, aud.of(ctx, q, &c)
 }
 
 // engineLines are the list-priced lines with their products' categories

@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/lifecycle"
 	"github.com/storeops/storeops/internal/order/price"
 	"github.com/storeops/storeops/internal/page"
 	"github.com/storeops/storeops/internal/promo"
 	"github.com/storeops/storeops/internal/promotion"
+	"github.com/storeops/storeops/internal/rfm"
 )
 
 func (c *Console) promotions() *promotion.Service {
@@ -73,6 +75,7 @@ type promotionForm struct {
 	Weekdays    []string
 	MonthDays   string
 	Channels    []string
+	Segments    []string // audience names: RFM segments, stages, custom:12
 	FirstOrder  bool
 	Scope       string
 	ProductIDs  string
@@ -96,6 +99,7 @@ type promotionForm struct {
 	Kinds       []promo.Kind
 	Scopes      []promo.Scope
 	AllChannels []string
+	Audiences   []audienceChoice
 	Days        []int // 0..6
 	Errors      map[string]string
 	Error       string
@@ -123,7 +127,7 @@ func (f *promotionForm) fill(p promotion.Promotion, loc *time.Location) {
 		md = append(md, strconv.Itoa(d))
 	}
 	f.MonthDays = strings.Join(md, ", ")
-	f.Channels, f.FirstOrder, f.Scope = p.Channels, p.FirstOrderOnly, string(p.Scope)
+	f.Channels, f.Segments, f.FirstOrder, f.Scope = p.Channels, p.Segments, p.FirstOrderOnly, string(p.Scope)
 	f.ProductIDs, f.CategoryIDs = joinIDs(p.ProductIDs), joinIDs(p.CategoryIDs)
 	var lv []string
 	for _, l := range p.Levels {
@@ -161,7 +165,7 @@ func (f *promotionForm) read(p url.Values) {
 	g := func(k string) string { return strings.TrimSpace(p.Get(k)) }
 	f.Name, f.Kind, f.Priority, f.Group, f.Exclusive = g("name"), g("kind"), g("priority"), g("group"), p.Get("exclusive") != ""
 	f.StartsAt, f.EndsAt, f.Weekdays, f.MonthDays = g("starts_at"), g("ends_at"), p["weekdays"], g("month_days")
-	f.Channels, f.FirstOrder, f.Scope = p["channels"], p.Get("first_order_only") != "", g("scope")
+	f.Channels, f.Segments, f.FirstOrder, f.Scope = p["channels"], p["segments"], p.Get("first_order_only") != "", g("scope")
 	f.ProductIDs, f.CategoryIDs, f.Levels, f.Repeat = g("product_ids"), g("category_ids"), g("levels"), p.Get("repeat") != ""
 	f.Rate, f.Amount, f.PerUnit, f.Cap, f.Threshold = g("rate"), g("amount"), p.Get("per_unit") != "", g("cap"), g("threshold")
 	f.BuyN, f.GetM, f.BundleSKUs, f.BundlePrice = g("buy_n"), g("get_m"), g("bundle_skus"), g("bundle_price")
@@ -175,7 +179,7 @@ func (f *promotionForm) input(v *viewer, loc *time.Location) promotion.Input {
 	in := promotion.Input{Note: f.Note}
 	p := &in.Promotion
 	p.Name, p.Kind, p.Group, p.Exclusive = f.Name, promo.Kind(f.Kind), f.Group, f.Exclusive
-	p.Channels, p.FirstOrderOnly, p.Scope = f.Channels, f.FirstOrder, promo.Scope(f.Scope)
+	p.Channels, p.Segments, p.FirstOrderOnly, p.Scope = f.Channels, f.Segments, f.FirstOrder, promo.Scope(f.Scope)
 	money := func(field, s string) int64 {
 		if s == "" {
 			return 0
@@ -301,6 +305,8 @@ func formPromotionField(field string) string {
 		return "weekdays"
 	case strings.HasPrefix(field, "schedule.month_days"):
 		return "month_days"
+	case strings.HasPrefix(field, "segments"):
+		return "segments"
 	}
 	return field
 }
@@ -311,6 +317,11 @@ func (c *Console) promotionFormPage(w http.ResponseWriter, r *http.Request, stat
 	f.Scopes = []promo.Scope{promo.ScopeOrder, promo.ScopeProducts, promo.ScopeCategories}
 	f.AllChannels = couponChannels
 	f.Days = []int{1, 2, 3, 4, 5, 6, 0}
+	var err error
+	if f.Audiences, err = c.audienceChoices(r); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	title := tr(v, "promotions.new")
 	if f.ID != 0 {
 		title = f.Name
@@ -385,9 +396,10 @@ func (c *Console) savePromotion(w http.ResponseWriter, r *http.Request, id int64
 }
 
 type promotionPage struct {
-	P       promotion.Promotion
-	Results promotion.Results
-	Notice  string
+	P         promotion.Promotion
+	Results   promotion.Results
+	Notice    string
+	Audiences []string // the promotion's segments as the operator reads them
 }
 
 func (c *Console) promotionDetail(w http.ResponseWriter, r *http.Request) {
@@ -407,7 +419,16 @@ func (c *Console) promotionPage(w http.ResponseWriter, r *http.Request, status i
 		c.fail(w, r, err)
 		return
 	}
-	c.render(w, r, status, "promotion", p.Name, "promotions", promotionPage{P: p, Results: res, Notice: notice})
+	choices, err := c.audienceChoices(r)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	pg := promotionPage{P: p, Results: res, Notice: notice}
+	for _, s := range p.Segments {
+		pg.Audiences = append(pg.Audiences, audienceLabel(viewerFrom(ctx), choices, s))
+	}
+	c.render(w, r, status, "promotion", p.Name, "promotions", pg)
 }
 
 // movePromotion is the handler of a status button: a refusal (an
@@ -625,4 +646,69 @@ func monthGrid(first time.Time, loc *time.Location, now time.Time, ps []promotio
 		weeks = append(weeks, week)
 	}
 	return weeks
+}
+
+// audienceChoice is one audience a promotion can be for: an RFM segment, a
+// lifecycle stage or a saved custom segment (value custom:12).
+type audienceChoice struct {
+	Group string // segment, stage, custom
+	Value string
+	Key   string // catalog key of the label; "" for a custom segment
+	Name  string // a custom segment's name
+}
+
+// audienceGroup is the form's audience choices of one group, in order.
+type audienceChoiceGroup struct {
+	Group   string
+	Choices []audienceChoice
+}
+
+// AudienceGroups are the picker's groups: RFM segments, stages, custom
+// segments (listed even when the store has none saved, to say so).
+func (f *promotionForm) AudienceGroups() []audienceChoiceGroup {
+	out := []audienceChoiceGroup{{Group: "segment"}, {Group: "stage"}, {Group: "custom"}}
+	for _, a := range f.Audiences {
+		for i := range out {
+			if out[i].Group == a.Group {
+				out[i].Choices = append(out[i].Choices, a)
+			}
+		}
+	}
+	return out
+}
+
+// audienceChoices lists what the promotion form's audience picker offers.
+// A stage named like a segment (new) is one choice: the engine matches
+// names, so ticking either means the same.
+func (c *Console) audienceChoices(r *http.Request) ([]audienceChoice, error) {
+	var out []audienceChoice
+	for _, s := range rfm.Segments {
+		out = append(out, audienceChoice{Group: "segment", Value: string(s), Key: "segment." + string(s)})
+	}
+	for _, s := range lifecycle.Stages {
+		if !slices.ContainsFunc(out, func(a audienceChoice) bool { return a.Value == string(s) }) {
+			out = append(out, audienceChoice{Group: "stage", Value: string(s), Key: "stage." + string(s)})
+		}
+	}
+	custom, err := c.audiences().List(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range custom {
+		out = append(out, audienceChoice{Group: "custom", Value: promotion.CustomSegment(g.ID), Name: g.Name})
+	}
+	return out, nil
+}
+
+// audienceLabel is how the promotion's page names an audience.
+func audienceLabel(v *viewer, choices []audienceChoice, s string) string {
+	for _, a := range choices {
+		if a.Value == s {
+			if a.Key != "" {
+				return tr(v, a.Key)
+			}
+			return tr(v, "promotions.audience.custom_named", a.Name)
+		}
+	}
+	return tr(v, "promotions.audience.unknown", s)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	"github.com/storeops/storeops/internal/demo"
+	"github.com/storeops/storeops/internal/event"
 	"github.com/storeops/storeops/internal/metric"
 )
 
@@ -32,11 +33,9 @@ func TestDetect_ChannelTrafficDropOnTheDemo(t *testing.T) {
 		}
 		// Whole visits go: sessions whose id ends in one of 25 of the 36
 		// base-36 digits, about 70%.
-		var like []string
-		for _, c := range "0123456789abcdefghijklmno" {
-			like = append(like, "session_id LIKE '%"+string(c)+"'")
-		}
-		if _, err := d.Exec(ctx, `DELETE FROM events WHERE day = 20261118 AND channel = 'search' AND (`+strings.Join(like, " OR ")+`)`); err != nil {
+		if _, err := event.Remove(ctx, d, 20261118, 20261118, func(e *event.Event) bool {
+			return e.Channel == "search" && e.SessionID != "" && strings.ContainsRune("0123456789abcdefghijklmno", rune(e.SessionID[len(e.SessionID)-1]))
+		}); err != nil {
 			t.Fatal(err)
 		}
 		if err := (&metric.IndicatorRollup{DB: d}).Rebuild(ctx); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/storeops/storeops/internal/app"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
+	"github.com/storeops/storeops/internal/event/eventtest"
 )
 
 // The shop's pages post from their own origin without a session or a CSRF
@@ -41,7 +42,8 @@ func TestCollect_PublicCrossOriginAndWrittenOnShutdown(t *testing.T) {
 		cancel()
 		jobs.Wait()
 		var n int
-		if err := d.QueryRow(context.Background(), "SELECT COUNT(*) FROM events WHERE event_id = 'c:x1'").Scan(&n); err != nil || n != 1 {
+		eventtest.Copy(t, d)
+		if err := d.QueryRow(context.Background(), "SELECT COUNT(*) FROM stored_events WHERE event_id = 'c:x1'").Scan(&n); err != nil || n != 1 {
 			t.Fatalf("stored %d, %v", n, err)
 		}
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/storeops/storeops/internal/auth"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/demo"
+	"github.com/storeops/storeops/internal/event"
 	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/server"
 )
@@ -160,8 +161,7 @@ func (s *Store) Close() error {
 
 // StoredEvents counts the traffic events of an ingest run in the store.
 func (s *Store) StoredEvents(ctx context.Context, run string) (int64, error) {
-	var n int64
-	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE event_id LIKE $1`, "c:"+run+"-%").Scan(&n)
+	n, err := event.CountIDPrefix(ctx, s.DB, "c:"+run+"-")
 	if err != nil {
 		return 0, fmt.Errorf("count the run's events: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/db"
+	evstore "github.com/storeops/storeops/internal/event"
 	"github.com/storeops/storeops/internal/settings"
 )
 
@@ -158,17 +159,14 @@ func (s *visit) emit(typ, page string, product, sku int64, query, orderNo string
 		eventID = "purchase:" + orderNo
 	}
 	day := settings.Day(time.UnixMilli(s.at), g.loc)
-	g.out.add(tEvents, eventID, s.at, s.at, day, typ, s.v.anon, nullable(s.v.customer), s.session, s.channel, page,
-		nullable(product), nullable(sku), query, orderNo, s.src.referrer, s.src.utmSource, s.src.utmMedium, s.src.utmCampaign)
+	at := time.UnixMilli(s.at).UTC()
+	g.out.events = append(g.out.events, evstore.Event{EventID: eventID, ReceivedAt: at, At: at, Day: day, Type: typ,
+		AnonymousID: s.v.anon, CustomerID: s.v.customer, SessionID: s.session, Channel: s.channel, Page: page,
+		ProductID: product, SKUID: sku, SearchQuery: query, OrderNo: orderNo, Referrer: s.src.referrer,
+		UTMSource: s.src.utmSource, UTMMedium: s.src.utmMedium, UTMCampaign: s.src.utmCampaign})
+	g.out.rows++
 	g.sum.Events++
 	s.at += gap
-}
-
-func nullable(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 func productPage(id int64) string { return shopURL + "/p/" + strconv.FormatInt(id, 10) }
@@ -279,7 +277,7 @@ func GenerateTraffic(ctx context.Context, d *db.DB, seed uint64, progress func(d
 		ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at`, TrafficPendingMark, began.UnixMilli()); err != nil {
 		return g.sum, err
 	}
-	if _, err := d.Exec(ctx, "DELETE FROM events WHERE anonymous_id LIKE $1", DemoVisitorPrefix+"%"); err != nil {
+	if err := removeTraffic(ctx, d); err != nil {
 		return g.sum, fmt.Errorf("remove unfinished demo traffic: %w", err)
 	}
 	if err := g.load(ctx, d); err != nil {
@@ -371,6 +369,22 @@ func GenerateTraffic(ctx context.Context, d *db.DB, seed uint64, progress func(d
 	rep.report(g.sum.Orders, g.sum.Orders, StageTraffic, true)
 	g.sum.Took = time.Since(began)
 	return g.sum, nil
+}
+
+// removeTraffic deletes the demo's events: its batches, its purchase
+// events and the logins of its visitors.
+func removeTraffic(ctx context.Context, d *db.DB) error {
+	return d.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, "DELETE FROM event_batches WHERE origin = $1", evstore.OriginDemo); err != nil {
+			return err
+		}
+		for _, t := range []string{"purchase_events", "event_identities"} {
+			if _, err := tx.Exec(ctx, "DELETE FROM "+t+" WHERE anonymous_id LIKE $1", DemoVisitorPrefix+"%"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // TrafficDone reports whether the demo traffic was completely written.

@@ -9,6 +9,7 @@ import (
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	ev "github.com/storeops/storeops/internal/event"
+	"github.com/storeops/storeops/internal/event/eventtest"
 )
 
 func generateTraffic(t *testing.T, d *db.DB) TrafficSummary {
@@ -18,6 +19,7 @@ func generateTraffic(t *testing.T, d *db.DB) TrafficSummary {
 	if err != nil {
 		t.Fatalf("GenerateTraffic: %v", err)
 	}
+	eventtest.Copy(t, d) // the stored events as a table, stored_events
 	return sum
 }
 
@@ -36,22 +38,22 @@ func one(t *testing.T, d *db.DB, query string, args ...any) int64 {
 func TestTraffic_PurchasesMatchPaidOrders(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		sum := generateTraffic(t, d)
-		if sum.Events == 0 || sum.Events != one(t, d, "SELECT COUNT(*) FROM events") {
+		if sum.Events == 0 || sum.Events != one(t, d, "SELECT COUNT(*) FROM stored_events") {
 			t.Fatalf("summary says %d events", sum.Events)
 		}
 		paid := one(t, d, "SELECT COUNT(*) FROM orders WHERE paid_day IS NOT NULL AND presale_role <> 'deposit'")
-		if n := one(t, d, "SELECT COUNT(*) FROM events WHERE type = 'purchase'"); n != paid {
+		if n := one(t, d, "SELECT COUNT(*) FROM stored_events WHERE type = 'purchase'"); n != paid {
 			t.Errorf("%d purchase events for %d paid orders", n, paid)
 		}
-		if n := one(t, d, `SELECT COUNT(*) FROM orders o JOIN events e ON e.event_id = 'purchase:' || o.order_no
+		if n := one(t, d, `SELECT COUNT(*) FROM orders o JOIN stored_events e ON e.event_id = 'purchase:' || o.order_no
 			WHERE e.day = o.paid_day AND e.channel = o.channel AND e.customer_id = o.customer_id AND e.at = o.paid_at`); n != paid {
 			t.Errorf("%d of %d purchase events agree with their order's day, channel, customer and time", n, paid)
 		}
 		orders := one(t, d, "SELECT COUNT(*) FROM orders")
-		if n := one(t, d, "SELECT COUNT(DISTINCT session_id) FROM events WHERE type = 'checkout_start'"); n < orders {
+		if n := one(t, d, "SELECT COUNT(DISTINCT session_id) FROM stored_events WHERE type = 'checkout_start'"); n < orders {
 			t.Errorf("%d visits started checkout, fewer than the %d orders placed", n, orders)
 		}
-		if n := one(t, d, "SELECT COUNT(*) FROM events WHERE at >= $1", time.Now().UnixMilli()); n != 0 {
+		if n := one(t, d, "SELECT COUNT(*) FROM stored_events WHERE at >= $1", time.Now().UnixMilli()); n != 0 {
 			t.Errorf("%d events in the future", n)
 		}
 		done, err := TrafficDone(context.Background(), d)
@@ -73,7 +75,7 @@ func TestTraffic_ChannelsFollowTheIngestRules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := d.Query(context.Background(), "SELECT channel, utm_source, utm_medium, referrer, page FROM events")
+		rows, err := d.Query(context.Background(), "SELECT channel, utm_source, utm_medium, referrer, page FROM stored_events")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,9 +100,9 @@ func TestTraffic_FunnelDropsOff(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		generateTraffic(t, d)
 		step := func(typ string) int64 {
-			return one(t, d, "SELECT COUNT(DISTINCT session_id) FROM events WHERE type = $1", typ)
+			return one(t, d, "SELECT COUNT(DISTINCT session_id) FROM stored_events WHERE type = $1", typ)
 		}
-		visits := one(t, d, "SELECT COUNT(DISTINCT session_id) FROM events")
+		visits := one(t, d, "SELECT COUNT(DISTINCT session_id) FROM stored_events")
 		views, carts, checkouts, paid := step("product_view"), step("add_to_cart"), step("checkout_start"), step("purchase")
 		if !(visits > views && views > carts && carts > checkouts && checkouts > paid && paid > 0) {
 			t.Fatalf("funnel: visits %d, views %d, carts %d, checkouts %d, paid %d", visits, views, carts, checkouts, paid)
@@ -108,8 +110,8 @@ func TestTraffic_FunnelDropsOff(t *testing.T) {
 		if conv := float64(paid) / float64(visits); conv < 0.04 || conv > 0.12 {
 			t.Errorf("visit conversion %.3f, want 0.04–0.12", conv)
 		}
-		pv := one(t, d, "SELECT COUNT(*) FROM events WHERE type = 'page_view'")
-		if ctr := float64(one(t, d, "SELECT COUNT(*) FROM events WHERE type = 'product_view'")) / float64(pv); ctr < 0.3 || ctr > 0.8 {
+		pv := one(t, d, "SELECT COUNT(*) FROM stored_events WHERE type = 'page_view'")
+		if ctr := float64(one(t, d, "SELECT COUNT(*) FROM stored_events WHERE type = 'product_view'")) / float64(pv); ctr < 0.3 || ctr > 0.8 {
 			t.Errorf("product views per page view %.2f", ctr)
 		}
 	})
@@ -123,7 +125,8 @@ func TestTraffic_RerunReplaces(t *testing.T) {
 		if _, err := GenerateTraffic(context.Background(), d, 16, nil); err != nil {
 			t.Fatal(err)
 		}
-		if n := one(t, d, "SELECT COUNT(*) FROM events"); n != first.Events {
+		eventtest.Copy(t, d)
+		if n := one(t, d, "SELECT COUNT(*) FROM stored_events"); n != first.Events {
 			t.Errorf("%d events after a second run, want %d", n, first.Events)
 		}
 	})

@@ -3,8 +3,10 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/storeops/storeops/internal/db"
+	evstore "github.com/storeops/storeops/internal/event"
 )
 
 type tableID int
@@ -22,7 +24,6 @@ const (
 	tRefunds
 	tMoves
 	tStock
-	tEvents
 	numTables
 )
 
@@ -44,7 +45,6 @@ var tableSpecs = [numTables]tableSpec{
 	tRefunds:    {"refunds", []string{"id", "order_id", "amount", "reason", "refunded_at", "refunded_day"}, true},
 	tMoves:      {"stock_movements", []string{"id", "sku_id", "delta", "reason", "ref", "note", "actor", "on_hand_after", "at"}, true},
 	tStock:      {"stock", []string{"sku_id", "on_hand", "reserved", "updated_at"}, false},
-	tEvents:     {"events", []string{"event_id", "received_at", "at", "day", "type", "anonymous_id", "customer_id", "session_id", "channel", "page", "product_id", "sku_id", "search_query", "order_no", "referrer", "utm_source", "utm_medium", "utm_campaign"}, false},
 }
 
 // rowsPerTx is how many rows a transaction writes before the next begins:
@@ -54,8 +54,9 @@ const rowsPerTx = 8192
 
 // chunk is the rows of one transaction, buffered while they are generated.
 type chunk struct {
-	args [numTables][]any
-	rows int
+	args   [numTables][]any
+	events []evstore.Event // traffic, stored in compressed batches (evstore.Append)
+	rows   int
 }
 
 func (c *chunk) add(t tableID, vals ...any) {
@@ -71,6 +72,8 @@ func (c *chunk) reset() {
 		clear(c.args[i])
 		c.args[i] = c.args[i][:0]
 	}
+	clear(c.events)
+	c.events = c.events[:0]
 	c.rows = 0
 }
 
@@ -84,6 +87,11 @@ func writeChunk(ctx context.Context, d *db.DB, c *chunk) error {
 			}
 			spec := tableSpecs[t]
 			if err := tx.InsertRows(ctx, spec.name, spec.cols, c.args[t]); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+		}
+		if len(c.events) > 0 {
+			if _, err := evstore.Append(ctx, tx, evstore.OriginDemo, c.events, time.Now()); err != nil {
 				return fmt.Errorf("demo: %w", err)
 			}
 		}

@@ -48,6 +48,7 @@ type Collector struct {
 	wake  chan struct{}
 
 	flushMu sync.Mutex // one writer at a time: Run's tick or a Flush call
+	seen    *seenIDs   // ids stored per day, under flushMu
 
 	mu       sync.Mutex
 	rejected map[string]int64       // since start, for Rejected
@@ -73,6 +74,7 @@ func NewCollector(d *db.DB, log *slog.Logger) *Collector {
 		Log:      log,
 		Now:      time.Now,
 		wake:     make(chan struct{}, 1),
+		seen:     newSeenIDs(),
 		rejected: map[string]int64{},
 		pending:  map[rejectionKey]int64{},
 	}
@@ -307,11 +309,12 @@ func (c *Collector) Run(ctx context.Context) {
 	}
 }
 
-// insertChunk is the most events one transaction writes.
-const insertChunk = 10000
+// insertChunk is the most events one transaction writes: two stored
+// batches of one day.
+const insertChunk = 2 * BatchSize
 
 // Flush writes the events queued when it is called and the pending
-// rejection counts. Events already stored under the same event_id are
+// rejection counts. Events already stored under the same event id are
 // skipped. What arrives while it writes waits for the next call, so a
 // Flush under steady traffic ends.
 func (c *Collector) Flush(ctx context.Context) error {
@@ -340,24 +343,22 @@ func (c *Collector) Flush(ctx context.Context) error {
 	return firstErr
 }
 
-var eventColumns = []string{"event_id", "received_at", "at", "day", "type", "anonymous_id", "customer_id", "session_id", "channel", "page",
-	"product_id", "sku_id", "search_query", "order_no", "referrer", "utm_source", "utm_medium", "utm_campaign"}
-
-// insert writes a batch in one transaction through the bulk path (one
-// statement on SQLite, multi-row statements on PostgreSQL).
+// insert stores a batch in one transaction, leaving out the events whose
+// id is stored already (seenIDs).
 func (c *Collector) insert(ctx context.Context, batch []Event) error {
-	vals := make([]any, 0, len(eventColumns)*len(batch))
-	for _, e := range batch {
-		vals = append(vals, e.EventID, e.ReceivedAt.UnixMilli(), e.At.UnixMilli(), e.Day, e.Type, e.AnonymousID,
-			nullID(e.CustomerID), e.SessionID, e.Channel, e.Page, nullID(e.ProductID), nullID(e.SKUID),
-			e.SearchQuery, e.OrderNo, e.Referrer, e.UTMSource, e.UTMMedium, e.UTMCampaign)
+	batch, err := c.seen.fresh(ctx, c.DB, batch)
+	if err != nil {
+		return fmt.Errorf("insert %d events: %w", len(batch), err)
 	}
-	err := c.DB.InTx(ctx, func(tx *db.Tx) error {
-		return tx.InsertNewRows(ctx, "events", "event_id", eventColumns, vals)
+	now := c.Now()
+	err = c.DB.InTx(ctx, func(tx *db.Tx) error {
+		_, err := Append(ctx, tx, OriginCollect, batch, now)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("insert %d events: %w", len(batch), err)
 	}
+	c.seen.add(batch)
 	return nil
 }
 

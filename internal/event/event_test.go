@@ -15,6 +15,7 @@ import (
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	"github.com/storeops/storeops/internal/event"
+	"github.com/storeops/storeops/internal/event/eventtest"
 )
 
 const browserUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0"
@@ -52,7 +53,8 @@ func flush(t testing.TB, c *event.Collector) {
 func countEvents(t testing.TB, d *db.DB, where string, args ...any) int64 {
 	t.Helper()
 	var n int64
-	if err := d.QueryRow(context.Background(), "SELECT COUNT(*) FROM events WHERE "+where, args...).Scan(&n); err != nil {
+	eventtest.Copy(t, d)
+	if err := d.QueryRow(context.Background(), "SELECT COUNT(*) FROM stored_events WHERE "+where, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -79,7 +81,7 @@ func TestCollect_SnippetBatchAccepted(t *testing.T) {
 		var productID, skuID int64
 		var atMS, receivedMS int64
 		err := d.QueryRow(context.Background(), `SELECT type, channel, utm_campaign, utm_source, product_id, sku_id, at, received_at
-			FROM events WHERE event_id = 'c:e2'`).Scan(&typ, &channel, &campaign, &utmSource, &productID, &skuID, &atMS, &receivedMS)
+			FROM stored_events WHERE event_id = 'c:e2'`).Scan(&typ, &channel, &campaign, &utmSource, &productID, &skuID, &atMS, &receivedMS)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,14 +93,14 @@ func TestCollect_SnippetBatchAccepted(t *testing.T) {
 		}
 		var q string
 		var customer int64
-		if err := d.QueryRow(context.Background(), "SELECT search_query, customer_id, channel FROM events WHERE event_id = 'c:e3'").Scan(&q, &customer, &channel); err != nil {
+		if err := d.QueryRow(context.Background(), "SELECT search_query, customer_id, channel FROM stored_events WHERE event_id = 'c:e3'").Scan(&q, &customer, &channel); err != nil {
 			t.Fatal(err)
 		}
 		// a referrer inside the shop is navigation, not a source
 		if q != "羽绒服" || customer != 9 || channel != event.ChannelDirect {
 			t.Errorf("search stored as %q customer %d channel %s", q, customer, channel)
 		}
-		if err := d.QueryRow(context.Background(), "SELECT utm_campaign FROM events WHERE event_id = 'c:e1'").Scan(&campaign); err != nil || campaign != "双11" {
+		if err := d.QueryRow(context.Background(), "SELECT utm_campaign FROM stored_events WHERE event_id = 'c:e1'").Scan(&campaign); err != nil || campaign != "双11" {
 			t.Errorf("campaign %q, %v", campaign, err)
 		}
 	})
@@ -253,9 +255,10 @@ func TestCollect_ClampedTimestampsStored(t *testing.T) {
 			t.Fatalf("status %d", w.Code)
 		}
 		flush(t, c)
+		eventtest.Copy(t, d)
 		for id, want := range map[string]time.Time{"c:future": now, "c:old": now.Add(-24 * time.Hour)} {
 			var at, received, day int64
-			if err := d.QueryRow(context.Background(), "SELECT at, received_at, day FROM events WHERE event_id = $1", id).Scan(&at, &received, &day); err != nil {
+			if err := d.QueryRow(context.Background(), "SELECT at, received_at, day FROM stored_events WHERE event_id = $1", id).Scan(&at, &received, &day); err != nil {
 				t.Fatal(err)
 			}
 			wantDay := int64(today)
@@ -392,9 +395,10 @@ func TestSaveRules_OrderWinsAndIngestUsesThem(t *testing.T) {
 		}
 		post(t, c, "text/plain", browserUA, `[{"id":"after","type":"page_view","anonymous_id":"r","utm_source":"douyin"},{"id":"mail","type":"page_view","anonymous_id":"r","referrer":"https://mail.example/inbox"}]`)
 		flush(t, c)
+		eventtest.Copy(t, d)
 		for id, want := range map[string]string{"c:before": "short_video", "c:after": "live", "c:mail": "email"} {
 			var ch string
-			if err := d.QueryRow(ctx, "SELECT channel FROM events WHERE event_id = $1", id).Scan(&ch); err != nil {
+			if err := d.QueryRow(ctx, "SELECT channel FROM stored_events WHERE event_id = $1", id).Scan(&ch); err != nil {
 				t.Fatal(err)
 			}
 			if ch != want {
@@ -495,7 +499,7 @@ func BenchmarkIngest(b *testing.B) {
 }
 
 func benchmarkIngest(b *testing.B, d *db.DB) {
-	if _, err := d.Exec(context.Background(), "DELETE FROM events"); err != nil {
+	if _, err := d.Exec(context.Background(), "DELETE FROM event_batches"); err != nil {
 		b.Fatal(err)
 	}
 	c := newCollector(d)
@@ -529,7 +533,10 @@ func benchmarkIngest(b *testing.B, d *db.DB) {
 	cancel()
 	<-done
 	elapsed := time.Since(start)
-	stored := countEvents(b, d, "1 = 1")
+	stored, err := event.CountIDPrefix(context.Background(), d, "c:")
+	if err != nil {
+		b.Fatal(err)
+	}
 	dropped := c.Rejected()[event.ReasonQueueFull]
 	if stored+dropped != int64(b.N*perRequest) {
 		b.Fatalf("stored %d + dropped %d != sent %d (%v)", stored, dropped, b.N*perRequest, c.Rejected())

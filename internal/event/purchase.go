@@ -37,7 +37,7 @@ func (PurchaseRecorder) Moved(ctx context.Context, tx *db.Tx, m order.Moved) err
 		return nil
 	}
 	at := m.At.UnixMilli()
-	_, err := tx.Exec(ctx, `INSERT INTO events (`+strings.Join(eventColumns, ", ")+`)
+	_, err := tx.Exec(ctx, `INSERT INTO purchase_events (`+strings.Join(purchaseColumns, ", ")+`)
 		SELECT $1, $2, $2, paid_day, 'purchase', $3, customer_id, '', channel, '', NULL, NULL, '', order_no, '', '', '', ''
 		FROM orders o WHERE id = $4 AND paid_day IS NOT NULL AND `+purchase.Is("o")+`
 		ON CONFLICT (event_id) DO NOTHING`,

@@ -14,6 +14,7 @@ import (
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	"github.com/storeops/storeops/internal/event"
+	"github.com/storeops/storeops/internal/event/eventtest"
 	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/order/price"
@@ -74,7 +75,8 @@ func TestPurchaseRecorder_PaidOrderIsOnePurchaseEvent(t *testing.T) {
 
 		var day, customerID int64
 		var channel, anon, orderNo string
-		err := d.QueryRow(context.Background(), `SELECT day, customer_id, channel, anonymous_id, order_no FROM events
+		eventtest.Copy(t, d)
+		err := d.QueryRow(context.Background(), `SELECT day, customer_id, channel, anonymous_id, order_no FROM stored_events
 			WHERE event_id = $1 AND type = 'purchase'`, event.PurchaseEventID(paid.No)).Scan(&day, &customerID, &channel, &anon, &orderNo)
 		if err != nil {
 			t.Fatalf("purchase event of %s: %v", paid.No, err)

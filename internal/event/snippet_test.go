@@ -10,6 +10,7 @@ import (
 
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
+	"github.com/storeops/storeops/internal/event/eventtest"
 )
 
 // snippetHarness runs track.js against a fake browser landing from Douyin,
@@ -54,8 +55,9 @@ func TestSnippet_BatchAcceptedByCollector(t *testing.T) {
 		}
 		flush(t, c)
 		var n, anons, sessions, customers, shortVideo int64
+		eventtest.Copy(t, d)
 		err := d.QueryRow(context.Background(), `SELECT COUNT(*), COUNT(DISTINCT anonymous_id), COUNT(DISTINCT session_id),
-			SUM(CASE WHEN customer_id = 7 THEN 1 ELSE 0 END), SUM(CASE WHEN channel = 'short_video' THEN 1 ELSE 0 END) FROM events`).
+			SUM(CASE WHEN customer_id = 7 THEN 1 ELSE 0 END), SUM(CASE WHEN channel = 'short_video' THEN 1 ELSE 0 END) FROM stored_events`).
 			Scan(&n, &anons, &sessions, &customers, &shortVideo)
 		if err != nil {
 			t.Fatal(err)

@@ -1,8 +1,11 @@
 package event
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/storeops/storeops/internal/db"
 )
@@ -36,71 +39,61 @@ type Report struct {
 	Channels []ChannelFigures `json:"channels"`
 }
 
-// visitors tags each event of the period with its visitor: the customer
-// when the event or any event of the same anonymous id carries a customer
-// id (so a visitor browsing anonymously and then logging in counts once),
-// else the anonymous id. Should an anonymous id have logged in as several
-// customers (a shared device), the highest customer id stands for it.
-const visitors = `WITH known AS (
-	SELECT anonymous_id, MAX(customer_id) AS customer_id FROM events
-	WHERE customer_id IS NOT NULL
-	  AND anonymous_id IN (SELECT anonymous_id FROM events WHERE day BETWEEN $1 AND $2)
-	GROUP BY anonymous_id
-), v AS (
-	SELECT e.day, e.channel, e.type,
-		CASE WHEN e.customer_id IS NOT NULL THEN 'c' || CAST(e.customer_id AS TEXT)
-		     WHEN k.customer_id IS NOT NULL THEN 'c' || CAST(k.customer_id AS TEXT)
-		     ELSE 'a' || e.anonymous_id END AS visitor
-	FROM events e LEFT JOIN known k ON k.anonymous_id = e.anonymous_id
-	WHERE e.day BETWEEN $1 AND $2
-)
-`
-
 // Traffic computes PV and UV exactly from the events of days from..to
 // (YYYYMMDD, inclusive): for the period (UV over a range is not the sum of
-// daily UVs), per day, and per channel.
+// daily UVs), per day, and per channel. A visitor is the customer when the
+// event, or the login of its anonymous id on any day, names one (so a
+// visitor browsing anonymously and then logging in counts once), else the
+// anonymous id.
 func Traffic(ctx context.Context, q db.Queryer, from, to int64) (Report, error) {
 	r := Report{From: from, To: to, Days: []DayFigures{}, Channels: []ChannelFigures{}}
-	const figures = "SUM(CASE WHEN type = 'page_view' THEN 1 ELSE 0 END), COUNT(DISTINCT visitor)"
-	var pv, uv *int64
-	if err := q.QueryRow(ctx, visitors+"SELECT "+figures+" FROM v", from, to).Scan(&pv, &uv); err != nil {
+	stored, err := ReadDays(ctx, q, from, to, ColType|ColAnonymousID|ColCustomerID|ColChannel)
+	if err != nil {
 		return r, fmt.Errorf("traffic %d–%d: %w", from, to, err)
 	}
-	if pv != nil {
-		r.PV = *pv
+	all := map[VisitorKey]struct{}{}
+	type channelSet struct {
+		pv       int64
+		visitors map[VisitorKey]struct{}
 	}
-	if uv != nil {
-		r.UV = *uv
-	}
-	rows, err := q.Query(ctx, visitors+"SELECT day, "+figures+" FROM v GROUP BY day ORDER BY day", from, to)
-	if err != nil {
-		return r, fmt.Errorf("traffic per day %d–%d: %w", from, to, err)
-	}
-	for rows.Next() {
-		var d DayFigures
-		if err := rows.Scan(&d.Day, &d.PV, &d.UV); err != nil {
-			rows.Close()
-			return r, err
+	channels := map[string]*channelSet{}
+	for _, day := range stored.Days {
+		df := DayFigures{Day: day}
+		seen := map[VisitorKey]struct{}{}
+		for _, b := range stored.Batches[day] {
+			for i := range b.N {
+				v := Visitor(b.AnonymousID[i], b.CustomerID[i], stored.Logins)
+				pv := int64(0)
+				if b.Type[i] == CodePageView {
+					pv = 1
+				}
+				df.PV += pv
+				seen[v] = struct{}{}
+				all[v] = struct{}{}
+				cs := channels[b.Channel[i]]
+				if cs == nil {
+					cs = &channelSet{visitors: map[VisitorKey]struct{}{}}
+					channels[b.Channel[i]] = cs
+				}
+				cs.pv += pv
+				cs.visitors[v] = struct{}{}
+			}
 		}
-		r.Days = append(r.Days, d)
+		df.UV = int64(len(seen))
+		r.PV += df.PV
+		r.Days = append(r.Days, df)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return r, err
+	r.UV = int64(len(all))
+	for ch, cs := range channels {
+		r.Channels = append(r.Channels, ChannelFigures{Channel: ch, Figures: Figures{PV: cs.pv, UV: int64(len(cs.visitors))}})
 	}
-	rows, err = q.Query(ctx, visitors+"SELECT channel, "+figures+" FROM v GROUP BY channel ORDER BY 3 DESC, channel", from, to)
-	if err != nil {
-		return r, fmt.Errorf("traffic per channel %d–%d: %w", from, to, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c ChannelFigures
-		if err := rows.Scan(&c.Channel, &c.PV, &c.UV); err != nil {
-			return r, err
+	slices.SortFunc(r.Channels, func(a, b ChannelFigures) int {
+		if a.UV != b.UV {
+			return cmp.Compare(b.UV, a.UV)
 		}
-		r.Channels = append(r.Channels, c)
-	}
-	return r, rows.Err()
+		return strings.Compare(a.Channel, b.Channel)
+	})
+	return r, nil
 }
 
 // PV is the page views of one store day.

@@ -1,6 +1,7 @@
 package metric
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -11,28 +12,35 @@ import (
 	"github.com/axiomhq/hyperloglog"
 
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/event"
 	"github.com/storeops/storeops/internal/order/purchase"
 )
 
 // IndicatorRollup keeps traffic_daily, sales_channel_daily and
 // product_daily in step with events, orders and refunds. Events are only
-// ever appended, so the days to recompute are those of the events after the
-// last mark (by id); orders and refunds are followed as Rollup follows them.
+// ever appended, so the days to recompute are those of the event batches
+// and purchase events after the last marks (by id); orders and refunds are
+// followed as Rollup follows them.
 type IndicatorRollup struct {
 	DB  *db.DB
 	Now func() time.Time
 }
 
 const (
-	markIndEvents  = "indicators.event_id"
-	markIndOrders  = "indicators.orders_updated_at"
-	markIndRefunds = "indicators.refund_id"
+	markIndEvents    = "indicators.event_batch_id"
+	markIndPurchases = "indicators.purchase_event_id"
+	markIndOrders    = "indicators.orders_updated_at"
+	markIndRefunds   = "indicators.refund_id"
 )
 
-// eventIDMargin re-reads that many events behind the mark: ids are handed
-// out at insert and committed out of order by the collector's batches and
-// the payment transactions' purchase events.
-const eventIDMargin = 20000
+// The refresh re-reads that many batches and purchase events behind their
+// marks: ids are handed out at insert and, on PostgreSQL, committed out of
+// order by concurrent transactions (the payments' purchase events above
+// all).
+const (
+	batchIDMargin    = 200
+	purchaseIDMargin = 20000
+)
 
 // maxRunDays bounds the days one pass reads at once (memory).
 const maxRunDays = 10
@@ -72,8 +80,15 @@ func (r *IndicatorRollup) Refresh(ctx context.Context) (int, error) {
 
 func (r *IndicatorRollup) refresh(ctx context.Context) (int, error) {
 	started := r.now()
+	if err := event.MoveLegacy(ctx, r.DB); err != nil {
+		return 0, err
+	}
 	sr := r.rollup()
 	evMark, okE, err := sr.mark(ctx, markIndEvents)
+	if err != nil {
+		return 0, err
+	}
+	purMark, okP, err := sr.mark(ctx, markIndPurchases)
 	if err != nil {
 		return 0, err
 	}
@@ -85,21 +100,24 @@ func (r *IndicatorRollup) refresh(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var maxEvent, maxRefund int64
-	if err := r.DB.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM events").Scan(&maxEvent); err != nil {
+	var maxEvent, maxPurchase, maxRefund int64
+	if err := r.DB.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM event_batches").Scan(&maxEvent); err != nil {
+		return 0, fmt.Errorf("indicator rollup: %w", err)
+	}
+	if err := r.DB.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM purchase_events").Scan(&maxPurchase); err != nil {
 		return 0, fmt.Errorf("indicator rollup: %w", err)
 	}
 	if err := r.DB.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM refunds").Scan(&maxRefund); err != nil {
 		return 0, fmt.Errorf("indicator rollup: %w", err)
 	}
 	var days []int64
-	if !okE || !okO {
+	if !okE || !okP || !okO {
 		days, err = allIndicatorDays(ctx, r.DB)
 	} else {
 		days, err = changedDays(ctx, r.DB, ordMark-refreshMargin.Milliseconds(), refMark-refundIDMargin)
 		if err == nil {
 			var ev []int64
-			ev, err = eventDays(ctx, r.DB, evMark-eventIDMargin)
+			ev, err = eventDays(ctx, r.DB, evMark-batchIDMargin, purMark-purchaseIDMargin)
 			days = mergeDays(days, ev)
 		}
 	}
@@ -118,6 +136,9 @@ func (r *IndicatorRollup) refresh(ctx context.Context) (int, error) {
 	}
 	err = r.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := sr.setMark(ctx, tx, markIndEvents, maxEvent); err != nil {
+			return err
+		}
+		if err := sr.setMark(ctx, tx, markIndPurchases, maxPurchase); err != nil {
 			return err
 		}
 		if err := sr.setMark(ctx, tx, markIndOrders, started.UnixMilli()); err != nil {
@@ -151,7 +172,7 @@ func (r *IndicatorRollup) RefreshIfOlder(ctx context.Context, maxAge time.Durati
 
 // Rebuild recomputes every day from events, orders and refunds.
 func (r *IndicatorRollup) Rebuild(ctx context.Context) error {
-	if _, err := r.DB.Exec(ctx, "DELETE FROM job_marks WHERE name IN ($1, $2, $3)", markIndEvents, markIndOrders, markIndRefunds); err != nil {
+	if _, err := r.DB.Exec(ctx, "DELETE FROM job_marks WHERE name IN ($1, $2, $3, $4)", markIndEvents, markIndPurchases, markIndOrders, markIndRefunds); err != nil {
 		return err
 	}
 	for _, t := range []string{"traffic_daily", "sales_channel_daily", "product_daily", "traffic_monthly", "product_monthly"} {
@@ -169,7 +190,8 @@ func allIndicatorDays(ctx context.Context, q db.Queryer) ([]int64, error) {
 		return nil, err
 	}
 	var lo, hi int64
-	if err := q.QueryRow(ctx, "SELECT COALESCE(MIN(day), 0), COALESCE(MAX(day), 0) FROM events").Scan(&lo, &hi); err != nil {
+	if err := q.QueryRow(ctx, `SELECT COALESCE(MIN(day), 0), COALESCE(MAX(day), 0) FROM (
+		SELECT day FROM event_batches UNION ALL SELECT day FROM purchase_events) e`).Scan(&lo, &hi); err != nil {
 		return nil, fmt.Errorf("indicator rollup: event days: %w", err)
 	}
 	if lo == 0 {
@@ -178,8 +200,9 @@ func allIndicatorDays(ctx context.Context, q db.Queryer) ([]int64, error) {
 	return mergeDays(sales, Days(lo, hi)), nil
 }
 
-func eventDays(ctx context.Context, q db.Queryer, afterID int64) ([]int64, error) {
-	rows, err := q.Query(ctx, "SELECT DISTINCT day FROM events WHERE id > $1", afterID)
+func eventDays(ctx context.Context, q db.Queryer, afterBatch, afterPurchase int64) ([]int64, error) {
+	rows, err := q.Query(ctx, `SELECT day FROM event_batches WHERE id > $1
+		UNION SELECT day FROM purchase_events WHERE id > $2`, afterBatch, afterPurchase)
 	if err != nil {
 		return nil, fmt.Errorf("indicator rollup: event days: %w", err)
 	}
@@ -256,23 +279,6 @@ func (t *trafficRow) add(typ, session, visitor string) {
 	v.paid = v.paid || typ == "purchase"
 }
 
-// visitorSQL tags each event of days $1..$2 with its visitor as
-// event.Traffic does: the customer when the event, or any event of its
-// anonymous id, carries one; else the anonymous id.
-const visitorSQL = `WITH known AS (
-	SELECT anonymous_id, MAX(customer_id) AS customer_id FROM events
-	WHERE customer_id IS NOT NULL
-	  AND anonymous_id IN (SELECT anonymous_id FROM events WHERE day BETWEEN $1 AND $2)
-	GROUP BY anonymous_id
-)
-SELECT e.day, e.channel, e.type, e.session_id, COALESCE(e.product_id, 0),
-	CASE WHEN e.customer_id IS NOT NULL THEN 'c' || CAST(e.customer_id AS TEXT)
-	     WHEN k.customer_id IS NOT NULL THEN 'c' || CAST(k.customer_id AS TEXT)
-	     ELSE 'a' || e.anonymous_id END
-FROM events e LEFT JOIN known k ON k.anonymous_id = e.anonymous_id
-WHERE e.day BETWEEN $1 AND $2
-ORDER BY e.day, e.at, e.id`
-
 type dayChannel struct {
 	day     int64
 	channel string
@@ -305,31 +311,29 @@ func (r *IndicatorRollup) rebuild(ctx context.Context, from, to int64) error {
 		}
 		return p
 	}
-	rows, err := r.DB.Query(ctx, visitorSQL, from, to)
+	stored, err := event.ReadDays(ctx, r.DB, from, to, event.ColAt|event.ColType|event.ColSessionID|event.ColChannel|event.ColProductID)
 	if err != nil {
 		return fmt.Errorf("indicator rollup %d–%d: %w", from, to, err)
 	}
-	for rows.Next() {
-		var day, product int64
-		var channel, typ, session, visitor string
-		if err := rows.Scan(&day, &channel, &typ, &session, &product, &visitor); err != nil {
-			rows.Close()
-			return err
-		}
-		row(dayChannel{day, channel}).add(typ, session, visitor)
-		row(dayChannel{day, ""}).add(typ, session, visitor)
-		if product != 0 {
-			switch typ {
-			case "product_view":
-				prod(dayProduct{day, product}).views++
-			case "add_to_cart":
-				prod(dayProduct{day, product}).carts++
+	for _, day := range stored.Days {
+		// the funnel follows each visitor's events in time order; events
+		// of the same moment in the order they were stored
+		batches := stored.Batches[day]
+		for _, ref := range inTimeOrder(batches) {
+			b, i := batches[ref.batch], int(ref.i)
+			typ := event.TypeNames[b.Type[i]]
+			visitor := event.Visitor(b.AnonymousID[i], b.CustomerID[i], stored.Logins).String()
+			row(dayChannel{day, b.Channel[i]}).add(typ, b.SessionID[i], visitor)
+			row(dayChannel{day, ""}).add(typ, b.SessionID[i], visitor)
+			if product := b.ProductID[i]; product != 0 {
+				switch typ {
+				case "product_view":
+					prod(dayProduct{day, product}).views++
+				case "add_to_cart":
+					prod(dayProduct{day, product}).carts++
+				}
 			}
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	scan := func(query string, each func(v []sql.NullInt64, s string)) error {
 		rs, err := r.DB.Query(ctx, query, from, to)
@@ -459,4 +463,28 @@ func (r *IndicatorRollup) write(ctx context.Context, from, to int64, traffic map
 		}
 		return nil
 	})
+}
+
+// eventRef is one event of a day: its batch and its place in it.
+type eventRef struct {
+	at    int64
+	batch int32
+	i     int32
+}
+
+// inTimeOrder lists the events of batches by time, those of the same
+// millisecond in the order they were stored.
+func inTimeOrder(batches []*event.Batch) []eventRef {
+	n := 0
+	for _, b := range batches {
+		n += b.N
+	}
+	refs := make([]eventRef, 0, n)
+	for bi, b := range batches {
+		for i := range b.N {
+			refs = append(refs, eventRef{at: b.At[i], batch: int32(bi), i: int32(i)})
+		}
+	}
+	slices.SortStableFunc(refs, func(a, b eventRef) int { return cmp.Compare(a.at, b.at) })
+	return refs
 }

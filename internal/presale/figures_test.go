@@ -12,6 +12,7 @@ import (
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	"github.com/storeops/storeops/internal/event"
+	"github.com/storeops/storeops/internal/event/eventtest"
 	"github.com/storeops/storeops/internal/metric"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/order/price"
@@ -273,7 +274,8 @@ func TestPresale_FiguresCountOnePurchase(t *testing.T) {
 
 		// Conversion's purchase events: one per purchase.
 		var events int64
-		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE type = 'purchase'`).Scan(&events); err != nil {
+		eventtest.Copy(t, d)
+		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM stored_events WHERE type = 'purchase'`).Scan(&events); err != nil {
 			t.Fatal(err)
 		}
 		if events != want.PaidOrders {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/order"
+	"github.com/storeops/storeops/internal/order/price"
 )
 
 // GroupStatus is where a group stands.
@@ -60,26 +61,6 @@ type Member struct {
 	PaidAt      *time.Time `json:"paid_at"`
 }
 
-// intent is what a group-buy checkout is for, carried in its context from
-// Open or Join to the Pricer and the Hook (the checkout request has no
-// field for it).
-type intent struct {
-	campaignID int64  // Open: the campaign
-	code       string // the group's code: new for Open, given for Join
-	open       bool
-}
-
-type intentKey struct{}
-
-func withIntent(ctx context.Context, in *intent) context.Context {
-	return context.WithValue(ctx, intentKey{}, in)
-}
-
-func intentFrom(ctx context.Context) *intent {
-	in, _ := ctx.Value(intentKey{}).(*intent)
-	return in
-}
-
 // Codes: 8 characters of an alphabet without look-alikes (0/O, 1/I/L),
 // easy to read out and type; 30^8 ≈ 6.6e11 codes.
 const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -114,8 +95,8 @@ func (s *Service) Open(ctx context.Context, campaignID int64, in BuyInput) (Grou
 	if err := checkBuy(in); err != nil {
 		return Group{}, order.Order{}, err
 	}
-	it := &intent{campaignID: campaignID, code: newCode(), open: true}
-	o, err := s.Orders.Checkout(withIntent(ctx, it), in)
+	in.GroupBuy = &price.GroupBuy{CampaignID: campaignID, Code: newCode(), Open: true}
+	o, err := s.Orders.Checkout(ctx, in)
 	if err != nil {
 		return Group{}, order.Order{}, err
 	}
@@ -134,7 +115,8 @@ func (s *Service) Join(ctx context.Context, code string, in BuyInput) (Group, or
 	if code == "" {
 		return Group{}, order.Order{}, apperr.Field("code", "give the group's share code")
 	}
-	o, err := s.Orders.Checkout(withIntent(ctx, &intent{code: code}), in)
+	in.GroupBuy = &price.GroupBuy{Code: code}
+	o, err := s.Orders.Checkout(ctx, in)
 	if err != nil {
 		return Group{}, order.Order{}, err
 	}

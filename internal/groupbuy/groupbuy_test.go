@@ -542,3 +542,33 @@ func TestGroup_LatePaymentAndCancelWhileForming(t *testing.T) {
 		}
 	})
 }
+
+// The group-buy checkout is named in the price request itself: a quote of
+// the same line is at the leader's price to open, the group price to join,
+// and at list price without it (a context carries nothing any more).
+func TestPricer_ReadsTheGroupBuyFromTheRequest(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		sku := f.sku("GB-REQ", 9900, 10)
+		c := f.campaign(sku, 5900, 4900, 3, 2)
+		b := f.customers(2)
+		g, _ := f.open(c, b[0], sku)
+		p := groupbuy.Pricer{GroupBuys: f.gb, Next: price.ListPricer{DB: d}}
+		for _, tc := range []struct {
+			gb   *price.GroupBuy
+			want int64
+		}{
+			{&price.GroupBuy{CampaignID: c.ID, Code: "NEWCODE2", Open: true}, 4900},
+			{&price.GroupBuy{Code: g.Code}, 5900},
+			{nil, 9900},
+		} {
+			q, err := p.Price(buyerCtx(b[1]), price.Request{CustomerID: b[1], Lines: []price.Line{{SKUID: sku, Quantity: 1}}, At: start, GroupBuy: tc.gb})
+			if err != nil {
+				t.Fatalf("%+v: %v", tc.gb, err)
+			}
+			if q.Lines[0].UnitPrice != tc.want {
+				t.Errorf("%+v: unit price %d, want %d", tc.gb, q.Lines[0].UnitPrice, tc.want)
+			}
+		}
+	})
+}

@@ -32,8 +32,8 @@ func groupLine(p price.Priced) (campaignID int64, l price.LinePrice, ok bool) {
 	return 0, price.LinePrice{}, false
 }
 
-func (h Hook) placedLine(ctx context.Context, o order.Placed) (*intent, int64, price.LinePrice, error) {
-	in := intentFrom(ctx)
+func (h Hook) placedLine(o order.Placed) (*price.GroupBuy, int64, price.LinePrice, error) {
+	in := o.Request.GroupBuy
 	if in == nil {
 		return nil, 0, price.LinePrice{}, nil
 	}
@@ -48,7 +48,7 @@ func (h Hook) placedLine(ctx context.Context, o order.Placed) (*intent, int64, p
 // Check implements order.Checker: over the limit, a full or closed group,
 // and a buyer already in the group are found by reading.
 func (h Hook) Check(ctx context.Context, tx *db.Tx, o order.Placed) error {
-	in, campaign, l, err := h.placedLine(ctx, o)
+	in, campaign, l, err := h.placedLine(o)
 	if in == nil || err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (h Hook) Check(ctx context.Context, tx *db.Tx, o order.Placed) error {
 	if held+l.Quantity > limit {
 		return fmt.Errorf("you hold %d, at most %d per customer: %w", held, limit, ErrLimit)
 	}
-	if in.open {
+	if in.Open {
 		return nil
 	}
 	var st string
@@ -68,9 +68,9 @@ func (h Hook) Check(ctx context.Context, tx *db.Tx, o order.Placed) error {
 	var member bool
 	err = tx.QueryRow(ctx, `SELECT g.status, g.joined, g.group_size, g.expires_at,
 			EXISTS (SELECT 1 FROM group_buy_members m WHERE m.group_id = g.id AND m.customer_id = $2 AND m.status IN ('pending', 'paid'))
-		FROM group_buy_groups g WHERE g.code = $1`, in.code, o.CustomerID).Scan(&st, &joined, &size, &expires, &member)
+		FROM group_buy_groups g WHERE g.code = $1`, in.Code, o.CustomerID).Scan(&st, &joined, &size, &expires, &member)
 	if errors.Is(err, sql.ErrNoRows) {
-		return errNoGroup(in.code)
+		return errNoGroup(in.Code)
 	}
 	if err != nil {
 		return fmt.Errorf("group buy: %w", err)
@@ -86,7 +86,7 @@ func (h Hook) Check(ctx context.Context, tx *db.Tx, o order.Placed) error {
 // slot in the group (one conditional UPDATE: never more than its size) and
 // the membership.
 func (h Hook) Placed(ctx context.Context, tx *db.Tx, o order.Placed) error {
-	in, campaign, l, err := h.placedLine(ctx, o)
+	in, campaign, l, err := h.placedLine(o)
 	if in == nil || err != nil {
 		return err
 	}
@@ -103,11 +103,11 @@ func (h Hook) Placed(ctx context.Context, tx *db.Tx, o order.Placed) error {
 		return ErrLimit
 	}
 	var groupID int64
-	if in.open {
+	if in.Open {
 		err := tx.QueryRow(ctx, `INSERT INTO group_buy_groups (campaign_id, code, leader_id, group_size, status, joined, paid, opened_at, expires_at)
 			SELECT id, $2, $3, group_size, 'forming', 1, 0, $4, $4 + time_limit_ms FROM group_buy_campaigns
 			WHERE id = $1 AND ended_at IS NULL AND starts_at <= $4 AND ends_at > $4 RETURNING id`,
-			campaign, in.code, o.CustomerID, at).Scan(&groupID)
+			campaign, in.Code, o.CustomerID, at).Scan(&groupID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotRunning
 		}
@@ -119,14 +119,14 @@ func (h Hook) Placed(ctx context.Context, tx *db.Tx, o order.Placed) error {
 		}
 	} else {
 		err := tx.QueryRow(ctx, `UPDATE group_buy_groups SET joined = joined + 1
-			WHERE code = $1 AND status = 'forming' AND joined < group_size AND expires_at > $2 RETURNING id`, in.code, at).Scan(&groupID)
+			WHERE code = $1 AND status = 'forming' AND joined < group_size AND expires_at > $2 RETURNING id`, in.Code, at).Scan(&groupID)
 		if errors.Is(err, sql.ErrNoRows) {
 			var st string
 			var joined, size, expires int64
-			if err := tx.QueryRow(ctx, `SELECT status, joined, group_size, expires_at FROM group_buy_groups WHERE code = $1`, in.code).
+			if err := tx.QueryRow(ctx, `SELECT status, joined, group_size, expires_at FROM group_buy_groups WHERE code = $1`, in.Code).
 				Scan(&st, &joined, &size, &expires); err != nil {
 				if errors.Is(err, sql.ErrNoRows) {
-					return errNoGroup(in.code)
+					return errNoGroup(in.Code)
 				}
 				return fmt.Errorf("group buy: %w", err)
 			}
@@ -144,7 +144,7 @@ func (h Hook) Placed(ctx context.Context, tx *db.Tx, o order.Placed) error {
 	res, err = tx.Exec(ctx, `INSERT INTO group_buy_members (group_id, customer_id, order_id, leader, status, joined_at)
 		VALUES ($1, $2, $3, $4, 'pending', $5)
 		ON CONFLICT (group_id, customer_id) DO UPDATE SET order_id = excluded.order_id, status = 'pending', joined_at = excluded.joined_at, paid_at = NULL
-		WHERE group_buy_members.status = 'left'`, groupID, o.CustomerID, o.ID, in.open, at)
+		WHERE group_buy_members.status = 'left'`, groupID, o.CustomerID, o.ID, in.Open, at)
 	if err != nil {
 		return fmt.Errorf("group buy: %w", err)
 	}

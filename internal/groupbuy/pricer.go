@@ -11,7 +11,7 @@ import (
 )
 
 // Pricer prices a group-buy checkout (one started by Open or Join, which
-// say so in the context) at the group price — the leader's price for the
+// say so in price.Request.GroupBuy) at the group price — the leader's price for the
 // buyer who opens a group — and everything else through Next. A group line
 // takes no other promotion or coupon: 拼团 is the deal. What is refused
 // here is refused by reading, before the checkout writes anything; the
@@ -36,7 +36,7 @@ type offer struct {
 
 // Price implements price.Pricer.
 func (p Pricer) Price(ctx context.Context, r price.Request) (price.Priced, error) {
-	in := intentFrom(ctx)
+	in := r.GroupBuy
 	if in == nil {
 		return p.Next.Price(ctx, r)
 	}
@@ -83,19 +83,19 @@ func (p Pricer) Price(ctx context.Context, r price.Request) (price.Priced, error
 
 // offer reads the campaign (Open) or the group and its campaign (Join) for
 // the line's SKU and refuses what cannot be bought now.
-func (s *Service) offer(ctx context.Context, in *intent, r price.Request) (offer, error) {
+func (s *Service) offer(ctx context.Context, in *price.GroupBuy, r price.Request) (offer, error) {
 	sku := r.Lines[0].SKUID
 	at := r.At.UnixMilli()
 	var of offer
 	var groupPrice, leaderPrice sql.NullInt64
-	if in.open {
+	if in.Open {
 		var starts, ends int64
 		var ended sql.NullInt64
 		err := s.DB.QueryRow(ctx, `SELECT c.id, c.name, c.per_customer_limit, c.starts_at, c.ends_at, c.ended_at, i.group_price, i.leader_price
 			FROM group_buy_campaigns c LEFT JOIN group_buy_items i ON i.campaign_id = c.id AND i.sku_id = $2 WHERE c.id = $1`,
-			in.campaignID, sku).Scan(&of.campaignID, &of.name, &of.limit, &starts, &ends, &ended, &groupPrice, &leaderPrice)
+			in.CampaignID, sku).Scan(&of.campaignID, &of.name, &of.limit, &starts, &ends, &ended, &groupPrice, &leaderPrice)
 		if errors.Is(err, sql.ErrNoRows) {
-			return offer{}, fmt.Errorf("group buy %d: %w", in.campaignID, apperr.ErrNotFound)
+			return offer{}, fmt.Errorf("group buy %d: %w", in.CampaignID, apperr.ErrNotFound)
 		}
 		if err != nil {
 			return offer{}, fmt.Errorf("group buy: %w", err)
@@ -109,9 +109,9 @@ func (s *Service) offer(ctx context.Context, in *intent, r price.Request) (offer
 		err := s.DB.QueryRow(ctx, `SELECT c.id, c.name, c.per_customer_limit, g.status, g.joined, g.group_size, g.expires_at, i.group_price
 			FROM group_buy_groups g JOIN group_buy_campaigns c ON c.id = g.campaign_id
 			LEFT JOIN group_buy_items i ON i.campaign_id = c.id AND i.sku_id = $2 WHERE g.code = $1`,
-			in.code, sku).Scan(&of.campaignID, &of.name, &of.limit, &gs, &joined, &size, &expires, &groupPrice)
+			in.Code, sku).Scan(&of.campaignID, &of.name, &of.limit, &gs, &joined, &size, &expires, &groupPrice)
 		if errors.Is(err, sql.ErrNoRows) {
-			return offer{}, errNoGroup(in.code)
+			return offer{}, errNoGroup(in.Code)
 		}
 		if err != nil {
 			return offer{}, fmt.Errorf("group buy: %w", err)
@@ -124,7 +124,7 @@ func (s *Service) offer(ctx context.Context, in *intent, r price.Request) (offer
 		return offer{}, apperr.Field("lines[0].sku_id", "SKU %d is not in the group buy %s; choose one of its items", sku, of.name)
 	}
 	of.unit = groupPrice.Int64
-	if in.open && leaderPrice.Int64 > 0 {
+	if in.Open && leaderPrice.Int64 > 0 {
 		of.unit, of.leader = leaderPrice.Int64, true
 	}
 	return of, nil

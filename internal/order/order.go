@@ -135,6 +135,9 @@ type CheckoutInput struct {
 	Note       string
 	Coupons    []int64 // the buyer's coupons to use (price.Request.Coupons)
 	Points     int64   // points to redeem
+	// GroupBuy opens or joins a group (price.Request.GroupBuy); only
+	// internal/groupbuy sets it.
+	GroupBuy *price.GroupBuy
 }
 
 func (in CheckoutInput) validate() error {

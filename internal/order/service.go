@@ -127,7 +127,8 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 		return Order{}, err
 	}
 	now := s.now()
-	req := price.Request{CustomerID: in.CustomerID, Channel: in.Channel, Lines: in.Lines, At: now, Coupons: in.Coupons, Points: in.Points}
+	req := price.Request{CustomerID: in.CustomerID, Channel: in.Channel, Lines: in.Lines, At: now, Coupons: in.Coupons, Points: in.Points,
+		GroupBuy: in.GroupBuy}
 	priced, err := s.pricer().Price(ctx, req)
 	if err != nil {
 		return Order{}, err

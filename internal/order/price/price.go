@@ -44,6 +44,18 @@ type Request struct {
 	Coupons []int64
 	// Points is how many of the buyer's points to redeem (0: none).
 	Points int64
+	// GroupBuy: the checkout opens or joins a group (拼团) and is priced
+	// at the group price (internal/groupbuy); nil for any other order.
+	GroupBuy *GroupBuy
+}
+
+// GroupBuy is what a group-buy checkout is for: opening a group of a
+// campaign (the buyer leads it, under a new share code) or joining the
+// group with a share code.
+type GroupBuy struct {
+	CampaignID int64  // Open: the campaign
+	Code       string // the group's share code: new for Open, given for Join
+	Open       bool
 }
 
 // Applied is one promotion, coupon or points redemption that took money

@@ -17,6 +17,8 @@ func (a *App) wireTiers() {
 	a.API.Tiers = svc
 	a.API.Orders.Hooks = append(a.API.Orders.Hooks, tier.Hook{})
 	a.Console.Tiers = svc
+	// A profile saved complete earns 完善资料 growth in its transaction.
+	a.Customers.Saved = tier.ProfileSaved
 }
 
 // startTierJobs puts the ladder's discounts in their promotion (the first

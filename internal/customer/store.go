@@ -20,6 +20,10 @@ import (
 type Service struct {
 	DB  *db.DB
 	Now func() time.Time // nil: the wall clock
+	// Saved, when set, runs in the transaction of every create and update
+	// with the customer as saved (the member tiers earn 完善资料 growth
+	// for a completed profile there).
+	Saved func(ctx context.Context, tx *db.Tx, c Customer) error
 }
 
 // Filter selects customers for List.
@@ -35,6 +39,13 @@ func (s *Service) now() time.Time {
 		return s.Now().UTC()
 	}
 	return time.Now().UTC()
+}
+
+func (s *Service) saved(ctx context.Context, tx *db.Tx, c Customer) error {
+	if s.Saved == nil {
+		return nil
+	}
+	return s.Saved(ctx, tx, c)
 }
 
 // Create adds a customer.
@@ -60,6 +71,9 @@ func (s *Service) Create(ctx context.Context, p Profile) (Customer, error) {
 			return err
 		}
 		if err := webhook.Emit(ctx, tx, webhook.CustomerCreated, out); err != nil {
+			return err
+		}
+		if err := s.saved(ctx, tx, out); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "customer.create", "customer", id, nil, out)
@@ -90,6 +104,9 @@ func (s *Service) Update(ctx context.Context, id int64, p Profile) (Customer, er
 			return fmt.Errorf("update customer %d: %w", id, err)
 		}
 		if out, err = getCustomer(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := s.saved(ctx, tx, out); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "customer.update", "customer", id, before, out)

@@ -12,6 +12,7 @@ import (
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/points"
 	"github.com/storeops/storeops/internal/settings"
+	"github.com/storeops/storeops/internal/tier"
 )
 
 // GrantBatch bounds the invitations one run of the job rewards; the rest
@@ -144,6 +145,12 @@ func grant(ctx context.Context, tx *db.Tx, id int64, now time.Time, loc *time.Lo
 	}
 	if capped {
 		flags = joinFlags(flags, FlagCapped)
+	}
+	// 邀请成功 earns the inviter growth (成长值) within its own caps, also
+	// when the month's reward cap held the rewards back.
+	if _, err := tier.Earn(ctx, tx, tier.Event{CustomerID: inviter, Action: tier.ActionReferral, Key: strconv.FormatInt(id, 10),
+		Reason: "邀请好友成功 referral converted: invitation " + strconv.FormatInt(id, 10), At: now}); err != nil {
+		return "", err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE referral_invitations SET inviter_coupon_id = $1, inviter_points = $2, inviter_capped = $3,
 		invitee_coupon_id = $4, invitee_points = $5, flags = $7,

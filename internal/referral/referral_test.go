@@ -73,11 +73,23 @@ func TestInvitation_RewardedAfterHoldingPeriod(t *testing.T) {
 		if f.referralPoints(alice) != 500 || f.referralPoints(bob) != 300 || f.couponsOf(alice, p.InviterCouponTemplateID) != 1 {
 			t.Fatalf("alice %d points %d coupons, bob %d points", f.referralPoints(alice), f.couponsOf(alice, p.InviterCouponTemplateID), f.referralPoints(bob))
 		}
+		// The converted referral earns alice growth (成长值), once.
+		growth := func() int64 {
+			var g int64
+			if err := d.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM growth_movements WHERE customer_id = $1 AND action = 'referral_converted'`,
+				alice).Scan(&g); err != nil {
+				t.Fatal(err)
+			}
+			return g
+		}
+		if g := growth(); g != 100 {
+			t.Fatalf("alice's referral growth %d, want 100", g)
+		}
 		// Running again gives nothing more.
 		if r, err := f.ref.GrantDue(ctx, f.clock.Now().Add(day)); err != nil || r.Rewarded != 0 {
 			t.Fatalf("second run: %+v %v", r, err)
 		}
-		if f.referralPoints(alice) != 500 || f.couponsOf(alice, p.InviterCouponTemplateID) != 1 {
+		if f.referralPoints(alice) != 500 || f.couponsOf(alice, p.InviterCouponTemplateID) != 1 || growth() != 100 {
 			t.Fatal("a second run rewarded again")
 		}
 		// A refund after the reward changes nothing.

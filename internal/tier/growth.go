@@ -83,6 +83,11 @@ type Movement struct {
 	Source     string
 	Amount     int64
 	At         time.Time
+	// Action is the action code of growth not from spend (ActionCheckIn,
+	// ActionManual, …; "" for spend) and Reason what the customer page
+	// shows for it.
+	Action string
+	Reason string
 }
 
 // Apply records a movement once (a source seen before changes nothing),
@@ -93,8 +98,8 @@ func Apply(ctx context.Context, tx *db.Tx, c Config, mv Movement) error {
 	if mv.OrderID > 0 {
 		orderID = mv.OrderID
 	}
-	res, err := tx.Exec(ctx, `INSERT INTO growth_movements (customer_id, source, order_id, amount, at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (source) DO NOTHING`, mv.CustomerID, mv.Source, orderID, mv.Amount, mv.At.UnixMilli())
+	res, err := tx.Exec(ctx, `INSERT INTO growth_movements (customer_id, source, order_id, amount, at, action, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (source) DO NOTHING`, mv.CustomerID, mv.Source, orderID, mv.Amount, mv.At.UnixMilli(), mv.Action, mv.Reason)
 	if err != nil {
 		return fmt.Errorf("tier growth %s: %w", mv.Source, err)
 	}
@@ -121,17 +126,18 @@ func Apply(ctx context.Context, tx *db.Tx, c Config, mv Movement) error {
 	if d.Kind != Upgrade {
 		return nil
 	}
-	return move(ctx, tx, c, mv.CustomerID, current, d, wg, mv.At)
+	return move(ctx, tx, c, mv.CustomerID, current, d, wg, mv.At, mv.Source)
 }
 
-// move changes a customer's tier and records the change.
-func move(ctx context.Context, tx *db.Tx, c Config, customerID int64, from string, d Decision, wg int64, at time.Time) error {
+// move changes a customer's tier and records the change; source is the
+// movement that made it ("" for the scheduled evaluation).
+func move(ctx context.Context, tx *db.Tx, c Config, customerID int64, from string, d Decision, wg int64, at time.Time, source string) error {
 	if _, err := tx.Exec(ctx, `UPDATE customer_tiers SET tier = $1, since = $2, updated_at = $2 WHERE customer_id = $3`,
 		d.To, at.UnixMilli(), customerID); err != nil {
 		return fmt.Errorf("tier of customer %d: %w", customerID, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO tier_changes (customer_id, from_tier, to_tier, kind, growth, threshold, window_months, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, customerID, from, d.To, d.Kind, wg, d.Threshold, c.WindowMonths, at.UnixMilli()); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO tier_changes (customer_id, from_tier, to_tier, kind, growth, threshold, window_months, at, source)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, customerID, from, d.To, d.Kind, wg, d.Threshold, c.WindowMonths, at.UnixMilli(), source); err != nil {
 		return fmt.Errorf("record tier change of customer %d: %w", customerID, err)
 	}
 	return nil
@@ -202,7 +208,7 @@ func (s *Service) Evaluate(ctx context.Context) (Summary, error) {
 				return nil
 			}
 			kind = d.Kind
-			return move(ctx, tx, c, x.id, current, d, wg, now)
+			return move(ctx, tx, c, x.id, current, d, wg, now, "")
 		})
 		if err != nil {
 			return sum, err

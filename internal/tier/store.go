@@ -171,6 +171,10 @@ type Change struct {
 	Threshold    int64     `json:"threshold"`     // crossed (upgrade) or missed (downgrade)
 	WindowMonths int64     `json:"window_months"` // the window then
 	At           time.Time `json:"at"`
+	// Source is the growth movement that made an upgrade ("" for the
+	// scheduled evaluation) and Cause its reason ("" for spend).
+	Source string `json:"source,omitempty"`
+	Cause  string `json:"cause,omitempty"`
 }
 
 // Membership is a customer's tier and growth.
@@ -186,6 +190,9 @@ type Membership struct {
 	Next       *Level   `json:"next"`
 	NeedGrowth int64    `json:"need_growth"`
 	Changes    []Change `json:"changes"`
+	// Movements are the last 50 changes of growth with their reasons
+	// (spend, refunds, actions, grants), newest first.
+	Movements []GrowthMovement `json:"movements"`
 }
 
 // Membership reads a customer's tier, growth and last 50 changes.
@@ -224,13 +231,17 @@ func (s *Service) Membership(ctx context.Context, customerID int64) (Membership,
 		next := c.Levels[i+1]
 		m.Next, m.NeedGrowth = &next, max(0, next.Threshold-m.WindowGrowth)
 	}
-	m.Changes, err = changes(ctx, s.DB, customerID)
+	if m.Changes, err = changes(ctx, s.DB, customerID); err != nil {
+		return m, err
+	}
+	m.Movements, err = Movements(ctx, s.DB, customerID)
 	return m, err
 }
 
 func changes(ctx context.Context, q db.Queryer, customerID int64) ([]Change, error) {
-	rows, err := q.Query(ctx, `SELECT id, from_tier, to_tier, kind, growth, threshold, window_months, at FROM tier_changes
-		WHERE customer_id = $1 ORDER BY at DESC, id DESC LIMIT 50`, customerID)
+	rows, err := q.Query(ctx, `SELECT c.id, c.from_tier, c.to_tier, c.kind, c.growth, c.threshold, c.window_months, c.at, c.source,
+		COALESCE(g.reason, '') FROM tier_changes c LEFT JOIN growth_movements g ON g.source = c.source AND c.source <> ''
+		WHERE c.customer_id = $1 ORDER BY c.at DESC, c.id DESC LIMIT 50`, customerID)
 	if err != nil {
 		return nil, fmt.Errorf("tier changes of customer %d: %w", customerID, err)
 	}
@@ -239,7 +250,7 @@ func changes(ctx context.Context, q db.Queryer, customerID int64) ([]Change, err
 	for rows.Next() {
 		var ch Change
 		var at int64
-		if err := rows.Scan(&ch.ID, &ch.From, &ch.To, &ch.Kind, &ch.Growth, &ch.Threshold, &ch.WindowMonths, &at); err != nil {
+		if err := rows.Scan(&ch.ID, &ch.From, &ch.To, &ch.Kind, &ch.Growth, &ch.Threshold, &ch.WindowMonths, &at, &ch.Source, &ch.Cause); err != nil {
 			return nil, err
 		}
 		ch.At = time.UnixMilli(at).UTC()

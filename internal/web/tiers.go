@@ -15,7 +15,9 @@ import (
 // tiersPage is the ladder settings page: the form (the saved ladder or
 // what was typed) and how many customers hold each tier.
 type tiersPage struct {
-	Config       tier.Config
+	Config tier.Config
+	// Actions are the growth actions form: saved, or as typed.
+	Actions      []tier.ActionRule
 	Distribution []tier.Count
 	Charts       []chart
 	Errors       map[string]string
@@ -53,6 +55,12 @@ func (c *Console) tiersPage(w http.ResponseWriter, r *http.Request, status int, 
 	if pg.Distribution, err = c.tiers().Distribution(r.Context()); err != nil {
 		c.serverError(w, r, err)
 		return
+	}
+	if pg.Actions == nil {
+		if pg.Actions, err = c.tiers().Actions(r.Context()); err != nil {
+			c.serverError(w, r, err)
+			return
+		}
 	}
 	x := make([]string, len(pg.Distribution))
 	n := make([]int64, len(pg.Distribution))
@@ -106,10 +114,20 @@ func (c *Console) saveTiers(w http.ResponseWriter, r *http.Request) {
 		l.DedicatedService = r.PostFormValue(key("dedicated_service")) != ""
 	}
 	pg.Config = cfg
-	if len(pg.Errors) == 0 {
+	c.saveTiersForm(w, r, pg, "/tiers", "flash.tiers_saved", func() error {
 		_, err := c.tiers().Save(r.Context(), cfg)
+		return err
+	})
+}
+
+// saveTiersForm saves a form of the tiers page when it has no errors yet
+// and redirects to to; a refused field shows the page again next to it.
+func (c *Console) saveTiersForm(w http.ResponseWriter, r *http.Request, pg tiersPage, to, flash string, save func() error) {
+	v := viewerFrom(r.Context())
+	if len(pg.Errors) == 0 {
+		err := save()
 		if err == nil {
-			c.redirect(w, r, "/tiers", "flash.tiers_saved")
+			c.redirect(w, r, to, flash)
 			return
 		}
 		var fe *apperr.FieldError

@@ -80,6 +80,14 @@ func (c *chunk) reset() {
 // writeChunk writes c in one transaction, each table's rows through the
 // bulk path (db.Tx.InsertRows: one statement per table on SQLite).
 func writeChunk(ctx context.Context, d *db.DB, c *chunk) error {
+	var events *evstore.Prepared
+	if len(c.events) > 0 {
+		var err error
+		// compressed here, not on the database's writer
+		if events, err = evstore.Prepare(evstore.OriginDemo, c.events, time.Now()); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
 	return d.InTx(ctx, func(tx *db.Tx) error {
 		for t := range numTables {
 			if len(c.args[t]) == 0 {
@@ -90,8 +98,8 @@ func writeChunk(ctx context.Context, d *db.DB, c *chunk) error {
 				return fmt.Errorf("demo: %w", err)
 			}
 		}
-		if len(c.events) > 0 {
-			if _, err := evstore.Append(ctx, tx, evstore.OriginDemo, c.events, time.Now()); err != nil {
+		if events != nil {
+			if err := events.Write(ctx, tx); err != nil {
 				return fmt.Errorf("demo: %w", err)
 			}
 		}

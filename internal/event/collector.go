@@ -288,6 +288,9 @@ func split(body []byte, readErr error) ([]json.RawMessage, string) {
 // not inherit ctx's cancellation: a batch being written when the program
 // stops is finished, not lost.
 func (c *Collector) Run(ctx context.Context) {
+	if err := MoveLegacy(context.WithoutCancel(ctx), c.DB); err != nil {
+		c.Log.Warn("move old traffic events into batches", "err", err)
+	}
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	write := func() {
@@ -350,11 +353,11 @@ func (c *Collector) insert(ctx context.Context, batch []Event) error {
 	if err != nil {
 		return fmt.Errorf("insert %d events: %w", len(batch), err)
 	}
-	now := c.Now()
-	err = c.DB.InTx(ctx, func(tx *db.Tx) error {
-		_, err := Append(ctx, tx, OriginCollect, batch, now)
-		return err
-	})
+	p, err := Prepare(OriginCollect, batch, c.Now())
+	if err != nil {
+		return fmt.Errorf("insert %d events: %w", len(batch), err)
+	}
+	err = c.DB.InTx(ctx, func(tx *db.Tx) error { return p.Write(ctx, tx) })
 	if err != nil {
 		return fmt.Errorf("insert %d events: %w", len(batch), err)
 	}

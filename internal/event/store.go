@@ -39,32 +39,44 @@ var purchaseColumns = []string{"event_id", "received_at", "at", "day", "type", "
 // stored (the collector's per-day id sets do). It returns how many batches
 // it wrote.
 func Append(ctx context.Context, tx *db.Tx, origin string, events []Event, now time.Time) (int, error) {
+	p, err := Prepare(origin, events, now)
+	if err != nil {
+		return 0, err
+	}
+	return p.Batches, p.Write(ctx, tx)
+}
+
+// Prepared is events encoded for Append, ready to write: the compression
+// is done before the transaction, off the database's one writer.
+type Prepared struct {
+	Batches    int // stored batches it writes
+	batches    []any
+	purchases  []any
+	identities map[string]int64
+}
+
+// Prepare encodes events for Write (see Append).
+func Prepare(origin string, events []Event, now time.Time) (*Prepared, error) {
+	p := &Prepared{identities: map[string]int64{}}
 	byDay := map[int64][]Event{}
-	var purchases []any
-	identities := map[string]int64{}
 	for i := range events {
 		e := &events[i]
-		if e.CustomerID > 0 && e.CustomerID > identities[e.AnonymousID] && !strings.HasPrefix(e.AnonymousID, ServerAnonymousPrefix) {
-			identities[e.AnonymousID] = e.CustomerID
+		if e.CustomerID > 0 && e.CustomerID > p.identities[e.AnonymousID] && !strings.HasPrefix(e.AnonymousID, ServerAnonymousPrefix) {
+			p.identities[e.AnonymousID] = e.CustomerID
 		}
 		if isPurchaseKey(e) {
-			purchases = append(purchases, e.EventID, e.ReceivedAt.UnixMilli(), e.At.UnixMilli(), e.Day, e.Type, e.AnonymousID,
+			p.purchases = append(p.purchases, e.EventID, e.ReceivedAt.UnixMilli(), e.At.UnixMilli(), e.Day, e.Type, e.AnonymousID,
 				nullID(e.CustomerID), e.SessionID, e.Channel, e.Page, nullID(e.ProductID), nullID(e.SKUID),
 				e.SearchQuery, e.OrderNo, e.Referrer, e.UTMSource, e.UTMMedium, e.UTMCampaign)
 			continue
 		}
 		byDay[e.Day] = append(byDay[e.Day], *e)
 	}
-	if err := tx.InsertNewRows(ctx, "purchase_events", "event_id", purchaseColumns, purchases); err != nil {
-		return 0, fmt.Errorf("store purchase events: %w", err)
-	}
 	days := make([]int64, 0, len(byDay))
 	for d := range byDay {
 		days = append(days, d)
 	}
 	slices.Sort(days)
-	var vals []any
-	written := 0
 	for _, d := range days {
 		evs := byDay[d]
 		for len(evs) > 0 {
@@ -72,20 +84,27 @@ func Append(ctx context.Context, tx *db.Tx, origin string, events []Event, now t
 			evs = evs[len(part):]
 			data, err := encodeBatch(part)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
-			vals = append(vals, d, origin, int64(len(part)), data, now.UnixMilli())
-			written++
+			p.batches = append(p.batches, d, origin, int64(len(part)), data, now.UnixMilli())
+			p.Batches++
 		}
 	}
-	if err := tx.InsertRows(ctx, "event_batches", []string{"day", "origin", "events", "data", "created_at"}, vals); err != nil {
-		return 0, fmt.Errorf("store event batches: %w", err)
-	}
-	if err := saveIdentities(ctx, tx, identities); err != nil {
-		return 0, err
-	}
-	return written, nil
+	return p, nil
 }
+
+// Write stores what Prepare encoded in tx.
+func (p *Prepared) Write(ctx context.Context, tx *db.Tx) error {
+	if err := tx.InsertNewRows(ctx, "purchase_events", "event_id", purchaseColumns, p.purchases); err != nil {
+		return fmt.Errorf("store purchase events: %w", err)
+	}
+	if err := tx.InsertRows(ctx, "event_batches", batchColumns, p.batches); err != nil {
+		return fmt.Errorf("store event batches: %w", err)
+	}
+	return saveIdentities(ctx, tx, p.identities)
+}
+
+var batchColumns = []string{"day", "origin", "events", "data", "created_at"}
 
 func saveIdentities(ctx context.Context, tx *db.Tx, ids map[string]int64) error {
 	for anon, customer := range ids {
@@ -507,7 +526,7 @@ func Remove(ctx context.Context, d *db.DB, from, to int64, drop func(*Event) boo
 			if err != nil {
 				return err
 			}
-			if err := tx.InsertRows(ctx, "event_batches", []string{"day", "origin", "events", "data", "created_at"},
+			if err := tx.InsertRows(ctx, "event_batches", batchColumns,
 				[]any{rw.day, rw.origin, int64(len(rw.keep)), data, now.UnixMilli()}); err != nil {
 				return err
 			}

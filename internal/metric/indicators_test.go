@@ -94,6 +94,26 @@ func TestIndicatorRollupAgreesWithEvents(t *testing.T) {
 		if !(f.FunnelView > f.FunnelCart && f.FunnelCart > f.FunnelCheckout && f.FunnelCheckout >= f.FunnelPaid && f.FunnelPaid > 0) {
 			t.Errorf("funnel %d → %d → %d → %d", f.FunnelView, f.FunnelCart, f.FunnelCheckout, f.FunnelPaid)
 		}
+		// The funnel counted straight from the stored events is the rollup's.
+		raw, err := event.Funnel(ctx, d, 20261021, 20261120, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (event.FunnelSteps{View: f.FunnelView, Cart: f.FunnelCart, Checkout: f.FunnelCheckout, Paid: f.FunnelPaid}); raw != want {
+			t.Errorf("funnel from the events %+v, from the rollup %+v", raw, want)
+		}
+		live, err := event.Funnel(ctx, d, 20261021, 20261120, "live")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var liveRollup event.FunnelSteps
+		if err := d.QueryRow(ctx, `SELECT SUM(funnel_view), SUM(funnel_cart), SUM(funnel_checkout), SUM(funnel_paid) FROM traffic_daily
+			WHERE channel = 'live' AND day BETWEEN 20261021 AND 20261120`).Scan(&liveRollup.View, &liveRollup.Cart, &liveRollup.Checkout, &liveRollup.Paid); err != nil {
+			t.Fatal(err)
+		}
+		if live != liveRollup || live.Paid == 0 || live.Paid >= raw.Paid {
+			t.Errorf("live funnel from the events %+v, from the rollup %+v", live, liveRollup)
+		}
 		for _, rg := range [][2]int64{{20261021, 20261120}, {20260915, 20261120}} {
 			var lineSales int64
 			// Purchases' lines: a presale's deposit is on its tail's line

@@ -111,7 +111,8 @@ func (s *Service) transitionTx(ctx context.Context, tx *db.Tx, m move) error {
 		_, err = Next(cur.Status, m.action)
 		return fmt.Errorf("order %s changed meanwhile: %w", o.No, err)
 	}
-	if err := s.effects(ctx, tx, o, to, m, now); err != nil {
+	lines, err := s.effects(ctx, tx, o, to, m, now)
+	if err != nil {
 		return err
 	}
 	for _, h := range s.Hooks {
@@ -122,21 +123,25 @@ func (s *Service) transitionTx(ctx context.Context, tx *db.Tx, m move) error {
 	if err := addEvent(ctx, tx, o.ID, m.action, string(o.Status), to, m.note, now); err != nil {
 		return err
 	}
-	return audit.Record(ctx, tx, "order."+string(m.action), "order", o.ID,
-		map[string]any{"order_no": o.No, "status": o.Status}, map[string]any{"order_no": o.No, "status": to, "note": m.note})
+	if err := audit.Record(ctx, tx, "order."+string(m.action), "order", o.ID,
+		map[string]any{"order_no": o.No, "status": o.Status}, map[string]any{"order_no": o.No, "status": to, "note": m.note}); err != nil {
+		return err
+	}
+	return s.moveStock(ctx, tx, o, to, lines)
 }
 
-// effects is what a transition does beyond the status: stock moves with
-// the order, and a paid order that is called off gets its money back.
-func (s *Service) effects(ctx context.Context, tx *db.Tx, o Order, to Status, m move, now time.Time) error {
-	inv := s.inventory()
+// effects is what a transition does beyond the status and the stock: a
+// paid order notes the buyer's first purchase, a pending payment of a
+// cancelled order is called off, and a paid order that is called off gets
+// its money back. It returns the lines whose stock moves, for moveStock.
+func (s *Service) effects(ctx context.Context, tx *db.Tx, o Order, to Status, m move, now time.Time) ([]Line, error) {
 	switch {
 	case o.Status == PendingPayment && to == Paid:
 		lines := m.lines
 		if lines == nil {
 			var err error
 			if lines, err = linesBySKU(ctx, tx, o.ID); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		// An order whose every line moves no goods (a presale deposit) is
@@ -148,23 +153,49 @@ func (s *Service) effects(ctx context.Context, tx *db.Tx, o Order, to Status, m 
 		}
 		if goods {
 			if err := customer.NotePaid(ctx, tx, o.CustomerID, m.paidDay); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		for _, l := range lines {
+		return lines, nil
+	case o.Status == PendingPayment && (to == Cancelled || to == Closed):
+		lines, err := linesBySKU(ctx, tx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		// A payment still pending will not be taken: should its success
+		// arrive later, settle refunds it.
+		if p, ok, err := payment.Live(ctx, tx, o.ID); err != nil {
+			return nil, err
+		} else if ok && p.Status == payment.StatusPending {
+			if _, err := payment.Settle(ctx, tx, p.ID, payment.StatusPending, payment.StatusCancelled, "", "order "+string(to), now); err != nil {
+				return nil, err
+			}
+		}
+		return lines, nil
+	case o.Status == Paid && to == Closed:
+		return nil, s.refundInFull(ctx, tx, o, m.note, now)
+	}
+	return nil, nil
+}
+
+// moveStock moves the stock of a transition's lines: a payment turns the
+// reservations into a sale, a cancel or close of an unpaid order gives
+// them back. It runs last in the transaction: on PostgreSQL the UPDATE
+// locks the SKU's stock row until the commit, and a best seller's row is
+// wanted by every checkout and payment at once — taken first, it was held
+// through the hooks' dozen statements and paying orders queued on it.
+func (s *Service) moveStock(ctx context.Context, tx *db.Tx, o Order, to Status, lines []Line) error {
+	inv := s.inventory()
+	for _, l := range lines {
+		switch {
+		case to == Paid:
 			if l.Stock == price.StockNone {
 				continue
 			}
 			if err := inv.CommitSale(ctx, tx, l.SKUID, l.Quantity, o.No); err != nil {
 				return err
 			}
-		}
-	case o.Status == PendingPayment && (to == Cancelled || to == Closed):
-		lines, err := linesBySKU(ctx, tx, o.ID)
-		if err != nil {
-			return err
-		}
-		for _, l := range lines {
+		case to == Cancelled || to == Closed:
 			if l.FlashItemID > 0 || l.Stock != price.StockShelf {
 				continue // back to a pool (its hook does that), or no goods
 			}
@@ -172,17 +203,6 @@ func (s *Service) effects(ctx context.Context, tx *db.Tx, o Order, to Status, m 
 				return err
 			}
 		}
-		// A payment still pending will not be taken: should its success
-		// arrive later, settle refunds it.
-		if p, ok, err := payment.Live(ctx, tx, o.ID); err != nil {
-			return err
-		} else if ok && p.Status == payment.StatusPending {
-			if _, err := payment.Settle(ctx, tx, p.ID, payment.StatusPending, payment.StatusCancelled, "", "order "+string(to), now); err != nil {
-				return err
-			}
-		}
-	case o.Status == Paid && to == Closed:
-		return s.refundInFull(ctx, tx, o, m.note, now)
 	}
 	return nil
 }

@@ -140,8 +140,13 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	fee := s.shippingFor(priced)
 	shipTo, _ := json.Marshal(in.ShipTo)
 	var id int64
+	// Gifts whose stock ran out since the quote: left out of the order
+	// (anything else out of stock refuses it). Found by the reservation at
+	// the end of the transaction, which then runs again without them.
+	dropped := map[int]bool{}
 	for attempt := 0; ; attempt++ {
 		no := NewOrderNo(now, st.Location())
+		lines, noGift := withoutGifts(priced, dropped)
 		// Rerunnable: the order's writes, its hooks' and its key's are all
 		// database work, so on SQLite it shares a commit without a
 		// savepoint (db.InTxRerun).
@@ -155,47 +160,15 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 					}
 				}
 			}
-			// Stock first, in ascending SKU order: two checkouts of the same
-			// SKUs lock their stock rows in the same order and cannot
-			// deadlock. A gift whose stock ran out since the quote is left
-			// out; anything else out of stock refuses the order.
-			bySKU := make([]int, len(priced.Lines))
-			for i := range bySKU {
-				bySKU[i] = i
-			}
-			slices.SortFunc(bySKU, func(a, b int) int { return cmp.Compare(priced.Lines[a].SKUID, priced.Lines[b].SKUID) })
-			lines := priced
-			var noGift []string
-			dropped := map[int]bool{}
-			for _, i := range bySKU {
-				l := priced.Lines[i]
-				if l.FlashItemID > 0 || l.Stock != price.StockShelf {
-					continue // a pool holds these units (its hook takes them), or the line moves no goods
-				}
-				if err := s.inventory().Reserve(ctx, tx, l.SKUID, l.Quantity); err != nil {
-					if errors.Is(err, inventory.ErrOutOfStock) {
-						if l.Gift {
-							dropped[i] = true
-							noGift = append(noGift, lineTitle(l))
-							continue
-						}
-						return fmt.Errorf("%s (%s): %w", lineTitle(l), l.Code, err)
-					}
+			// Where the stock is reserved depends on the engine (see
+			// reserve): on SQLite's single writer first, so that a sold-out
+			// checkout fails before it writes and costs its group commit
+			// nothing; on PostgreSQL last, to hold the stock rows' locks
+			// for as short a time as possible.
+			stockFirst := tx.Dialect() == db.SQLite
+			if stockFirst {
+				if err := s.reserve(ctx, tx, priced, dropped); err != nil {
 					return err
-				}
-			}
-			if len(dropped) > 0 {
-				lines.Lines = make([]price.LinePrice, 0, len(priced.Lines)-len(dropped))
-				for i, l := range priced.Lines {
-					if !dropped[i] {
-						lines.Lines = append(lines.Lines, l)
-						continue
-					}
-					// A gift costs the buyer 0: the totals lose its list
-					// price and the discount that cancelled it.
-					lines.ItemsTotal -= l.ListPrice * l.Quantity
-					lines.Discount -= l.Discount
-					lines.CostTotal -= l.UnitCost * l.Quantity
 				}
 			}
 			var customerID any
@@ -244,13 +217,24 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 			if err := claimTx(ctx, tx, id, now); err != nil {
 				return err
 			}
-			after := map[string]any{"order_no": no, "total": priced.Total + fee, "lines": len(lines.Lines)}
+			after := map[string]any{"order_no": no, "total": lines.Total + fee, "lines": len(lines.Lines)}
 			if len(noGift) > 0 {
 				after["gifts_out_of_stock"] = noGift
 			}
-			return audit.Record(ctx, tx, "order.create", "order", id, nil, after)
+			if err := audit.Record(ctx, tx, "order.create", "order", id, nil, after); err != nil {
+				return err
+			}
+			if stockFirst {
+				return nil
+			}
+			return s.reserve(ctx, tx, priced, dropped)
 		})
-		if errors.Is(err, errNumberTaken) && attempt < 3 {
+		var gone errGiftGone
+		switch {
+		case errors.Is(err, errNumberTaken) && attempt < 3:
+			continue
+		case errors.As(err, &gone) && !dropped[int(gone)]:
+			dropped[int(gone)] = true
 			continue
 		}
 		break
@@ -259,6 +243,69 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 		return Order{}, err
 	}
 	return s.Get(ctx, id)
+}
+
+// reserve holds the stock of an order's shelf lines, in ascending SKU order
+// so that two checkouts of the same SKUs lock their stock rows in the same
+// order and cannot deadlock. On PostgreSQL it runs last in the checkout's
+// transaction: the UPDATE locks the SKU's stock row until the commit, and
+// a best seller's row is wanted by every checkout at once — reserved
+// first, it was held through the order's, lines' and hooks' statements and
+// checkouts queued on it. A pool's hook has taken its units by now (flash
+// sale), so there pool rows are locked before stock rows, as when a sale
+// ends and hands its pool back. On SQLite the one writer takes no row
+// locks, and reserving first lets a sold-out checkout fail before writing.
+func (s *Service) reserve(ctx context.Context, tx *db.Tx, priced price.Priced, dropped map[int]bool) error {
+	bySKU := make([]int, 0, len(priced.Lines))
+	for i, l := range priced.Lines {
+		if dropped[i] || l.FlashItemID > 0 || l.Stock != price.StockShelf {
+			continue // left out, a pool holds these units, or the line moves no goods
+		}
+		bySKU = append(bySKU, i)
+	}
+	slices.SortFunc(bySKU, func(a, b int) int { return cmp.Compare(priced.Lines[a].SKUID, priced.Lines[b].SKUID) })
+	for _, i := range bySKU {
+		l := priced.Lines[i]
+		if err := s.inventory().Reserve(ctx, tx, l.SKUID, l.Quantity); err != nil {
+			if errors.Is(err, inventory.ErrOutOfStock) {
+				if l.Gift {
+					return errGiftGone(i)
+				}
+				return fmt.Errorf("%s (%s): %w", lineTitle(l), l.Code, err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// errGiftGone is a gift line (its index in the priced lines) that ran out
+// of stock: the checkout runs again without it.
+type errGiftGone int
+
+func (e errGiftGone) Error() string { return fmt.Sprintf("gift line %d is out of stock", int(e)) }
+
+// withoutGifts is the priced order without the dropped gift lines, and the
+// titles of those gifts. A gift costs the buyer 0: the totals lose its list
+// price and the discount that cancelled it.
+func withoutGifts(priced price.Priced, dropped map[int]bool) (price.Priced, []string) {
+	if len(dropped) == 0 {
+		return priced, nil
+	}
+	out := priced
+	out.Lines = make([]price.LinePrice, 0, len(priced.Lines)-len(dropped))
+	var titles []string
+	for i, l := range priced.Lines {
+		if !dropped[i] {
+			out.Lines = append(out.Lines, l)
+			continue
+		}
+		titles = append(titles, lineTitle(l))
+		out.ItemsTotal -= l.ListPrice * l.Quantity
+		out.Discount -= l.Discount
+		out.CostTotal -= l.UnitCost * l.Quantity
+	}
+	return out, titles
 }
 
 var errNumberTaken = errors.New("order number taken")

@@ -46,6 +46,9 @@ type View struct {
 	Discount   int64    `json:"discount_total"`
 	Total      int64    `json:"total"`
 	Notes      []string `json:"notes"`
+	// PointsOffer is what the buyer's points can take off the cart
+	// (checkout with points = its usable); nil for a guest.
+	PointsOffer *price.PointsOffer `json:"points_offer,omitempty"`
 }
 
 // Item is one line of a cart. Available is false when the product is no
@@ -353,6 +356,7 @@ func (s *Service) view(ctx context.Context, q db.Queryer, cartID, customerID int
 	}
 	v.Currency, v.ItemsTotal, v.Discount, v.Total = p.Currency, p.ItemsTotal, p.Discount, p.Total
 	v.Notes = append(v.Notes, p.Explanation...)
+	v.PointsOffer = p.PointsOffer
 	return v, nil
 }
 

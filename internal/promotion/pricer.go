@@ -231,6 +231,12 @@ func (p *Pricer) Price(ctx context.Context, r price.Request) (price.Priced, erro
 		out.FreeShipping = true
 		out.Explanation = append(out.Explanation, "会员包邮 free shipping: "+tierName)
 	}
+	if out.PointsOffer, err = p.pointsOffer(ctx, r, in, res); err != nil {
+		return price.Priced{}, err
+	}
+	if o := out.PointsOffer; o != nil && r.Points == 0 && o.Usable > 0 {
+		out.Explanation = append(out.Explanation, offerLine(o))
+	}
 	return out, nil
 }
 

@@ -128,6 +128,21 @@ type Priced struct {
 	// member tier's benefit, a promotion); the pricer says why in
 	// Explanation.
 	FreeShipping bool `json:"free_shipping,omitempty"`
+	// PointsOffer is what the signed-in buyer's points can take off this
+	// basket (nil: a guest, or the store takes no points).
+	PointsOffer *PointsOffer `json:"points_offer,omitempty"`
+}
+
+// PointsOffer is the most the buyer's points can pay on a basket: Usable
+// points (at most Balance) take Off 分 off, at PerYuan points a ¥1 and at
+// most MaxShareBP of what is left to pay after promotions and coupons.
+// Asking for Usable points at checkout takes exactly Off.
+type PointsOffer struct {
+	Balance    int64 `json:"balance"`
+	Usable     int64 `json:"usable"`
+	Off        int64 `json:"off"`
+	PerYuan    int64 `json:"points_per_yuan"`
+	MaxShareBP int64 `json:"max_share_bp"`
 }
 
 // Pricer prices lines. Implementations refuse what CheckLines refuses,

@@ -16,10 +16,16 @@ import (
 // at checkout gives the same combination and the same amount off: the
 // amount of points reaches what the cap or the balance let through, and a
 // combination best under the whole balance stays best under that amount.
-// nil for a guest or when the store takes no points.
+// nil for a guest, a buyer without points, or when the store takes none.
 func (p *Pricer) pointsOffer(ctx context.Context, r price.Request, in promo.Input, res promo.Result) (*price.PointsOffer, error) {
 	if p.Points == nil || r.CustomerID == 0 {
 		return nil, nil
+	}
+	// The balance first: most buyers have none, and the rules are the
+	// dearer read.
+	bal, err := p.Points.Balance(ctx, r.CustomerID)
+	if err != nil || bal <= 0 {
+		return nil, err
 	}
 	rate, err := p.Points.Redemption(ctx)
 	if err != nil {
@@ -28,12 +34,8 @@ func (p *Pricer) pointsOffer(ctx context.Context, r price.Request, in promo.Inpu
 	if rate.PerYuan <= 0 || rate.MaxShareBP <= 0 {
 		return nil, nil
 	}
-	bal, err := p.Points.Balance(ctx, r.CustomerID)
-	if err != nil {
-		return nil, err
-	}
 	offer := &price.PointsOffer{Balance: bal, PerYuan: rate.PerYuan, MaxShareBP: rate.MaxShareBP}
-	all := promo.Points{Amount: max(bal, 0) * 100 / rate.PerYuan, MaxShareBP: rate.MaxShareBP}
+	all := promo.Points{Amount: bal * 100 / rate.PerYuan, MaxShareBP: rate.MaxShareBP}
 	if all.Amount == 0 {
 		return offer, nil
 	}

@@ -129,7 +129,8 @@ type Priced struct {
 	// Explanation.
 	FreeShipping bool `json:"free_shipping,omitempty"`
 	// PointsOffer is what the signed-in buyer's points can take off this
-	// basket (nil: a guest, or the store takes no points).
+	// basket (nil: a guest, a buyer without points, or the store takes
+	// none).
 	PointsOffer *PointsOffer `json:"points_offer,omitempty"`
 }
 

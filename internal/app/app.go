@@ -81,6 +81,7 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 	a.wirePresales()
 	a.wireTiers()
 	a.wireReferrals()
+	a.wireRFM()
 	return a
 }
 

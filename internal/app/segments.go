@@ -9,6 +9,13 @@ import (
 	"github.com/storeops/storeops/internal/settings"
 )
 
+// wireRFM keeps each customer's RFM aggregates (paid orders, net spend,
+// first and last payment) in step with their orders, in the orders' own
+// transactions, so a run scores from them instead of from every order.
+func (a *App) wireRFM() {
+	a.API.Orders.Hooks = append(a.API.Orders.Hooks, rfm.Hook{})
+}
+
 // nightlyHour is when, in the store's zone, the day's RFM run and customer
 // value fit become due: after the day's orders, before the shop opens.
 const nightlyHour = 3

@@ -179,9 +179,13 @@ func generate(t testing.TB, d *db.DB, n int, seed uint64) world {
 				if run == 2 {
 					f.segment, f.stage = string(seg), string(st)
 				}
-				if _, err := tx.Exec(ctx, `INSERT INTO rfm_scores (run_id, customer_id, recency_days, frequency, monetary, r, f, m, segment, stage)
-					VALUES ($1, $2, 0, 0, 0, 1, 1, 1, $3, $4)`, run, f.id, seg, st); err != nil {
-					return err
+				// The latest run's scores are the rows of rfm_current (the
+				// rfm_scores view shows them under the latest run's id).
+				if run == 2 {
+					if _, err := tx.Exec(ctx, `INSERT INTO rfm_current (customer_id, run_id, last_paid_at, frequency, monetary, r, f, m, segment, stage)
+						VALUES ($1, $2, 0, 0, 0, 1, 1, 1, $3, $4)`, f.id, run, seg, st); err != nil {
+						return err
+					}
 				}
 				clv, pa := rng.Int64N(200000), rng.Float64()
 				if run == 2 {

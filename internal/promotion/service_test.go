@@ -385,8 +385,8 @@ func TestPricer_SegmentsAndFirstOrderComeFromTheBuyer(t *testing.T) {
 		}{
 			{`INSERT INTO rfm_runs (id, as_of, method, customers, new_days, dormant_after_days, churned_after_days, thresholds_derived, took_ms, created_at)
 				VALUES (1, 1, 'quintiles', 1, 30, 90, 180, TRUE, 1, 1)`, nil},
-			{`INSERT INTO rfm_scores (run_id, customer_id, recency_days, frequency, monetary, r, f, m, segment, stage)
-				VALUES (1, $1, 100, 3, 50000, 1, 3, 3, 'at_risk', 'dormant')`, []any{old.ID}},
+			{`INSERT INTO rfm_current (customer_id, run_id, last_paid_at, frequency, monetary, r, f, m, segment, stage)
+				VALUES ($1, 1, 0, 3, 50000, 1, 3, 3, 'at_risk', 'dormant')`, []any{old.ID}},
 			{`UPDATE customers SET first_paid_day = 20260101 WHERE id = $1`, []any{old.ID}},
 		} {
 			if _, err := d.Exec(ctx, st.q, st.args...); err != nil {

@@ -95,6 +95,16 @@ func (s *Service) Compute(ctx context.Context, asOf time.Time) (Result, error) {
 
 // ComputeWith scores every customer with the options given.
 func (s *Service) ComputeWith(ctx context.Context, o Options) (Result, error) {
+	m := memoryOf(s.DB)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return s.compute(ctx, m, o)
+}
+
+// compute scores from the in-memory aggregates when they answer the
+// options (all history, no purchase after AsOf); otherwise, for a window or
+// a date in the past, from the orders. The caller holds m.mu.
+func (s *Service) compute(ctx context.Context, m *memory, o Options) (Result, error) {
 	if o.AsOf.IsZero() {
 		o.AsOf = time.Now()
 	}
@@ -113,9 +123,14 @@ func (s *Service) ComputeWith(ctx context.Context, o Options) (Result, error) {
 			return Result{}, err
 		}
 	}
-	cs, gaps, err := Aggregate(ctx, s.DB, since, asOf)
+	cs, gaps, ok, err := s.fromAggregates(ctx, m, since, asOf)
 	if err != nil {
 		return Result{}, err
+	}
+	if !ok {
+		if cs, gaps, err = Aggregate(ctx, s.DB, since, asOf); err != nil {
+			return Result{}, err
+		}
 	}
 	th := lifecycle.FromGaps(gaps, lifecycle.DefaultNewDays)
 	if o.Lifecycle != nil {
@@ -131,4 +146,37 @@ func (s *Service) ComputeWith(ctx context.Context, o Options) (Result, error) {
 		res.Stages[i] = th.StageOf((asOf-c.FirstPaidAt)/dayMS, c.RecencyDays)
 	}
 	return res, nil
+}
+
+// fromAggregates reads the customers from the in-memory aggregates,
+// rebuilding them first when orders were written around the hook; ok is
+// false when they cannot answer (a window, or purchases after asOf).
+func (s *Service) fromAggregates(ctx context.Context, m *memory, since, asOf int64) ([]Customer, []lifecycle.Gap, bool, error) {
+	if since != 0 {
+		return nil, nil, false, nil
+	}
+	current, err := aggregatesCurrent(ctx, s.DB)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if !current {
+		if err := s.Rebuild(ctx); err != nil {
+			return nil, nil, false, err
+		}
+	}
+	if err := m.catchUp(ctx, s.DB); err != nil {
+		return nil, nil, false, err
+	}
+	cs := make([]Customer, len(m.aggs))
+	for i, a := range m.aggs {
+		if a.last > asOf {
+			return nil, nil, false, nil
+		}
+		cs[i] = Customer{ID: a.id, RecencyDays: (asOf - a.last) / dayMS, Frequency: a.freq, Monetary: a.mon, FirstPaidAt: a.first, LastPaidAt: a.last}
+	}
+	gaps, err := storedGaps(ctx, s.DB)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return cs, gaps, true, nil
 }

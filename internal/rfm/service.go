@@ -19,10 +19,9 @@ type Service struct {
 	DB *db.DB
 }
 
-// KeepScoredRuns is how many runs keep their per-customer scores; older runs
-// keep only their segment counts (a nightly run of 20,000 customers would
-// otherwise add seven million rows a year).
-const KeepScoredRuns = 7
+// KeepMoves is how many runs keep the list of customers whose segment
+// changed; older runs keep only their group sizes.
+const KeepMoves = 7
 
 // Run is a stored computation.
 type Run struct {
@@ -71,30 +70,114 @@ const (
 )
 
 // Run computes a run with the options and stores it, recording it in the
-// audit log.
+// audit log. Only what changed since the previous run is written: the
+// run's group sizes, the customers whose segment changed (for the movement
+// matrix) and the changed rows of the customers' current scores.
 func (s *Service) Run(ctx context.Context, o Options) (Run, error) {
+	m := memoryOf(s.DB)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for attempt := 0; ; attempt++ {
+		run, err := s.run(ctx, m, o)
+		if errors.Is(err, errRunMeanwhile) && attempt < 2 {
+			continue // another instance stored a run: diff against it
+		}
+		return run, err
+	}
+}
+
+// errRunMeanwhile means another instance stored a run between reading the
+// latest one and storing this one.
+var errRunMeanwhile = errors.New("another RFM run was stored meanwhile")
+
+func (s *Service) run(ctx context.Context, m *memory, o Options) (Run, error) {
 	began := time.Now()
-	res, err := s.ComputeWith(ctx, o)
+	res, err := s.compute(ctx, m, o)
 	if err != nil {
 		return Run{}, err
 	}
+	if err := m.loadState(ctx, s.DB); err != nil {
+		return Run{}, err
+	}
+	next, d := diff(m.state, res)
 	took := time.Since(began).Milliseconds()
 	var run Run
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		var err error
-		run, err = store(ctx, tx, res, took)
+		latest, err := latestRunID(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if latest != m.runID {
+			return errRunMeanwhile
+		}
+		run, err = store(ctx, tx, res, d, len(m.state) == 0, took)
 		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, "rfm.run", "rfm_run", run.ID, nil, run)
 	})
 	if err != nil {
+		if errors.Is(err, errRunMeanwhile) {
+			m.runID, m.state = 0, nil
+		}
 		return Run{}, err
 	}
+	m.runID, m.state = run.ID, next
 	return run, nil
 }
 
-func store(ctx context.Context, tx *db.Tx, res Result, took int64) (Run, error) {
+// change is what a run writes beyond its sizes.
+type change struct {
+	upsert []int   // indexes into the result of customers whose row changed or who entered
+	moves  []move  // customers whose segment changed
+	left   []int64 // customers the run no longer scores
+}
+
+type move struct {
+	customer int64
+	from, to string // "" for not scored
+}
+
+// diff walks the previous run's rows and the new result, both by
+// customer id, and returns the new rows and what changed.
+func diff(prev []stateRow, res Result) ([]stateRow, change) {
+	seg, stage := indexOf(toStrings(Segments)), indexOf(toStrings(lifecycle.Stages))
+	next := make([]stateRow, len(res.Customers))
+	var d change
+	j := 0
+	for i, c := range res.Customers {
+		sc := res.Scores[i]
+		row := stateRow{id: c.ID, last: c.LastPaidAt, freq: c.Frequency, mon: c.Monetary, r: int8(sc.R), f: int8(sc.F), m: int8(sc.M),
+			segment: int8(seg[string(res.Segments[i])]), stage: int8(stage[string(res.Stages[i])])}
+		next[i] = row
+		for j < len(prev) && prev[j].id < c.ID {
+			d.left = append(d.left, prev[j].id)
+			d.moves = append(d.moves, move{prev[j].id, string(Segments[prev[j].segment]), ""})
+			j++
+		}
+		if j < len(prev) && prev[j].id == c.ID {
+			if prev[j] != row {
+				d.upsert = append(d.upsert, i)
+			}
+			if prev[j].segment != row.segment {
+				d.moves = append(d.moves, move{c.ID, string(Segments[prev[j].segment]), string(res.Segments[i])})
+			}
+			j++
+			continue
+		}
+		d.upsert = append(d.upsert, i)
+		d.moves = append(d.moves, move{c.ID, "", string(res.Segments[i])})
+	}
+	for ; j < len(prev); j++ {
+		d.left = append(d.left, prev[j].id)
+		d.moves = append(d.moves, move{prev[j].id, string(Segments[prev[j].segment]), ""})
+	}
+	return next, d
+}
+
+var currentCols = []string{"customer_id", "run_id", "last_paid_at", "frequency", "monetary", "r", "f", "m", "segment", "stage"}
+
+func store(ctx context.Context, tx *db.Tx, res Result, d change, first bool, took int64) (Run, error) {
 	now := time.Now()
 	run := Run{AsOf: time.UnixMilli(res.AsOf.UnixMilli()).UTC(), Method: res.Method, Customers: int64(len(res.Customers)), Thresholds: res.Thresholds,
 		TookMS: took, CreatedAt: now.UTC().Truncate(time.Millisecond)}
@@ -111,47 +194,68 @@ func store(ctx context.Context, tx *db.Tx, res Result, took int64) (Run, error) 
 	if err != nil {
 		return run, fmt.Errorf("store rfm run: %w", err)
 	}
-	if err := storeScores(ctx, tx, run.ID, res); err != nil {
-		return run, err
-	}
 	for _, g := range groupsOf(res) {
 		if _, err := tx.Exec(ctx, `INSERT INTO rfm_run_segments (run_id, kind, name, customers, monetary) VALUES ($1, $2, $3, $4, $5)`,
 			run.ID, g.kind, g.Name, g.Customers, g.Monetary); err != nil {
 			return run, fmt.Errorf("store rfm run sizes: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM rfm_scores WHERE run_id < (SELECT id FROM rfm_runs ORDER BY id DESC LIMIT 1 OFFSET $1)`,
-		KeepScoredRuns-1); err != nil {
-		return run, fmt.Errorf("prune rfm scores: %w", err)
+	if err := storeCurrent(ctx, tx, run.ID, res, d, first); err != nil {
+		return run, err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM rfm_moves WHERE run_id <= (SELECT id FROM rfm_runs ORDER BY id DESC LIMIT 1 OFFSET $1)`,
+		KeepMoves); err != nil {
+		return run, fmt.Errorf("prune rfm moves: %w", err)
 	}
 	return run, nil
 }
 
-// storeScores writes the customers' scores in multi-row inserts: one
-// statement per 500 customers keeps a 20,000-customer run to 40 statements.
-// SQLite gets bare ? placeholders: its driver matches numbered ones by name,
-// which for 5,000 arguments is quadratic (seconds per statement).
-func storeScores(ctx context.Context, tx *db.Tx, runID int64, res Result) error {
-	const batch, cols = 500, 10
-	for start := 0; start < len(res.Customers); start += batch {
-		end := min(start+batch, len(res.Customers))
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO rfm_scores (run_id, customer_id, recency_days, frequency, monetary, r, f, m, segment, stage) VALUES `)
-		args := make([]any, 0, (end-start)*cols)
-		for i := start; i < end; i++ {
-			if i > start {
-				sb.WriteByte(',')
-			}
-			if tx.Dialect() == db.SQLite {
-				sb.WriteString("(?,?,?,?,?,?,?,?,?,?)")
-			} else {
-				n := len(args)
-				fmt.Fprintf(&sb, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
-			}
+// storeCurrent writes the changed rows of rfm_current (all of them in bulk
+// on the first run), the moves, and drops the customers who left.
+func storeCurrent(ctx context.Context, tx *db.Tx, runID int64, res Result, d change, first bool) error {
+	const chunk = 50_000
+	target := "rfm_current_stage"
+	if first {
+		target = "rfm_current"
+	}
+	for start := 0; start < len(d.upsert); start += chunk {
+		part := d.upsert[start:min(start+chunk, len(d.upsert))]
+		vals := make([]any, 0, len(part)*len(currentCols))
+		for _, i := range part {
 			c, sc := res.Customers[i], res.Scores[i]
-			args = append(args, runID, c.ID, c.RecencyDays, c.Frequency, c.Monetary, sc.R, sc.F, sc.M, string(res.Segments[i]), string(res.Stages[i]))
+			vals = append(vals, c.ID, runID, c.LastPaidAt, c.Frequency, c.Monetary, int64(sc.R), int64(sc.F), int64(sc.M),
+				string(res.Segments[i]), string(res.Stages[i]))
 		}
-		if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
+		if err := tx.InsertRows(ctx, target, currentCols, vals); err != nil {
+			return fmt.Errorf("store rfm scores: %w", err)
+		}
+	}
+	if !first && len(d.upsert) > 0 {
+		cols := strings.Join(currentCols, ", ")
+		var set []string
+		for _, c := range currentCols[1:] {
+			set = append(set, c+" = excluded."+c)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO rfm_current (`+cols+`) SELECT `+cols+` FROM rfm_current_stage WHERE TRUE
+			ON CONFLICT (customer_id) DO UPDATE SET `+strings.Join(set, ", ")); err != nil {
+			return fmt.Errorf("store rfm scores: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM rfm_current_stage`); err != nil {
+			return fmt.Errorf("store rfm scores: %w", err)
+		}
+	}
+	for start := 0; start < len(d.moves); start += chunk {
+		part := d.moves[start:min(start+chunk, len(d.moves))]
+		vals := make([]any, 0, len(part)*4)
+		for _, mv := range part {
+			vals = append(vals, runID, mv.customer, mv.from, mv.to)
+		}
+		if err := tx.InsertRows(ctx, "rfm_moves", []string{"run_id", "customer_id", "from_segment", "to_segment"}, vals); err != nil {
+			return fmt.Errorf("store rfm moves: %w", err)
+		}
+	}
+	if len(d.left) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM rfm_current WHERE customer_id IN (SELECT customer_id FROM rfm_moves WHERE run_id = $1 AND to_segment = '')`, runID); err != nil {
 			return fmt.Errorf("store rfm scores: %w", err)
 		}
 	}
@@ -339,13 +443,29 @@ func (s *Service) LatestMovement(ctx context.Context) (Movement, error) {
 		return m, err
 	}
 	m.To, m.From = &runs[0], &runs[1]
-	pos := map[string]int{}
-	for i, n := range names {
-		pos[n] = i
+	pos := indexOf(names)
+	// Everyone in a segment of the previous run stayed there unless a move
+	// of the latest run says otherwise.
+	rows, err := s.DB.Query(ctx, `SELECT name, customers FROM rfm_run_segments WHERE run_id = $1 AND kind = $2`, m.From.ID, KindSegment)
+	if err != nil {
+		return m, fmt.Errorf("rfm movement: %w", err)
 	}
-	rows, err := s.DB.Query(ctx, `SELECT COALESCE(a.segment, ''), b.segment, COUNT(*)
-		FROM rfm_scores b LEFT JOIN rfm_scores a ON a.customer_id = b.customer_id AND a.run_id = $1
-		WHERE b.run_id = $2 GROUP BY a.segment, b.segment`, m.From.ID, m.To.ID)
+	for rows.Next() {
+		var name string
+		var n int64
+		if err := rows.Scan(&name, &n); err != nil {
+			rows.Close()
+			return m, fmt.Errorf("rfm movement: %w", err)
+		}
+		if i, ok := pos[name]; ok {
+			m.Counts[i][i] += n
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return m, fmt.Errorf("rfm movement: %w", err)
+	}
+	rows, err = s.DB.Query(ctx, `SELECT from_segment, to_segment, COUNT(*) FROM rfm_moves WHERE run_id = $1 GROUP BY from_segment, to_segment`, m.To.ID)
 	if err != nil {
 		return m, fmt.Errorf("rfm movement: %w", err)
 	}
@@ -356,13 +476,15 @@ func (s *Service) LatestMovement(ctx context.Context) (Movement, error) {
 		if err := rows.Scan(&from, &to, &n); err != nil {
 			return m, fmt.Errorf("rfm movement: %w", err)
 		}
-		j, ok := pos[to]
-		if !ok {
-			continue
+		i, wasIn := pos[from]
+		j, isIn := pos[to]
+		if wasIn {
+			m.Counts[i][i] -= n
 		}
-		if i, ok := pos[from]; ok {
+		switch {
+		case wasIn && isIn:
 			m.Counts[i][j] += n
-		} else {
+		case isIn:
 			m.Entered[j] += n
 		}
 	}
@@ -381,26 +503,25 @@ type CustomerScore struct {
 	Stage    lifecycle.Stage `json:"stage"`
 }
 
-// ErrNotScored means no stored run scored the customer (no paid order
-// before the latest run, or no run yet).
+// ErrNotScored means the latest run did not score the customer (no paid
+// order before it, or no run yet).
 var ErrNotScored = fmt.Errorf("customer has no RFM score yet: %w", apperr.ErrNotFound)
 
-// ScoreOf returns the customer's scores in the newest run that holds them.
+// ScoreOf returns the customer's scores in the latest run.
 func (s *Service) ScoreOf(ctx context.Context, customerID int64) (CustomerScore, error) {
 	var cs CustomerScore
-	var asOf int64
+	var asOf, last int64
 	var seg, stage string
-	err := s.DB.QueryRow(ctx, `SELECT s.run_id, r.as_of, s.recency_days, s.frequency, s.monetary, s.r, s.f, s.m, s.segment, s.stage
-		FROM rfm_scores s JOIN rfm_runs r ON r.id = s.run_id
-		WHERE s.customer_id = $1 ORDER BY s.run_id DESC LIMIT 1`, customerID).
-		Scan(&cs.RunID, &asOf, &cs.RecencyDays, &cs.Frequency, &cs.Monetary, &cs.Score.R, &cs.Score.F, &cs.Score.M, &seg, &stage)
+	err := s.DB.QueryRow(ctx, `SELECT r.id, r.as_of, c.last_paid_at, c.frequency, c.monetary, c.r, c.f, c.m, c.segment, c.stage
+		FROM rfm_current c, rfm_runs r WHERE c.customer_id = $1 AND r.id = (SELECT MAX(id) FROM rfm_runs)`, customerID).
+		Scan(&cs.RunID, &asOf, &last, &cs.Frequency, &cs.Monetary, &cs.Score.R, &cs.Score.F, &cs.Score.M, &seg, &stage)
 	if errors.Is(err, sql.ErrNoRows) {
 		return cs, ErrNotScored
 	}
 	if err != nil {
 		return cs, fmt.Errorf("rfm score of customer %d: %w", customerID, err)
 	}
-	cs.ID = customerID
+	cs.ID, cs.RecencyDays, cs.LastPaidAt = customerID, (asOf-last)/dayMS, last
 	cs.AsOf = time.UnixMilli(asOf).UTC()
 	cs.Segment, cs.Stage = Segment(seg), lifecycle.Stage(stage)
 	cs.Tier, cs.Quadrant = TierOf(cs.Score), QuadrantOf(cs.Score)

@@ -16,14 +16,14 @@ import (
 
 var asOf = time.Date(2025, 6, 30, 12, 0, 0, 0, time.UTC)
 
-type order struct {
+type paidOrder struct {
 	customer int64
 	daysAgo  int
 	total    int64
 	refunded int64
 }
 
-func seed(t *testing.T, d *db.DB, customers int, orders []order) {
+func seed(t *testing.T, d *db.DB, customers int, orders []paidOrder) {
 	t.Helper()
 	ctx := context.Background()
 	for i := 1; i <= customers; i++ {
@@ -54,7 +54,7 @@ func seed(t *testing.T, d *db.DB, customers int, orders []order) {
 func TestRun_StoresScoresSizesAndMovement(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		seed(t, d, 5, []order{
+		seed(t, d, 5, []paidOrder{
 			{1, 2, 50000, 0}, {1, 20, 30000, 0}, {1, 40, 20000, 0}, // frequent, recent, big
 			{2, 5, 9900, 0},                      // one order, recent
 			{3, 100, 20000, 20000},               // everything refunded
@@ -170,26 +170,34 @@ func TestRun_StoresScoresSizesAndMovement(t *testing.T) {
 	})
 }
 
-func TestRun_KeepsScoresOfTheLatestRunsOnly(t *testing.T) {
+func TestRun_KeepsMovesOfTheLatestRunsOnly(t *testing.T) {
 	d := dbtest.SQLite(t)
 	ctx := context.Background()
-	seed(t, d, 3, []order{{1, 1, 100, 0}, {2, 3, 200, 0}})
+	seed(t, d, 3, []paidOrder{{1, 1, 100, 0}, {2, 3, 200, 0}})
 	s := &Service{DB: d}
-	for range KeepScoredRuns + 2 {
-		if _, err := s.Run(ctx, Options{AsOf: asOf}); err != nil {
+	// Every other run's cut points call everybody lost, so every run moves
+	// somebody.
+	lost := &Cuts{R: [4]int64{-4, -3, -2, -1}, F: [4]int64{100, 200, 300, 400}, M: [4]int64{1e9, 2e9, 3e9, 4e9}}
+	for i := range KeepMoves + 2 {
+		o := Options{AsOf: asOf.Add(2 * time.Hour)}
+		if i%2 == 1 {
+			o.Cuts = lost
+		}
+		if _, err := s.Run(ctx, o); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var runs, scored int
-	d.QueryRow(ctx, `SELECT COUNT(*), COUNT(DISTINCT run_id) FROM rfm_scores`).Scan(&scored, &runs)
-	if runs != KeepScoredRuns || scored != 2*KeepScoredRuns {
-		t.Errorf("scores kept for %d runs (%d rows), want %d", runs, scored, KeepScoredRuns)
+	var runs, oldest, current int
+	d.QueryRow(ctx, `SELECT COUNT(DISTINCT run_id), COALESCE(MIN(run_id), 0) FROM rfm_moves`).Scan(&runs, &oldest)
+	d.QueryRow(ctx, `SELECT COUNT(*) FROM rfm_current`).Scan(&current)
+	if runs != KeepMoves || oldest != 3 || current != 3 {
+		t.Errorf("moves kept for %d runs from run %d, %d current rows; want %d runs from run 3, 3 rows", runs, oldest, current, KeepMoves)
 	}
 	sum, err := s.Summary(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sum.History) != KeepScoredRuns+2 {
+	if len(sum.History) != KeepMoves+2 {
 		t.Errorf("history has %d runs, want every run", len(sum.History))
 	}
 	if ran, err := s.RunIfStale(ctx, time.Hour); err != nil || ran {

@@ -1,0 +1,232 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/storeops/storeops/internal/audit"
+	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/rfm"
+	"github.com/storeops/storeops/internal/settings"
+)
+
+// RFM is the scenario that times RFM segmentation on a generated store
+// instead of loading a server.
+const RFM = "rfm"
+
+// RFMConfig sizes the store the RFM bench generates.
+type RFMConfig struct {
+	Customers int
+	Orders    int
+	Dir       string // where the SQLite file goes; "": a temporary folder, removed after
+	Log       func(format string, args ...any)
+}
+
+// RFMReport is what the RFM bench measured, in seconds.
+type RFMReport struct {
+	Customers       int     `json:"customers"`
+	Orders          int     `json:"orders"`
+	Scored          int64   `json:"scored" doc:"customers with a paid order, scored by each run"`
+	GenerateSeconds float64 `json:"generate_seconds" doc:"writing the customers and orders, indexes included"`
+	RebuildSeconds  float64 `json:"rebuild_seconds" doc:"counting every customer's aggregates and the gap histogram from the orders"`
+	FirstRunSeconds float64 `json:"first_run_seconds" doc:"the first stored run of the store"`
+	RefreshSeconds  float64 `json:"refresh_seconds" doc:"the routine run a night later: scored and stored"`
+	Moved           int64   `json:"moved" doc:"customers whose segment changed between the two runs"`
+}
+
+// rfmHistoryDays is how far back the generated orders go.
+const rfmHistoryDays = 730
+
+// RunRFM generates a SQLite store of cfg.Customers customers and
+// cfg.Orders orders and times the full computation from the orders, the
+// store's first run and the routine run a day later.
+func RunRFM(ctx context.Context, cfg RFMConfig) (RFMReport, error) {
+	rep := RFMReport{Customers: cfg.Customers, Orders: cfg.Orders}
+	if cfg.Customers < 1 || cfg.Orders < 0 {
+		return rep, errors.New("--customers must be at least 1 and --orders at least 0")
+	}
+	if cfg.Log == nil {
+		cfg.Log = func(string, ...any) {}
+	}
+	dir := cfg.Dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "storeops-bench-rfm-")
+		if err != nil {
+			return rep, err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	d, err := db.Open(ctx, filepath.Join(dir, "rfm.db"), db.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		return rep, err
+	}
+	defer d.Close()
+	ctx = audit.WithActor(ctx, audit.Actor{Kind: "system", Name: "bench"})
+	st, err := settings.Load(ctx, d)
+	if err != nil {
+		return rep, err
+	}
+	// The store's last day starts at end; its orders go back two years.
+	end := settings.DayTime(settings.Day(time.Now(), st.Location()), st.Location())
+	cfg.Log("bench: generating %d customers and %d orders…", cfg.Customers, cfg.Orders)
+	began := time.Now()
+	if err := generateRFMStore(ctx, d, cfg, end, st.Location()); err != nil {
+		return rep, err
+	}
+	rep.GenerateSeconds = time.Since(began).Seconds()
+
+	s := &rfm.Service{DB: d}
+	cfg.Log("bench: rebuilding the aggregates from the orders…")
+	began = time.Now()
+	if err := s.Rebuild(ctx); err != nil {
+		return rep, err
+	}
+	rep.RebuildSeconds = time.Since(began).Seconds()
+
+	cfg.Log("bench: first run…")
+	began = time.Now()
+	// The first run comes the night after the last day's orders, the
+	// routine one a night later.
+	first, err := s.Run(ctx, rfm.Options{AsOf: end.AddDate(0, 0, 1)})
+	if err != nil {
+		return rep, err
+	}
+	rep.Scored = first.Customers
+	rep.FirstRunSeconds = time.Since(began).Seconds()
+
+	cfg.Log("bench: the routine run a day later…")
+	began = time.Now()
+	if _, err := s.Run(ctx, rfm.Options{AsOf: end.AddDate(0, 0, 2)}); err != nil {
+		return rep, err
+	}
+	rep.RefreshSeconds = time.Since(began).Seconds()
+	mv, err := s.LatestMovement(ctx)
+	if err != nil {
+		return rep, err
+	}
+	for i := range mv.Counts {
+		for j, n := range mv.Counts[i] {
+			if i != j {
+				rep.Moved += n
+			}
+		}
+	}
+	return rep, nil
+}
+
+// rfmChunk is how many rows one bulk insert writes.
+const rfmChunk = 100_000
+
+// rfmIndexes are the orders' secondary indexes RFM reads: the customer's
+// orders for the hook's recount, updated_at for the marks that say the
+// aggregates are current. The generated store has only these: building
+// the other six over ten million orders would take minutes and measure
+// nothing RFM does.
+var rfmIndexes = map[string]bool{"orders_customer_paid": true, "orders_updated": true}
+
+// generateRFMStore writes the customers and their orders through the bulk
+// path. The orders' secondary indexes are dropped while the rows go in and
+// those RFM reads are built after: sorting ten million keys once is much
+// cheaper than inserting them one by one at random places in a B-tree.
+func generateRFMStore(ctx context.Context, d *db.DB, cfg RFMConfig, end time.Time, loc *time.Location) error {
+	if d.Dialect() != db.SQLite {
+		return errors.New("the RFM bench generates a SQLite store")
+	}
+	created := end.AddDate(0, 0, -rfmHistoryDays-30).UnixMilli()
+	custCols := []string{"name", "created_at", "updated_at"}
+	for start := 0; start < cfg.Customers; start += rfmChunk {
+		n := min(rfmChunk, cfg.Customers-start)
+		vals := make([]any, 0, n*len(custCols))
+		for i := range n {
+			vals = append(vals, "客户"+strconv.Itoa(start+i+1), created, created)
+		}
+		if err := d.InTx(ctx, func(tx *db.Tx) error { return tx.InsertRows(ctx, "customers", custCols, vals) }); err != nil {
+			return fmt.Errorf("generate customers: %w", err)
+		}
+	}
+
+	var indexes []string
+	rows, err := d.Query(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders' AND sql IS NOT NULL`)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rows.Next() {
+		var name, sql string
+		if err := rows.Scan(&name, &sql); err != nil {
+			rows.Close()
+			return err
+		}
+		names, indexes = append(names, name), append(indexes, sql)
+	}
+	rows.Close()
+	if err := d.InTx(ctx, func(tx *db.Tx) error {
+		for _, n := range names {
+			if _, err := tx.Exec(ctx, `DROP INDEX `+n); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("generate orders: %w", err)
+	}
+
+	// Day k (0 … rfmHistoryDays-1) starts at dayStart[k] and is dayKey[k].
+	dayStart, dayKey := make([]int64, rfmHistoryDays), make([]int64, rfmHistoryDays)
+	for k := range rfmHistoryDays {
+		t := end.AddDate(0, 0, k-rfmHistoryDays+1)
+		dayStart[k], dayKey[k] = t.UnixMilli(), settings.Day(t, loc)
+	}
+	rng := rand.New(rand.NewPCG(6, 2026))
+	cols := []string{"order_no", "customer_id", "status", "items_total", "total", "refunded_total",
+		"created_at", "paid_at", "paid_day", "updated_at"}
+	for start := 0; start < cfg.Orders; start += rfmChunk {
+		n := min(rfmChunk, cfg.Orders-start)
+		vals := make([]any, 0, n*len(cols))
+		for i := range n {
+			// A few customers buy often, most a few times: u² puts more
+			// orders on the low ids.
+			u := rng.Float64()
+			cust := 1 + int64(u*u*float64(cfg.Customers))
+			// Later days have more orders (the shop grows).
+			k := int(float64(rfmHistoryDays) * (1 - rng.Float64()*rng.Float64()))
+			k = min(k, rfmHistoryDays-1)
+			at := dayStart[k] + rng.Int64N(86_400_000)
+			total := 1900 + rng.Int64N(40_000)
+			status, refunded := "completed", int64(0)
+			var paidAt, paidDay any = at, dayKey[k]
+			switch r := rng.IntN(100); {
+			case r < 3: // never paid
+				status, paidAt, paidDay = "cancelled", nil, nil
+			case r < 5: // paid, then refunded in full before shipping
+				status, refunded = "closed", total
+			case r < 8: // part of it returned
+				refunded = total / 3
+			}
+			vals = append(vals, fmt.Sprintf("B%010d", start+i+1), cust, status, total, total, refunded, at, paidAt, paidDay, at)
+		}
+		if err := d.InTx(ctx, func(tx *db.Tx) error { return tx.InsertRows(ctx, "orders", cols, vals) }); err != nil {
+			return fmt.Errorf("generate orders: %w", err)
+		}
+		if (start/rfmChunk)%20 == 19 {
+			cfg.Log("bench: %d orders written", start+n)
+		}
+	}
+	for i, sql := range indexes {
+		if !rfmIndexes[names[i]] {
+			continue
+		}
+		cfg.Log("bench: building index %s", names[i])
+		if err := d.InTx(ctx, func(tx *db.Tx) error { _, err := tx.Exec(ctx, sql); return err }); err != nil {
+			return fmt.Errorf("build index %s: %w", names[i], err)
+		}
+	}
+	return nil
+}

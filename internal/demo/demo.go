@@ -215,7 +215,7 @@ func Generate(ctx context.Context, d *db.DB, opts Options) (Summary, error) {
 	if err := writePresales(ctx, d, opts.End, opts.Location); err != nil {
 		return sum, err
 	}
-	if err := writeTiers(ctx, d, opts.End); err != nil {
+	if err := writeTiers(ctx, d, opts.End, opts.Location); err != nil {
 		return sum, err
 	}
 	if err := writeAudiences(ctx, d, opts.End); err != nil {

@@ -25,11 +25,30 @@ func TestGenerate_PlacesCustomersOnTheLadder(t *testing.T) {
 		var wrong int64
 		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM customer_tiers t WHERE t.growth <> (
 			SELECT COALESCE(SUM(o.total / 100), 0) - COALESCE(SUM(o.refunded_total / 100), 0) FROM orders o
-			WHERE o.customer_id = t.customer_id AND o.paid_at IS NOT NULL)`).Scan(&wrong); err != nil {
+			WHERE o.customer_id = t.customer_id AND o.paid_at IS NOT NULL) + (
+			SELECT COALESCE(SUM(g.amount), 0) FROM growth_movements g WHERE g.customer_id = t.customer_id AND g.action <> '')`).Scan(&wrong); err != nil {
 			t.Fatal(err)
 		}
 		if wrong != 0 {
-			t.Errorf("%d customers' growth is not their paid spend less refunds", wrong)
+			t.Errorf("%d customers' growth is not their paid spend less refunds and their actions' growth", wrong)
+		}
+		// Recent buyers checked in (签到) on some of the last 14 days, once a
+		// day at most; some profit items have gold and platinum prices below
+		// list.
+		var checkIns, days, priced, above int64
+		if err := d.QueryRow(ctx, `SELECT COUNT(*), COUNT(DISTINCT source) FROM growth_movements WHERE action = 'check_in' AND at >= $1`,
+			opts.End.AddDate(0, 0, -15).UnixMilli()).Scan(&checkIns, &days); err != nil {
+			t.Fatal(err)
+		}
+		if checkIns == 0 || checkIns != days {
+			t.Errorf("%d check-ins over %d customer-days", checkIns, days)
+		}
+		if err := d.QueryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN m.price > k.list_price THEN 1 ELSE 0 END), 0)
+			FROM sku_member_prices m JOIN skus k ON k.id = m.sku_id`).Scan(&priced, &above); err != nil {
+			t.Fatal(err)
+		}
+		if priced == 0 || above != 0 {
+			t.Errorf("%d member prices, %d above list", priced, above)
 		}
 		c := tier.Default()
 		rows, err := d.Query(ctx, `SELECT t.tier, COALESCE(SUM(m.amount), 0) FROM customer_tiers t

@@ -40,6 +40,7 @@ type FunnelReport struct {
 	StoredBytes     int64             `json:"stored_bytes" doc:"compressed size of the batches"`
 	GenerateSeconds float64           `json:"generate_seconds" doc:"making, compressing and writing the events"`
 	FunnelSeconds   []float64         `json:"funnel_seconds" doc:"each timed count of the whole period's funnel (every channel)"`
+	FunnelCPU       []float64         `json:"funnel_cpu_seconds" doc:"the CPU time (all cores) of each of those counts"`
 	ChannelSeconds  float64           `json:"channel_seconds" doc:"the same for one channel (live)"`
 	CPUs            int               `json:"cpus"`
 	Funnel          event.FunnelSteps `json:"funnel"`
@@ -96,12 +97,13 @@ func RunFunnel(ctx context.Context, cfg FunnelConfig) (FunnelReport, error) {
 	from, to := g.firstDay, g.lastDay
 	for i := range cfg.Runs {
 		cfg.Log("bench: funnel %d of %d…", i+1, cfg.Runs)
-		t := time.Now()
+		t, cpu := time.Now(), processCPU()
 		f, err := event.Funnel(ctx, d, from, to, "")
 		if err != nil {
 			return rep, err
 		}
 		rep.FunnelSeconds = append(rep.FunnelSeconds, time.Since(t).Seconds())
+		rep.FunnelCPU = append(rep.FunnelCPU, (processCPU() - cpu).Seconds())
 		rep.Funnel = f
 	}
 	t := time.Now()

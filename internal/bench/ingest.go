@@ -38,21 +38,24 @@ type IngestConfig struct {
 // events stored (with --url: accepted) over the time from the first request
 // until the last of them was stored.
 type IngestReport struct {
-	Scenario        string            `json:"scenario"`
-	URL             string            `json:"url"`
-	Clients         int               `json:"clients"`
-	Batch           int               `json:"batch"`
-	Events          int64             `json:"events"`          // sent and answered 204
-	Requests        int64             `json:"requests"`        // including those sent again
-	Retried         int64             `json:"retried"`         // requests refused with 503 (queue full) and sent again
-	Stored          int64             `json:"stored"`          // -1: not known (--url)
-	Lost            int64             `json:"lost"`            // accepted but not stored; -1: not known
-	Elapsed         time.Duration     `json:"elapsed_ns"`      // first request to the last event stored
-	SendElapsed     time.Duration     `json:"send_elapsed_ns"` // first request to the last answer
-	EventsPerSecond float64           `json:"events_per_sec"`
-	Errors          map[string]int64  `json:"errors_by_status"`
-	ErrorSamples    map[string]string `json:"error_samples,omitempty"`
-	Latency         Latency           `json:"latency"`
+	Scenario        string        `json:"scenario"`
+	URL             string        `json:"url"`
+	Clients         int           `json:"clients"`
+	Batch           int           `json:"batch"`
+	Events          int64         `json:"events"`          // sent and answered 204
+	Requests        int64         `json:"requests"`        // including those sent again
+	Retried         int64         `json:"retried"`         // requests refused with 503 (queue full) and sent again
+	Stored          int64         `json:"stored"`          // -1: not known (--url)
+	Lost            int64         `json:"lost"`            // accepted but not stored; -1: not known
+	Elapsed         time.Duration `json:"elapsed_ns"`      // first request to the last event stored
+	SendElapsed     time.Duration `json:"send_elapsed_ns"` // first request to the last answer
+	EventsPerSecond float64       `json:"events_per_sec"`
+	// CPU the whole process used over Elapsed — with --self the server,
+	// its writer and the load generator together — per event counted.
+	CPUMicrosPerEvent float64           `json:"cpu_us_per_event"`
+	Errors            map[string]int64  `json:"errors_by_status"`
+	ErrorSamples      map[string]string `json:"error_samples,omitempty"`
+	Latency           Latency           `json:"latency"`
 }
 
 func (c IngestConfig) validate() error {
@@ -95,7 +98,7 @@ func RunIngest(ctx context.Context, cfg IngestConfig) (IngestReport, error) {
 		latency                   []time.Duration
 	}
 	all := make([]stats, cfg.Clients)
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	var wg sync.WaitGroup
 	for i := range cfg.Clients {
 		wg.Add(1)
@@ -183,6 +186,9 @@ func RunIngest(ctx context.Context, cfg IngestConfig) (IngestReport, error) {
 		counted = rep.Stored
 	}
 	rep.EventsPerSecond = float64(counted) / rep.Elapsed.Seconds()
+	if counted > 0 {
+		rep.CPUMicrosPerEvent = float64((processCPU() - cpu0).Microseconds()) / float64(counted)
+	}
 	return rep, nil
 }
 

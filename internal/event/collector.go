@@ -45,6 +45,7 @@ type Collector struct {
 
 	qmu   sync.Mutex
 	queue []Event // waiting for the writer, at most QueueSize
+	spare []Event // the array the writer wrote last, emptied, for the next swap
 	wake  chan struct{}
 
 	flushMu sync.Mutex // one writer at a time: Run's tick or a Flush call
@@ -325,8 +326,20 @@ func (c *Collector) Flush(ctx context.Context) error {
 	defer c.flushMu.Unlock()
 	c.qmu.Lock()
 	queued := c.queue
-	c.queue = nil // handlers fill a new array while this one is written
+	// handlers fill the other array while this one is written: two arrays
+	// of QueueSize, swapped, rather than one grown anew for every flush
+	c.queue = c.spare
+	if c.queue == nil {
+		c.queue = make([]Event, 0, QueueSize)
+	}
+	c.spare = nil
 	c.qmu.Unlock()
+	defer func(all []Event) {
+		clear(all)
+		c.qmu.Lock()
+		c.spare = all[:0]
+		c.qmu.Unlock()
+	}(queued)
 	var firstErr error
 	for len(queued) > 0 {
 		batch := queued[:min(len(queued), insertChunk)]

@@ -130,7 +130,7 @@ func (s *seenIDs) fresh(ctx context.Context, q db.Queryer, batch []Event) ([]Eve
 			return nil, err
 		}
 	}
-	out := batch[:0:0]
+	out := batch[:0] // in place: the writer owns batch
 	for i := range batch {
 		if !keep[i] {
 			continue

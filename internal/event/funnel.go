@@ -67,78 +67,103 @@ func Funnel(ctx context.Context, q db.Queryer, from, to int64, channel string) (
 	return out, nil
 }
 
-// stepEvent is one funnel event of a day: its visitor (an index), time
-// and type, and its place in the day's stored order (for equal times).
+// stepEvent is one funnel event of a visitor whose events came out of
+// time order: its time and type, and its place in the day's stored order
+// (for equal times).
 type stepEvent struct {
-	visitor int32
-	code    uint8
-	at      int64
-	seq     int32
+	code uint8
+	at   int64
+	seq  int32
 }
 
-// dayFunnel counts one day's funnel. Only the four funnel types matter;
-// each visitor's events are walked in time order (stored order for equal
-// times), grouped by visitor with a counting sort so the day costs about
-// one map lookup per funnel event.
+// visitorDay is a visitor's walk through one day's funnel so far.
+type visitorDay struct {
+	step   int8
+	lastAt int64
+	late   bool // an event came earlier than one before it: walked again in order
+}
+
+// dayFunnel counts one day's funnel. Only the four funnel types matter.
+// Events are walked in the order they were stored, which is their time
+// order for nearly every visitor; a visitor with an event earlier than
+// one before it is walked again over their events sorted by time (stored
+// order for equal times), as the rollup does.
 func dayFunnel(batches []*Batch, channel string, logins map[string]int64) FunnelSteps {
-	visitors := map[VisitorKey]int32{}
-	var evs []stepEvent
-	seq := int32(0)
+	n := 0
 	for _, b := range batches {
-		lastAnon, lastCustomer, last := "", int64(-1), int32(-1)
-		for i := range b.N {
-			seq++
-			code := b.Type[i]
-			if code < CodeProductView || code == CodeSearch || (channel != "" && b.Channel[i] != channel) {
-				continue
-			}
-			anon, customer := b.AnonymousID[i], b.CustomerID[i]
-			if customer != lastCustomer || anon != lastAnon {
-				v := Visitor(anon, customer, logins)
-				idx, ok := visitors[v]
-				if !ok {
-					idx = int32(len(visitors))
-					visitors[v] = idx
+		n += b.N
+	}
+	visitors := make(map[VisitorKey]int32, n/4)
+	states := make([]visitorDay, 0, n/4)
+	var late map[int32][]stepEvent
+	visit := func(each func(v int32, code uint8, at int64, seq int32)) {
+		seq := int32(0)
+		for _, b := range batches {
+			lastAnon, lastCustomer, last := "", int64(-1), int32(-1)
+			for i := range b.N {
+				seq++
+				code := b.Type[i]
+				if code < CodeProductView || code == CodeSearch || (channel != "" && b.Channel[i] != channel) {
+					continue
 				}
-				lastAnon, lastCustomer, last = anon, customer, idx
+				anon, customer := b.AnonymousID[i], b.CustomerID[i]
+				if customer != lastCustomer || anon != lastAnon {
+					v := Visitor(anon, customer, logins)
+					idx, ok := visitors[v]
+					if !ok {
+						idx = int32(len(states))
+						visitors[v] = idx
+						states = append(states, visitorDay{lastAt: b.At[i]})
+					}
+					lastAnon, lastCustomer, last = anon, customer, idx
+				}
+				each(last, code, b.At[i], seq)
 			}
-			evs = append(evs, stepEvent{visitor: last, code: code, at: b.At[i], seq: seq})
 		}
 	}
-	// group by visitor, keeping each visitor's events in stored order
-	start := make([]int32, len(visitors)+1)
-	for _, e := range evs {
-		start[e.visitor+1]++
+	visit(func(v int32, code uint8, at int64, _ int32) {
+		s := &states[v]
+		if at < s.lastAt {
+			s.late = true
+		}
+		s.lastAt = at
+		s.step = int8(funnelStep(int(s.step), code))
+	})
+	for v := range states {
+		if states[v].late {
+			if late == nil {
+				late = map[int32][]stepEvent{}
+			}
+			late[int32(v)] = nil
+		}
 	}
-	for i := 1; i < len(start); i++ {
-		start[i] += start[i-1]
-	}
-	grouped := make([]stepEvent, len(evs))
-	next := slices.Clone(start[:len(visitors)])
-	for _, e := range evs {
-		grouped[next[e.visitor]] = e
-		next[e.visitor]++
+	if late != nil {
+		visit(func(v int32, code uint8, at int64, seq int32) {
+			if evs, ok := late[v]; ok {
+				late[v] = append(evs, stepEvent{code: code, at: at, seq: seq})
+			}
+		})
+		for v, evs := range late {
+			slices.SortStableFunc(evs, byTime)
+			step := 0
+			for _, e := range evs {
+				step = funnelStep(step, e.code)
+			}
+			states[v].step = int8(step)
+		}
 	}
 	var f FunnelSteps
-	for v := range len(visitors) {
-		mine := grouped[start[v]:start[v+1]]
-		if !slices.IsSortedFunc(mine, byTime) {
-			slices.SortStableFunc(mine, byTime)
-		}
-		step := 0
-		for _, e := range mine {
-			step = funnelStep(step, e.code)
-		}
-		if step >= 1 {
+	for _, s := range states {
+		if s.step >= 1 {
 			f.View++
 		}
-		if step >= 2 {
+		if s.step >= 2 {
 			f.Cart++
 		}
-		if step >= 3 {
+		if s.step >= 3 {
 			f.Checkout++
 		}
-		if step >= 4 {
+		if s.step >= 4 {
 			f.Paid++
 		}
 	}

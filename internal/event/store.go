@@ -64,6 +64,14 @@ func Prepare(origin string, events []Event, now time.Time) (*Prepared, error) {
 		if e.CustomerID > 0 && e.CustomerID > p.identities[e.AnonymousID] && !strings.HasPrefix(e.AnonymousID, ServerAnonymousPrefix) {
 			p.identities[e.AnonymousID] = e.CustomerID
 		}
+	}
+	if oneDay(events) {
+		// the usual flush: no copy to sort the events by day
+		byDay[events[0].Day] = events
+		events = nil
+	}
+	for i := range events {
+		e := &events[i]
 		if isPurchaseKey(e) {
 			p.purchases = append(p.purchases, e.EventID, e.ReceivedAt.UnixMilli(), e.At.UnixMilli(), e.Day, e.Type, e.AnonymousID,
 				nullID(e.CustomerID), e.SessionID, e.Channel, e.Page, nullID(e.ProductID), nullID(e.SKUID),
@@ -91,6 +99,17 @@ func Prepare(origin string, events []Event, now time.Time) (*Prepared, error) {
 		}
 	}
 	return p, nil
+}
+
+// oneDay reports whether events are all of one day and none is a
+// purchase keyed by its order.
+func oneDay(events []Event) bool {
+	for i := range events {
+		if events[i].Day != events[0].Day || isPurchaseKey(&events[i]) {
+			return false
+		}
+	}
+	return len(events) > 0
 }
 
 // Write stores what Prepare encoded in tx.
@@ -316,6 +335,16 @@ func Identities(ctx context.Context, q db.Queryer, anons map[string]struct{}) (m
 	}
 	if anons == nil {
 		return out, read("SELECT anonymous_id, customer_id FROM event_identities")
+	}
+	if len(anons) > 5000 {
+		// reading the table is cheaper than binding thousands of ids
+		all, err := Identities(ctx, q, nil)
+		for a, c := range all {
+			if _, ok := anons[a]; ok {
+				out[a] = c
+			}
+		}
+		return out, err
 	}
 	const chunk = 500
 	args := make([]any, 0, chunk)

@@ -232,7 +232,9 @@ func Estimate(ps []Purchases, end int64, o Options) (Fit, []Prediction, error) {
 		}
 	}
 	fit.Customers = int64(len(ps))
-	fit.BGNBD, fit.LogLikelihood, err = FitBGNBD(hs)
+	// The calibration fit saw the same customers but for the last weeks:
+	// its optimum is a close start.
+	fit.BGNBD, fit.LogLikelihood, err = fitBGNBD(hs, &calModel)
 	if err != nil {
 		return fit, nil, err
 	}
@@ -264,21 +266,21 @@ func Estimate(ps []Purchases, end int64, o Options) (Fit, []Prediction, error) {
 	preds := make([]Prediction, len(ps))
 	type cached struct{ alive, purchases, clvPerYuan float64 }
 	cache := map[History]cached{}
-	horizon := float64(o.HorizonMonths) * weeksPerMonth
 	for i, p := range ps {
 		h := hs[i]
 		c, ok := cache[h]
 		if !ok {
 			c.alive = fit.BGNBD.PAlive(h)
-			c.purchases = fit.BGNBD.ExpectedPurchases(h, horizon)
 			// Σ over months of the purchases expected in that month,
-			// discounted to today: CLV = AOV × this.
+			// discounted to today: CLV = AOV × this. The last month's
+			// cumulative count is the horizon's.
 			prev := 0.0
 			for m := 1; m <= o.HorizonMonths; m++ {
 				cum := fit.BGNBD.ExpectedPurchases(h, float64(m)*weeksPerMonth)
 				c.clvPerYuan += (cum - prev) / math.Pow(1+o.MonthlyDiscount, float64(m))
 				prev = cum
 			}
+			c.purchases = prev
 			cache[h] = c
 		}
 		a := aov(h.X, means[i])

@@ -36,9 +36,11 @@ const (
 // The refresh re-reads that many batches and purchase events behind their
 // marks: ids are handed out at insert and, on PostgreSQL, committed out of
 // order by concurrent transactions (the payments' purchase events above
-// all).
+// all). SQLite's one writer commits batches in id order, so there the
+// refresh reads only the batches after the mark: each holds up to 5,000
+// events, and re-reading a margin of them means recomputing their days.
 const (
-	batchIDMargin    = 200
+	batchIDMargin    = 50
 	purchaseIDMargin = 20000
 )
 
@@ -117,7 +119,11 @@ func (r *IndicatorRollup) refresh(ctx context.Context) (int, error) {
 		days, err = changedDays(ctx, r.DB, ordMark-refreshMargin.Milliseconds(), refMark-refundIDMargin)
 		if err == nil {
 			var ev []int64
-			ev, err = eventDays(ctx, r.DB, evMark-batchIDMargin, purMark-purchaseIDMargin)
+			margin := int64(0)
+			if r.DB.Dialect() == db.Postgres {
+				margin = batchIDMargin
+			}
+			ev, err = eventDays(ctx, r.DB, evMark-margin, purMark-purchaseIDMargin)
 			days = mergeDays(days, ev)
 		}
 	}

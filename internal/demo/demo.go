@@ -172,6 +172,7 @@ func Generate(ctx context.Context, d *db.DB, opts Options) (Summary, error) {
 		}
 		rep.report(done, total, StageHistory, final)
 	}
+	h.flash = planPastFlash(tl, cat, newRand(opts.Seed, streamFlash))
 	// A first guess at the pace of sales for opening stock; the ledger
 	// learns the real one within weeks.
 	h.led = newLedger(cat, tl, &ids, newRand(opts.Seed, streamStock), unitsPerOrder*expectOrders/float64(opts.Days))
@@ -207,6 +208,9 @@ func Generate(ctx context.Context, d *db.DB, opts Options) (Summary, error) {
 		return sum, err
 	}
 	if err := writePromotions(ctx, d, opts.End, opts.Days, opts.Location); err != nil {
+		return sum, err
+	}
+	if err := writePastFlash(ctx, d, h.flash, opts.Location); err != nil {
 		return sum, err
 	}
 	if err := writeFlashSales(ctx, d, opts.End, opts.Location); err != nil {

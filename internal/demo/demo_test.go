@@ -194,8 +194,9 @@ var invariants = []check{
 		FROM order_lines GROUP BY order_id) l ON l.order_id = o.id
 		WHERE l.order_id IS NULL OR o.items_total <> l.g OR o.discount_total <> l.d
 			OR o.total <> l.lt + o.shipping_fee OR o.cost_total <> l.c`},
-	{"line_total = unit price × quantity - discount", `SELECT COUNT(*) FROM order_lines
-		WHERE line_total <> unit_price * quantity - discount OR discount > unit_price * quantity OR quantity < 1`},
+	{"line_total = list price × quantity - discount (a flash line's unit price is its flash price)", `SELECT COUNT(*) FROM order_lines
+		WHERE line_total <> list_price * quantity - discount OR discount > list_price * quantity OR quantity < 1
+		OR (flash_item_id IS NOT NULL AND unit_price * quantity <> line_total)`},
 	{"free shipping from 99 yuan, else 10 (a presale deposit ships nothing)", `SELECT COUNT(*) FROM orders WHERE shipping_fee <>
 		CASE WHEN items_total - discount_total >= 9900 THEN 0 ELSE 1000 END
 		AND NOT EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = orders.id AND l.stock = 'none')`},

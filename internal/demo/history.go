@@ -41,6 +41,7 @@ const (
 	evPurchase uint8 = iota
 	evRetry          // paying for real after leaving an order unpaid
 	evBrowse         // an order placed and never paid by someone who never buys
+	evFlash          // a rush buyer's try at the past 双11 flash sale (see flash.go)
 )
 
 type event struct {
@@ -92,6 +93,11 @@ type history struct {
 
 	daySeq int
 	lines  []orderLine
+	// flash is the past 双11 flash sale (nil: none in the history);
+	// preset, when set, is the next order's lines instead of a basket.
+	flash  *pastFlash
+	preset []orderLine
+	buyers []*buyer // every customer who may buy, by sign-up (for the flash rush)
 	sum    Summary
 	report func(final bool)
 }
@@ -135,6 +141,9 @@ func (h *history) run() error {
 			return err
 		}
 		h.shelves(i)
+		if h.flash != nil && i == h.flash.day {
+			h.flash.rush(h)
+		}
 		h.daySeq = 0
 		times = times[:0]
 		for range newPerDay[i] {
@@ -259,6 +268,9 @@ func (h *history) newCustomer(t int64, i int) {
 		}
 		return
 	}
+	if h.flash != nil {
+		h.buyers = append(h.buyers, b)
+	}
 	h.push(t, b, evPurchase)
 }
 
@@ -267,6 +279,9 @@ func (h *history) handle(ev event, i int) {
 	switch ev.kind {
 	case evBrowse:
 		h.order(b, ev.at, i, false)
+		return
+	case evFlash:
+		h.flash.buy(h, b, ev.at, i)
 		return
 	case evPurchase:
 		if r.Float64() < unpaidShare {

@@ -18,9 +18,21 @@ type orderLine struct {
 	gross    int64 // list price × quantity
 	discount int64
 	refunded int64 // units
+	// flashItem is 1 + the index of the past flash sale's item the line
+	// was sold from at its flash price (0: an ordinary line).
+	flashItem int
 }
 
 func (l *orderLine) total() int64 { return l.gross - l.discount }
+
+// unitPrice is what the line's unit sold at: the list price, or the flash
+// price of a flash line (the order service records the same).
+func (l *orderLine) unitPrice() int64 {
+	if l.flashItem > 0 {
+		return l.total() / l.qty
+	}
+	return l.sku.price
+}
 
 // refundOf is what k refunded units of l are worth: the line's paid total
 // prorated, and exact when the whole line goes back.
@@ -161,7 +173,10 @@ func (h *history) order(b *buyer, at int64, i int, pay bool) {
 		return
 	}
 	r, tl := h.r, h.tl
-	lines := h.basket(b)
+	lines := h.preset
+	if lines == nil {
+		lines = h.basket(b)
+	}
 	var items, cost int64
 	gross := make([]int64, len(lines))
 	apparel := false
@@ -171,9 +186,17 @@ func (h *history) order(b *buyer, at int64, i int, pay bool) {
 		gross[k] = l.gross
 		apparel = apparel || l.sku.apparel
 	}
-	discount := h.discountFor(b, i, items)
-	for k, d := range allocate(discount, gross) {
-		lines[k].discount = d
+	var discount int64
+	if h.preset != nil {
+		// A flash line takes its flash price and no other promotion.
+		for _, l := range lines {
+			discount += l.discount
+		}
+	} else {
+		discount = h.discountFor(b, i, items)
+		for k, d := range allocate(discount, gross) {
+			lines[k].discount = d
+		}
 	}
 	ship := int64(shippingFee)
 	if items-discount >= freeShippingFrom {
@@ -203,6 +226,9 @@ func (h *history) order(b *buyer, at int64, i int, pay bool) {
 		paidAt = at + 5*second + int64(r.ExpFloat64()*float64(75*second))
 		if r.Float64() < 0.06 {
 			paidAt += between(r, 3*minute, 40*minute)
+		}
+		if h.preset != nil {
+			paidAt = min(paidAt, at+4*minute) // within the flash sale's 5-minute payment window
 		}
 		shippedAt = h.shipAfter(paidAt)
 		deliveredAt = shippedAt + between(r, 20*hour, 72*hour)
@@ -332,8 +358,12 @@ func (h *history) order(b *buyer, at int64, i int, pay bool) {
 		at, opt(paidAt), paidDay, opt(shippedAt), opt(deliveredAt), opt(completedAt), opt(cancelledAt), updated)
 	for _, l := range lines {
 		s := l.sku
-		h.emit(tLines, h.ids.next(tLines), id, s.id, s.product.id, s.product.seed.title, l.qty, s.price, s.price,
+		lineID := h.ids.next(tLines)
+		h.emit(tLines, lineID, id, s.id, s.product.id, s.product.seed.title, l.qty, s.price, l.unitPrice(),
 			l.discount, l.total(), s.cost, l.refunded)
+		if l.flashItem > 0 {
+			h.flash.sold(l.flashItem-1, lineID, b.id, l.qty, paidDay != nil)
+		}
 		if paidDay != nil {
 			h.led.schedule(move{at: paidAt, sku: int32(s.index), delta: -l.qty, reason: reasonSale, ref: no})
 		}

@@ -15,6 +15,7 @@ const (
 	streamHistory
 	streamStock
 	streamTraffic
+	streamFlash
 )
 
 func newRand(seed, stream uint64) *rand.Rand {

@@ -23,6 +23,9 @@ func (a *App) wirePoints() {
 		p.Points = svc
 	}
 	a.API.Orders.Hooks = append(a.API.Orders.Hooks, points.Hook{DB: a.DB})
+	// The customer page shows the customer's cart as the storefront prices
+	// it, with what their points would take off.
+	a.Console.Carts = a.API.Carts
 }
 
 // startPointsJobs writes the expiry of points past their date every hour;

@@ -19,6 +19,7 @@ import (
 
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/auth"
+	"github.com/storeops/storeops/internal/cart"
 	"github.com/storeops/storeops/internal/catalog"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
@@ -52,6 +53,10 @@ type Console struct {
 	Presales  *presale.Service
 	// Tiers keeps the member tiers (会员等级); nil: one over DB.
 	Tiers *tier.Service
+	// Carts is the storefront's carts, priced as the buyer sees them (the
+	// customer page shows a customer's cart and what their points would
+	// take off it); nil: no cart card.
+	Carts *cart.Service
 	Log   *slog.Logger
 	// Webhooks is the instance the API and the worker use; nil: one over DB.
 	Webhooks *webhook.Service

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/cart"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/page"
@@ -69,6 +70,9 @@ type customerPage struct {
 	Value    *customerValueCard // RFM segment, stage, CLV; nil without segments:read
 	Points   *points.Account    // balance and the newest movements
 	Tier     *tier.Membership   // member tier, growth and its changes
+	// Cart is the customer's cart priced as the storefront shows it, with
+	// its points offer; nil when empty or without carts.
+	Cart *cart.View
 	// Referral is the 邀请有礼 card; nil without promotions:read.
 	Referral *referral.CustomerSummary
 	Channels []string
@@ -107,6 +111,10 @@ func (c *Console) customerPage(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	if pg.Tier, err = c.tierOf(r.Context(), id); err != nil {
+		c.serverError(w, r, err)
+		return
+	}
+	if pg.Cart, err = c.cartOf(r.Context(), id); err != nil {
 		c.serverError(w, r, err)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/storeops/storeops/internal/apperr"
+	"github.com/storeops/storeops/internal/cart"
 	"github.com/storeops/storeops/internal/points"
 )
 
@@ -140,4 +141,26 @@ func parseLadder(s string) ([]points.Rung, error) {
 		out = append(out, points.Rung{OrderNumber: n, Bonus: b, Label: strings.Join(f[2:], " ")})
 	}
 	return out, nil
+}
+
+// cartOf is the customer's cart priced as the storefront prices it, with
+// what their points would take off (customer service answers "how many
+// points can I use?"); nil when the cart is empty.
+func (c *Console) cartOf(ctx context.Context, id int64) (*cart.View, error) {
+	if c.Carts == nil {
+		return nil, nil
+	}
+	v, err := c.Carts.Get(ctx, cart.Owner{CustomerID: id})
+	if err != nil {
+		// A cart the pricer refuses (a line gone to another currency) is
+		// the buyer's to fix at checkout; the customer page still shows.
+		if c.Log != nil {
+			c.Log.Warn("customer page: price the cart", "customer", id, "err", err)
+		}
+		return nil, nil
+	}
+	if len(v.Items) == 0 {
+		return nil, nil
+	}
+	return &v, nil
 }

@@ -82,3 +82,30 @@ func TestGrowthAPI_CheckInGrantReverse(t *testing.T) {
 		}
 	})
 }
+
+// A buyer completes their profile in the storefront: a wrong email is 422
+// on email; the complete profile earns 完善资料 growth once, saving it
+// again earns nothing more, and the phone stays the sign-in.
+func TestStoreProfile_CompletingEarnsGrowthOnce(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		f := newStoreFixture(t, d)
+		f.a.Customers.Saved = tier.ProfileSaved
+		s := f.shopper("王小美", "13800138401", nil)
+		st, b := f.storeCall(s.Token, nil, "GET", "/api/v1/store/profile", nil)
+		if p := decodeAs[api.StoreProfile](t, b); st != 200 || p.Complete || p.Phone != "13800138401" {
+			t.Fatalf("profile before: %d %s", st, b)
+		}
+		in := api.StoreProfileInput{Name: "王小美", Email: "not-an-email", Gender: "female", Birthday: "1995-03-08"}
+		if st, b := f.storeCall(s.Token, nil, "PUT", "/api/v1/store/profile", in); st != 422 || !strings.Contains(string(b), `"field":"email"`) {
+			t.Errorf("bad email: %d %s", st, b)
+		}
+		in.Email = "xm@example.com"
+		for range 2 {
+			st, b = f.storeCall(s.Token, nil, "PUT", "/api/v1/store/profile", in)
+			p := decodeAs[api.StoreProfile](t, b)
+			if st != 200 || !p.Complete || p.Membership.Growth != 50 || p.Phone != "13800138401" {
+				t.Fatalf("complete profile: %d %s", st, b)
+			}
+		}
+	})
+}

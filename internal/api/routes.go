@@ -29,6 +29,7 @@ func (a *API) Routes() []Route {
 	rs = append(rs, a.couponRoutes()...)
 	rs = append(rs, a.tierRoutes()...)
 	rs = append(rs, a.growthRoutes()...)
+	rs = append(rs, a.storeProfileRoutes()...)
 	rs = append(rs, a.pointsRoutes()...)
 	rs = append(rs, a.referralRoutes()...)
 	rs = append(rs, a.audienceRoutes()...)

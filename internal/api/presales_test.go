@@ -81,6 +81,16 @@ func TestPresalesAPI_DepositThenTail(t *testing.T) {
 		if st, b := f.storeCall(buyer.Token, nil, "POST", "/api/v1/store/orders/"+itoa(dep.Order.ID)+"/pay", map[string]any{}); st != http.StatusConflict {
 			t.Errorf("paying the deposit twice: %d %s", st, b)
 		}
+		// The order API states the deposit: paid, the tail due in its
+		// window; shipping it is refused.
+		st, b = f.call("viewer", "GET", "/api/v1/orders/"+itoa(dep.Order.ID), nil)
+		if got := decodeAs[order.Order](t, b); st != 200 || got.Status != order.Paid || got.PresaleRole != order.PresaleDeposit ||
+			got.Deposit == nil || got.Deposit.Status != "paid" || !got.Deposit.TailEndsAt.Equal(now.Add(3*time.Hour)) || got.Deposit.Presale != "双11 预售 T恤" {
+			t.Errorf("deposit order: %d %s", st, b)
+		}
+		if st, b := f.call("operator", "POST", "/api/v1/orders/"+itoa(dep.Order.ID)+"/ship", map[string]any{"carrier": "SF", "tracking_no": "SF1"}); st != http.StatusConflict {
+			t.Errorf("shipping a deposit order: %d %s", st, b)
+		}
 		tailPath := "/api/v1/store/presale-deposits/" + itoa(dep.Deposit.ID) + "/tail"
 		if st, b := f.storeCall(buyer.Token, nil, "POST", tailPath, map[string]any{}); st != http.StatusConflict || !strings.Contains(string(b), "tail") {
 			t.Errorf("the tail before its window: %d %s", st, b)

@@ -78,6 +78,13 @@ func (s *Service) transitionTx(ctx context.Context, tx *db.Tx, m move) error {
 		}
 	}
 	now := s.now()
+	for _, h := range s.Hooks {
+		if c, ok := h.(MoveChecker); ok {
+			if err := c.CheckMove(ctx, tx, Moved{OrderID: o.ID, No: o.No, CustomerID: o.CustomerID, Action: m.action, From: o.Status, To: to, At: now, Lines: m.lines}); err != nil {
+				return err
+			}
+		}
+	}
 	set := "status = $1, updated_at = $2"
 	args := []any{string(to), now.UnixMilli(), o.ID, string(o.Status)}
 	switch to {

@@ -107,6 +107,10 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Order, string, error) {
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("list orders: %w", err)
 	}
+	rows.Close()
+	if err := loadDeposits(ctx, s.DB, out); err != nil {
+		return nil, "", err
+	}
 	var last int64
 	if len(out) > 0 {
 		last = out[len(out)-1].ID

@@ -70,7 +70,18 @@ type Order struct {
 	Lines         []Line            `json:"lines,omitempty"`
 	Events        []Event           `json:"events,omitempty"`
 	Payments      []payment.Payment `json:"payments,omitempty"`
+	// PresaleRole: PresaleDeposit or PresaleTail for the two orders of a
+	// presale purchase (预售), "" for any other; a deposit order carries
+	// its Deposit (status, tail window).
+	PresaleRole string   `json:"presale_role,omitempty" doc:"deposit or tail for a presale's orders"`
+	Deposit     *Deposit `json:"deposit,omitempty" doc:"a deposit order's presale: deposit status and the tail window; status paid means deposit paid, tail due by tail_ends_at"`
 }
+
+// The presale roles of an order (orders.presale_role).
+const (
+	PresaleDeposit = "deposit"
+	PresaleTail    = "tail"
+)
 
 // Line is one SKU of an order, priced when it was bought: refunds use these
 // figures, never today's prices.

@@ -345,6 +345,15 @@ type Checker interface {
 	Check(ctx context.Context, tx *db.Tx, o Placed) error
 }
 
+// MoveChecker is a hook that can refuse a status change by reading alone;
+// CheckMove runs in the move's transaction before anything is written and
+// before the move reaches outside the database (a paid order's cancel asks
+// the payment provider for the refund), so that a refusal leaves the
+// buyer's money where it was.
+type MoveChecker interface {
+	CheckMove(ctx context.Context, tx *db.Tx, m Moved) error
+}
+
 // Moved is one status change, for the hooks.
 type Moved struct {
 	OrderID    int64
@@ -416,12 +425,16 @@ func getFull(ctx context.Context, q db.Queryer, id int64, window time.Duration) 
 	if o.Payments, err = payment.ForOrder(ctx, q, id); err != nil {
 		return o, err
 	}
-	return o, nil
+	one := []Order{o}
+	if err := loadDeposits(ctx, q, one); err != nil {
+		return o, err
+	}
+	return one[0], nil
 }
 
 const orderColumns = `id, order_no, COALESCE(customer_id, 0), channel, status, currency, items_total, discount_total, shipping_fee, total,
 	refunded_total, cost_total, ship_to, buyer_note, carrier, tracking_no, created_at, paid_at, COALESCE(paid_day, 0), shipped_at,
-	delivered_at, completed_at, cancelled_at, updated_at`
+	delivered_at, completed_at, cancelled_at, updated_at, presale_role`
 
 func scanOrder(row interface{ Scan(...any) error }, window time.Duration) (Order, error) {
 	var o Order
@@ -430,7 +443,7 @@ func scanOrder(row interface{ Scan(...any) error }, window time.Duration) (Order
 	var paid, shipped, delivered, completed, cancelled sql.NullInt64
 	err := row.Scan(&o.ID, &o.No, &o.CustomerID, &o.Channel, &o.Status, &o.Currency, &o.ItemsTotal, &o.DiscountTotal, &o.ShippingFee,
 		&o.Total, &o.RefundedTotal, &o.CostTotal, &shipTo, &o.BuyerNote, &o.Carrier, &o.TrackingNo, &created, &paid, &o.PaidDay,
-		&shipped, &delivered, &completed, &cancelled, &updated)
+		&shipped, &delivered, &completed, &cancelled, &updated, &o.PresaleRole)
 	if err != nil {
 		return o, err
 	}

@@ -116,6 +116,36 @@ func (h Hook) Placed(ctx context.Context, tx *db.Tx, o order.Placed) error {
 	return nil
 }
 
+// CheckMove implements order.MoveChecker: a deposit order ships nothing,
+// and is not refunded while a tail order of its deposit waits for payment
+// (paying that tail would sell units the refund gives back). Both are
+// refused by reading, before the order service asks the payment provider
+// for the deposit back: a refusal after the refund would leave the buyer
+// refunded and the deposit standing.
+func (h Hook) CheckMove(ctx context.Context, tx *db.Tx, m order.Moved) error {
+	shipping := m.To == order.Shipped
+	refunding := m.From == order.Paid && (m.To == order.Closed || m.To == order.Cancelled)
+	if !shipping && !refunding {
+		return nil
+	}
+	var status string
+	var tail sql.NullInt64
+	err := tx.QueryRow(ctx, `SELECT status, tail_order_id FROM presale_deposits WHERE deposit_order_id = $1`, m.OrderID).Scan(&status, &tail)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // not a deposit order
+	}
+	if err != nil {
+		return fmt.Errorf("presale: %w", err)
+	}
+	if shipping {
+		return fmt.Errorf("order %s: %w", m.No, ErrDepositShips)
+	}
+	if status == "paid" && tail.Valid {
+		return fmt.Errorf("order %s: its tail order %d waits for payment; cancel that first: %w", m.No, tail.Int64, ErrTailPending)
+	}
+	return nil
+}
+
 // deposit is the presale state an order's move needs.
 type deposit struct {
 	id, presaleID, customerID, quantity int64

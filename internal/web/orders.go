@@ -112,6 +112,7 @@ type orderRow struct {
 	order.Order
 	CustomerName string
 	Badge        string
+	DepositNote  string // a paid presale deposit: what it waits for, instead of "paid"
 }
 
 type statusTab struct {
@@ -274,7 +275,7 @@ func (c *Console) orderRows(ctx context.Context, v *viewer, list []order.Order) 
 	names := map[int64]string{}
 	out := make([]orderRow, len(list))
 	for i, o := range list {
-		out[i] = orderRow{Order: o, Badge: statusBadge(o.Status)}
+		out[i] = orderRow{Order: o, Badge: statusBadge(o.Status), DepositNote: depositNote(v, o)}
 		if o.CustomerID == 0 {
 			continue
 		}
@@ -397,6 +398,9 @@ type orderPage struct {
 
 	// AfterSales is the order's after-sales cases, newest first.
 	AfterSales []afterSaleRow
+
+	// DepositNote: a paid presale deposit, stated instead of "paid".
+	DepositNote string
 }
 
 func (c *Console) orderDetail(w http.ResponseWriter, r *http.Request) {
@@ -413,6 +417,8 @@ func (c *Console) orderPage(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	pg.Order, pg.Badge, pg.Timeline, pg.Actions = o, statusBadge(o.Status), orderTimeline(o), allowedActions(o.Status)
+	pg.DepositNote = depositNote(v, o)
+	shipsNothing(o, pg.Actions)
 	if o.CustomerID > 0 {
 		cu, err := c.Customers.Get(ctx, o.CustomerID)
 		switch {

@@ -253,7 +253,7 @@ func rebuild(ctx context.Context, tx *db.Tx) error {
 	}
 	for _, q := range []string{`DELETE FROM rfm_customers`, `DELETE FROM rfm_gaps`,
 		`INSERT INTO rfm_customers (customer_id, first_paid_at, last_paid_at, frequency, monetary, changed_at)
-		SELECT o.customer_id, MIN(o.paid_at), MAX(o.paid_at), COUNT(*), CAST(SUM(` + purchase.Net("o") + `) AS BIGINT), ` + fmt.Sprint(now) + `
+		SELECT o.customer_id, MIN(o.paid_at), MAX(o.paid_at), COUNT(*), CAST(SUM(` + purchase.Net("o") + `) AS BIGINT), 0
 		FROM orders o WHERE ` + purchasesWhere + ` GROUP BY o.customer_id`} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("rfm rebuild: %w", err)

@@ -69,14 +69,12 @@ func (m *memory) catchUp(ctx context.Context, q db.Queryer) error {
 	if err != nil {
 		return err
 	}
-	var n int64
-	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM rfm_customers`).Scan(&n); err != nil {
-		return fmt.Errorf("rfm aggregates: %w", err)
-	}
 	full := m.aggs == nil || gen[0] != m.generation
-	from := m.seenAt - lateWindow.Milliseconds()
+	// Rows a rebuild wrote have changed_at 0: the full load that follows
+	// every rebuild (a new generation) reads them, a catch-up never.
+	from := max(m.seenAt-lateWindow.Milliseconds(), 1)
 	if full {
-		m.aggs, m.seenAt, from = make([]aggRow, 0, n), 0, -1<<62
+		m.aggs, m.seenAt, from = m.aggs[:0], 0, 0
 	}
 	rows, err := q.Query(ctx, `SELECT customer_id, first_paid_at, last_paid_at, frequency, monetary, changed_at FROM rfm_customers
 		WHERE changed_at >= $1 ORDER BY customer_id`, from)
@@ -114,11 +112,8 @@ func (m *memory) catchUp(ctx context.Context, q db.Queryer) error {
 	if added {
 		slices.SortFunc(m.aggs, func(a, b aggRow) int { return cmp.Compare(a.id, b.id) })
 	}
-	if int64(len(m.aggs)) != n {
-		// A row went (its customer was deleted): count them all again.
-		m.aggs = nil
-		return m.catchUp(ctx, q)
-	}
+	// Rows never go: a customer's purchases never stop being purchases,
+	// and the store has no way to delete a customer.
 	return nil
 }
 

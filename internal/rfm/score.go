@@ -7,7 +7,6 @@ package rfm
 
 import (
 	"slices"
-	"sort"
 
 	"github.com/storeops/storeops/internal/apperr"
 )
@@ -67,25 +66,110 @@ func (c Cuts) Validate() error {
 // 70% at F = 1, F = 2 already scores 4.
 //
 // For recency, lower is better: pass lowerIsBetter.
+//
+// A value scores at least s+1 when at least ⌈s·n/5⌉ values are worse, so the
+// scores follow from four order statistics: four selections, no sort.
 func Quintile(values []int64, lowerIsBetter bool) []int {
-	n := len(values)
-	out := make([]int, n)
-	if n == 0 {
-		return out
-	}
-	sorted := slices.Clone(values)
-	slices.Sort(sorted)
+	out := make([]int, len(values))
+	q := quintileCuts(values, lowerIsBetter)
 	for i, v := range values {
-		var worse int
-		if lowerIsBetter {
-			// values strictly greater than v
-			worse = n - sort.Search(n, func(j int) bool { return sorted[j] > v })
-		} else {
-			worse = sort.Search(n, func(j int) bool { return sorted[j] >= v })
-		}
-		out[i] = 1 + 5*worse/n
+		out[i] = q.score(v)
 	}
 	return out
+}
+
+// quintileBounds are the four values a score is read from: higher is
+// better, v scores 1 + the number of bounds it exceeds; lower is better,
+// 1 + the number it is below.
+type quintileBounds struct {
+	b             [4]int64
+	lowerIsBetter bool
+}
+
+func (q quintileBounds) score(v int64) int {
+	s := 1
+	for _, b := range q.b {
+		if (!q.lowerIsBetter && v > b) || (q.lowerIsBetter && v < b) {
+			s++
+		}
+	}
+	return s
+}
+
+// quintileCuts finds the bounds. With k = ⌈s·n/5⌉ values needed worse for
+// score s+1: higher is better, v must exceed the k-th smallest value; lower
+// is better, it must be below the k-th largest.
+func quintileCuts(values []int64, lowerIsBetter bool) quintileBounds {
+	q := quintileBounds{lowerIsBetter: lowerIsBetter}
+	n := len(values)
+	if n == 0 {
+		return q
+	}
+	var pos [4]int
+	for s := 1; s <= 4; s++ {
+		k := (s*n + 4) / 5
+		if lowerIsBetter {
+			pos[s-1] = n - k
+		} else {
+			pos[s-1] = k - 1
+		}
+	}
+	a := slices.Clone(values)
+	// Select the positions in rising order, each among the values at or
+	// above the one before.
+	order := pos
+	slices.Sort(order[:])
+	lo := 0
+	for _, p := range order {
+		selectNth(a[lo:], p-lo)
+		lo = p
+	}
+	for i, p := range pos {
+		q.b[i] = a[p]
+	}
+	return q
+}
+
+// selectNth reorders a so that a[k] holds the value a sorted copy holds
+// there, with no larger value before it and no smaller one after
+// (quickselect, median of three).
+func selectNth(a []int64, k int) {
+	for len(a) > 16 {
+		mid := len(a) / 2
+		if a[mid] < a[0] {
+			a[mid], a[0] = a[0], a[mid]
+		}
+		if a[len(a)-1] < a[0] {
+			a[len(a)-1], a[0] = a[0], a[len(a)-1]
+		}
+		if a[len(a)-1] < a[mid] {
+			a[len(a)-1], a[mid] = a[mid], a[len(a)-1]
+		}
+		pivot := a[mid]
+		i, j := 0, len(a)-1
+		for i <= j {
+			for a[i] < pivot {
+				i++
+			}
+			for a[j] > pivot {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			a = a[:j+1]
+		case k >= i:
+			a, k = a[i:], k-i
+		default:
+			return // between j and i every value equals the pivot
+		}
+	}
+	slices.Sort(a)
 }
 
 // byCuts scores one value against ascending thresholds.
@@ -117,13 +201,20 @@ func ScoreAll(cs []Customer, cuts *Cuts) []Score {
 			out[i] = Score{R: byCuts(c.RecencyDays, cuts.R, true), F: byCuts(c.Frequency, cuts.F, false), M: byCuts(c.Monetary, cuts.M, false)}
 		}
 	} else {
-		r, f, m := make([]int64, len(cs)), make([]int64, len(cs)), make([]int64, len(cs))
-		for i, c := range cs {
-			r[i], f[i], m[i] = c.RecencyDays, c.Frequency, c.Monetary
+		vals := make([]int64, len(cs))
+		var q [3]quintileBounds
+		for d, field := range []func(Customer) int64{
+			func(c Customer) int64 { return c.RecencyDays },
+			func(c Customer) int64 { return c.Frequency },
+			func(c Customer) int64 { return c.Monetary },
+		} {
+			for i, c := range cs {
+				vals[i] = field(c)
+			}
+			q[d] = quintileCuts(vals, d == 0)
 		}
-		rs, fs, ms := Quintile(r, true), Quintile(f, false), Quintile(m, false)
-		for i := range cs {
-			out[i] = Score{R: rs[i], F: fs[i], M: ms[i]}
+		for i, c := range cs {
+			out[i] = Score{R: q[0].score(c.RecencyDays), F: q[1].score(c.Frequency), M: q[2].score(c.Monetary)}
 		}
 	}
 	for i, c := range cs {

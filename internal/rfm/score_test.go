@@ -1,6 +1,7 @@
 package rfm
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -128,6 +129,35 @@ func TestTierAndQuadrant_TheSeedsViews(t *testing.T) {
 		}
 		if got := QuadrantOf(c.s); got != c.quad {
 			t.Errorf("QuadrantOf(%+v) = %s, want %s", c.s, got, c.quad)
+		}
+	}
+}
+
+// TestQuintile_EqualsTheRankDefinition checks the four-bound scoring
+// against 1 + ⌊5·k/n⌋ counted value by value, on sizes and ties of every
+// kind.
+func TestQuintile_EqualsTheRankDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 2, 3, 4, 5, 6, 7, 10, 17, 99, 100, 1000, 5003} {
+		for _, spread := range []int64{1, 2, 3, 10, 1000, 1 << 40} {
+			vals := make([]int64, n)
+			for i := range vals {
+				vals[i] = rng.Int64N(spread)
+			}
+			for _, lower := range []bool{false, true} {
+				got := Quintile(vals, lower)
+				for i, v := range vals {
+					var worse int
+					for _, w := range vals {
+						if (lower && w > v) || (!lower && w < v) {
+							worse++
+						}
+					}
+					if want := 1 + 5*worse/n; got[i] != want {
+						t.Fatalf("n=%d spread=%d lower=%v: value %d scores %d, want %d", n, spread, lower, v, got[i], want)
+					}
+				}
+			}
 		}
 	}
 }

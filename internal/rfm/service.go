@@ -141,14 +141,13 @@ type move struct {
 // diff walks the previous run's rows and the new result, both by
 // customer id, and returns the new rows and what changed.
 func diff(prev []stateRow, res Result) ([]stateRow, change) {
-	seg, stage := indexOf(toStrings(Segments)), indexOf(toStrings(lifecycle.Stages))
 	next := make([]stateRow, len(res.Customers))
 	var d change
 	j := 0
 	for i, c := range res.Customers {
 		sc := res.Scores[i]
 		row := stateRow{id: c.ID, last: c.LastPaidAt, freq: c.Frequency, mon: c.Monetary, r: int8(sc.R), f: int8(sc.F), m: int8(sc.M),
-			segment: int8(seg[string(res.Segments[i])]), stage: int8(stage[string(res.Stages[i])])}
+			segment: int8(position(Segments, res.Segments[i])), stage: int8(position(lifecycle.Stages, res.Stages[i]))}
 		next[i] = row
 		for j < len(prev) && prev[j].id < c.ID {
 			d.left = append(d.left, prev[j].id)
@@ -268,39 +267,44 @@ type group struct {
 }
 
 // groupsOf counts the run's customers per segment, tier, quadrant and
-// stage, every group present even when empty.
+// stage, every group present even when empty. Names are compared by
+// position in their lists, not looked up in a map: a run counts a million
+// customers four times.
 func groupsOf(res Result) []group {
 	var out []group
-	idx := map[[2]string]int{}
-	add := func(kind, name string) {
-		idx[[2]string{kind, name}] = len(out)
-		out = append(out, group{kind: kind, Count: Count{Name: name}})
+	start := map[string]int{}
+	for _, k := range []struct {
+		kind  string
+		names []string
+	}{{KindSegment, toStrings(Segments)}, {KindTier, toStrings(Tiers)}, {KindQuadrant, toStrings(Quadrants)}, {KindStage, toStrings(lifecycle.Stages)}} {
+		start[k.kind] = len(out)
+		for _, n := range k.names {
+			out = append(out, group{kind: k.kind, Count: Count{Name: n}})
+		}
 	}
-	for _, s := range Segments {
-		add(KindSegment, string(s))
+	bump := func(i int, m int64) {
+		out[i].Customers++
+		out[i].Monetary += m
 	}
-	for _, t := range Tiers {
-		add(KindTier, string(t))
-	}
-	for _, q := range Quadrants {
-		add(KindQuadrant, string(q))
-	}
-	for _, st := range lifecycle.Stages {
-		add(KindStage, string(st))
-	}
-	bump := func(kind, name string, m int64) {
-		g := &out[idx[[2]string{kind, name}]]
-		g.Customers++
-		g.Monetary += m
-	}
+	seg, tier, quad, stage := start[KindSegment], start[KindTier], start[KindQuadrant], start[KindStage]
 	for i, c := range res.Customers {
 		sc := res.Scores[i]
-		bump(KindSegment, string(res.Segments[i]), c.Monetary)
-		bump(KindTier, string(TierOf(sc)), c.Monetary)
-		bump(KindQuadrant, string(QuadrantOf(sc)), c.Monetary)
-		bump(KindStage, string(res.Stages[i]), c.Monetary)
+		bump(seg+position(Segments, res.Segments[i]), c.Monetary)
+		bump(tier+position(Tiers, TierOf(sc)), c.Monetary)
+		bump(quad+position(Quadrants, QuadrantOf(sc)), c.Monetary)
+		bump(stage+position(lifecycle.Stages, res.Stages[i]), c.Monetary)
 	}
 	return out
+}
+
+// position is where name is in names (short lists: a scan beats a map).
+func position[T comparable](names []T, name T) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	panic(fmt.Sprintf("rfm: %v is not one of %v", name, names))
 }
 
 const runColumns = `id, as_of, window_from, method, customers, new_days, dormant_after_days, churned_after_days, thresholds_derived, took_ms, created_at`

@@ -154,12 +154,28 @@ func batchOf(day int64, events []Event) *Batch {
 	return b
 }
 
+// purchaseSelect is each column of a Batch as purchase_events holds it.
+var purchaseSelect = [numColumns]string{"event_id", "received_at", "at", "type", "anonymous_id", "COALESCE(customer_id, 0)",
+	"session_id", "channel", "page", "COALESCE(product_id, 0)", "COALESCE(sku_id, 0)", "search_query", "order_no", "referrer",
+	"utm_source", "utm_medium", "utm_campaign"}
+
 // purchaseDays reads the purchase_events rows of days from..to as one
-// Batch per day.
-func purchaseDays(ctx context.Context, q db.Queryer, from, to int64) (map[int64]*Batch, error) {
-	rows, err := q.Query(ctx, `SELECT event_id, received_at, at, day, type, anonymous_id, COALESCE(customer_id, 0), session_id, channel, page,
-		COALESCE(product_id, 0), COALESCE(sku_id, 0), search_query, order_no, referrer, utm_source, utm_medium, utm_campaign
-		FROM purchase_events WHERE day BETWEEN $1 AND $2 ORDER BY day, id`, from, to)
+// Batch per day; the columns not in want are left empty (not read).
+func purchaseDays(ctx context.Context, q db.Queryer, from, to int64, want Columns) (map[int64]*Batch, error) {
+	var sel strings.Builder
+	const numeric = ColReceivedAt | ColAt | ColCustomerID | ColProductID | ColSKUID
+	for c, expr := range purchaseSelect {
+		switch col := Columns(1) << c; {
+		case want&col != 0:
+		case numeric&col != 0:
+			expr = "0"
+		default:
+			expr = "''"
+		}
+		sel.WriteString(expr)
+		sel.WriteString(", ")
+	}
+	rows, err := q.Query(ctx, "SELECT "+sel.String()+`day FROM purchase_events WHERE day BETWEEN $1 AND $2 ORDER BY day, id`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("read purchase events %d–%d: %w", from, to, err)
 	}
@@ -168,9 +184,12 @@ func purchaseDays(ctx context.Context, q db.Queryer, from, to int64) (map[int64]
 	for rows.Next() {
 		var e Event
 		var received, at int64
-		if err := rows.Scan(&e.EventID, &received, &at, &e.Day, &e.Type, &e.AnonymousID, &e.CustomerID, &e.SessionID, &e.Channel, &e.Page,
-			&e.ProductID, &e.SKUID, &e.SearchQuery, &e.OrderNo, &e.Referrer, &e.UTMSource, &e.UTMMedium, &e.UTMCampaign); err != nil {
+		if err := rows.Scan(&e.EventID, &received, &at, &e.Type, &e.AnonymousID, &e.CustomerID, &e.SessionID, &e.Channel, &e.Page,
+			&e.ProductID, &e.SKUID, &e.SearchQuery, &e.OrderNo, &e.Referrer, &e.UTMSource, &e.UTMMedium, &e.UTMCampaign, &e.Day); err != nil {
 			return nil, err
+		}
+		if e.Type == "" {
+			e.Type = Purchase // every row is one
 		}
 		e.ReceivedAt, e.At = ms(received), ms(at)
 		byDay[e.Day] = append(byDay[e.Day], e)
@@ -195,7 +214,7 @@ func ScanDays(ctx context.Context, q db.Queryer, from, to int64, want Columns, w
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	purchases, err := purchaseDays(ctx, q, from, to)
+	purchases, err := purchaseDays(ctx, q, from, to, want)
 	if err != nil {
 		return err
 	}
@@ -529,7 +548,7 @@ func Remove(ctx context.Context, d *db.DB, from, to int64, drop func(*Event) boo
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
-	purchases, err := purchaseDays(ctx, d, from, to)
+	purchases, err := purchaseDays(ctx, d, from, to, AllColumns)
 	if err != nil {
 		return 0, err
 	}

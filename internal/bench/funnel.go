@@ -13,6 +13,7 @@ import (
 
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/event"
+	"github.com/storeops/storeops/internal/metric"
 	"github.com/storeops/storeops/internal/settings"
 )
 
@@ -42,6 +43,9 @@ type FunnelReport struct {
 	FunnelSeconds   []float64         `json:"funnel_seconds" doc:"each timed count of the whole period's funnel (every channel)"`
 	FunnelCPU       []float64         `json:"funnel_cpu_seconds" doc:"the CPU time (all cores) of each of those counts"`
 	ChannelSeconds  float64           `json:"channel_seconds" doc:"the same for one channel (live)"`
+	RollupSeconds   float64           `json:"rollup_seconds" doc:"the indicator rollup's first refresh: every day's traffic, funnel and UV from the batches"`
+	RefreshSeconds  float64           `json:"refresh_seconds" doc:"a refresh after one more chunk of the last day's events arrived (the minute job)"`
+	DashboardMillis float64           `json:"dashboard_ms" doc:"the period's funnel as the dashboard reads it, from the rollup"`
 	CPUs            int               `json:"cpus"`
 	Funnel          event.FunnelSteps `json:"funnel"`
 }
@@ -111,6 +115,42 @@ func RunFunnel(ctx context.Context, cfg FunnelConfig) (FunnelReport, error) {
 		return rep, err
 	}
 	rep.ChannelSeconds = time.Since(t).Seconds()
+
+	// What the dashboard does: the rollup keeps each day's funnel, the
+	// minute job recomputes the days that got events, a page sums days.
+	cfg.Log("bench: indicator rollup of every day…")
+	rollup := &metric.IndicatorRollup{DB: d}
+	t = time.Now()
+	if _, err := rollup.Refresh(ctx); err != nil {
+		return rep, err
+	}
+	rep.RollupSeconds = time.Since(t).Seconds()
+	more := g.visits(to, settings.DayTime(to, loc).Add(23*time.Hour), 20000, 30*time.Minute)
+	p, err := event.Prepare(event.OriginCollect, more, time.Now())
+	if err != nil {
+		return rep, err
+	}
+	if err := d.InTx(ctx, func(tx *db.Tx) error { return p.Write(ctx, tx) }); err != nil {
+		return rep, err
+	}
+	t = time.Now()
+	if _, err := rollup.Refresh(ctx); err != nil {
+		return rep, err
+	}
+	rep.RefreshSeconds = time.Since(t).Seconds()
+	t = time.Now()
+	fig, err := metric.PeriodFigures(ctx, d, from, to)
+	if err != nil {
+		return rep, err
+	}
+	rep.DashboardMillis = float64(time.Since(t).Microseconds()) / 1000
+	raw, err := event.Funnel(ctx, d, from, to, "")
+	if err != nil {
+		return rep, err
+	}
+	if got := (event.FunnelSteps{View: fig.FunnelView, Cart: fig.FunnelCart, Checkout: fig.FunnelCheckout, Paid: fig.FunnelPaid}); got != raw {
+		return rep, fmt.Errorf("the rollup's funnel %+v differs from the events' %+v", got, raw)
+	}
 	return rep, nil
 }
 
@@ -183,22 +223,18 @@ func (g *visitGen) write(ctx context.Context, d *db.DB) error {
 		}
 		g.lastDay = dayNo
 		// visit start times spread over the day, in order
-		var chunk []event.Event
 		for made := 0; made < n; {
 			at := dayStart.Add(time.Duration(int64(made) * int64(24*time.Hour-time.Hour) / int64(n)))
-			visit := g.visit(dayNo, at, n-made)
-			made += len(visit)
-			chunk = append(chunk, visit...)
-			if len(chunk) >= 20000 || made >= n {
-				p, err := event.Prepare(event.OriginCollect, chunk, time.Now())
-				if err != nil {
-					genErr = err
-					break
-				}
-				todo <- p
-				g.events += int64(len(chunk))
-				chunk = nil
+			k := min(20000, n-made)
+			chunk := g.visits(dayNo, at, k, time.Duration(int64(k)*int64(23*time.Hour)/int64(n)))
+			made += len(chunk)
+			p, err := event.Prepare(event.OriginCollect, chunk, time.Now())
+			if err != nil {
+				genErr = err
+				break
 			}
+			todo <- p
+			g.events += int64(len(chunk))
 		}
 		if genErr != nil {
 			break
@@ -212,6 +248,17 @@ func (g *visitGen) write(ctx context.Context, d *db.DB) error {
 		return fmt.Errorf("write the bench's events: %w", err)
 	}
 	return genErr
+}
+
+// visits makes n events of visits on day, starting from at on over span.
+func (g *visitGen) visits(day int64, at time.Time, n int, span time.Duration) []event.Event {
+	out := make([]event.Event, 0, n)
+	for len(out) < n {
+		v := g.visit(day, at, n-len(out))
+		out = append(out, v...)
+		at = at.Add(span * time.Duration(len(v)) / time.Duration(n))
+	}
+	return out
 }
 
 // visit makes one visit of at most left events.

@@ -235,7 +235,7 @@ func mergeDays(a, b []int64) []int64 {
 type trafficRow struct {
 	pv, productViews, searches, carts, checkouts, purchases int64
 	sessions                                                map[string]struct{}
-	visitors                                                map[string]*visitorDay
+	visitors                                                map[event.VisitorKey]*visitorDay
 }
 
 // visitorDay is how far one visitor got through the funnel on one day, in
@@ -258,7 +258,7 @@ func funnelNext(step int, typ string) int {
 	return step
 }
 
-func (t *trafficRow) add(typ, session, visitor string) {
+func (t *trafficRow) add(typ, session string, visitor event.VisitorKey) {
 	switch typ {
 	case "page_view":
 		t.pv++
@@ -304,7 +304,7 @@ func (r *IndicatorRollup) rebuild(ctx context.Context, from, to int64) error {
 	row := func(k dayChannel) *trafficRow {
 		t := traffic[k]
 		if t == nil {
-			t = &trafficRow{sessions: map[string]struct{}{}, visitors: map[string]*visitorDay{}}
+			t = &trafficRow{sessions: map[string]struct{}{}, visitors: map[event.VisitorKey]*visitorDay{}}
 			traffic[k] = t
 		}
 		return t
@@ -328,7 +328,7 @@ func (r *IndicatorRollup) rebuild(ctx context.Context, from, to int64) error {
 		for _, ref := range inTimeOrder(batches) {
 			b, i := batches[ref.batch], int(ref.i)
 			typ := event.TypeNames[b.Type[i]]
-			visitor := event.Visitor(b.AnonymousID[i], b.CustomerID[i], stored.Logins).String()
+			visitor := event.Visitor(b.AnonymousID[i], b.CustomerID[i], stored.Logins)
 			row(dayChannel{day, b.Channel[i]}).add(typ, b.SessionID[i], visitor)
 			row(dayChannel{day, ""}).add(typ, b.SessionID[i], visitor)
 			if product := b.ProductID[i]; product != 0 {
@@ -419,39 +419,53 @@ func (r *IndicatorRollup) rebuild(ctx context.Context, from, to int64) error {
 func (r *IndicatorRollup) write(ctx context.Context, from, to int64, traffic map[dayChannel]*trafficRow,
 	products map[dayProduct]*productRow, sales map[dayChannel]*channelSales) error {
 	now := r.now().UnixMilli()
+	// The sketches and funnel counts are worked out before the
+	// transaction, off the database's one writer (the event collector's
+	// too).
+	type trafficOut struct {
+		k         dayChannel
+		t         *trafficRow
+		f         [4]int64
+		converted int64
+		uvb, cb   []byte
+	}
+	outs := make([]trafficOut, 0, len(traffic))
+	for k, t := range traffic {
+		o := trafficOut{k: k, t: t}
+		uv, conv := hyperloglog.New14(), hyperloglog.New14()
+		for v, s := range t.visitors {
+			key := []byte(v.String())
+			uv.Insert(key)
+			for i := range s.step {
+				o.f[i]++
+			}
+			if s.paid {
+				o.converted++
+				conv.Insert(key)
+			}
+		}
+		var err error
+		if o.uvb, err = uv.MarshalBinary(); err != nil {
+			return err
+		}
+		if o.cb, err = conv.MarshalBinary(); err != nil {
+			return err
+		}
+		outs = append(outs, o)
+	}
 	return r.DB.InTx(ctx, func(tx *db.Tx) error {
 		for _, t := range []string{"traffic_daily", "sales_channel_daily", "product_daily"} {
 			if _, err := tx.Exec(ctx, "DELETE FROM "+t+" WHERE day BETWEEN $1 AND $2", from, to); err != nil {
 				return err
 			}
 		}
-		for k, t := range traffic {
-			uv, conv := hyperloglog.New14(), hyperloglog.New14()
-			var f [4]int64
-			var converted int64
-			for v, s := range t.visitors {
-				uv.Insert([]byte(v))
-				for i := range s.step {
-					f[i]++
-				}
-				if s.paid {
-					converted++
-					conv.Insert([]byte(v))
-				}
-			}
-			uvb, err := uv.MarshalBinary()
-			if err != nil {
-				return err
-			}
-			cb, err := conv.MarshalBinary()
-			if err != nil {
-				return err
-			}
+		for _, o := range outs {
+			k, t, f := o.k, o.t, o.f
 			if _, err := tx.Exec(ctx, `INSERT INTO traffic_daily (day, channel, pv, uv, sessions, product_views, searches, add_to_carts,
 					checkout_starts, purchases, funnel_view, funnel_cart, funnel_checkout, funnel_paid, converted, uv_sketch, converted_sketch, refreshed_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 				k.day, k.channel, t.pv, int64(len(t.visitors)), int64(len(t.sessions)), t.productViews, t.searches, t.carts,
-				t.checkouts, t.purchases, f[0], f[1], f[2], f[3], converted, uvb, cb, now); err != nil {
+				t.checkouts, t.purchases, f[0], f[1], f[2], f[3], o.converted, o.uvb, o.cb, now); err != nil {
 				return fmt.Errorf("indicator rollup: write traffic of %d: %w", k.day, err)
 			}
 		}

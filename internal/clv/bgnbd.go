@@ -155,6 +155,29 @@ func (m BGNBD) logLik(p *histories) float64 {
 // every core: below it, starting goroutines costs more than it saves.
 const parallelRows = 20_000
 
+// eachIndex runs f for 0 … n−1, the range split over every core when n
+// is large (f writes only its own index's results).
+func eachIndex(n int, f func(i int)) {
+	parts := runtime.GOMAXPROCS(0)
+	if n < parallelRows/10 || parts == 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	size := (n + parts - 1) / parts
+	for p := range parts {
+		lo, hi := min(p*size, n), min((p+1)*size, n)
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // inParts sums f over rows, in one part per core when there are many.
 func inParts[T any](rows []T, f func([]T) float64) float64 {
 	parts := runtime.GOMAXPROCS(0)

@@ -202,13 +202,21 @@ func Estimate(ps []Purchases, end int64, o Options) (Fit, []Prediction, error) {
 			}
 		}
 	}
+	// Each distinct history's weekly forecast, on every core (a
+	// hypergeometric series per history and week).
 	ws, _ := compress(cal)
-	for _, w := range ws {
+	perWeek := make([]float64, len(ws)*len(q.Weeks))
+	eachIndex(len(ws), func(i int) {
 		prev := 0.0
 		for k := range q.Weeks {
-			cum := calModel.ExpectedPurchases(w.History, float64(k+1))
-			q.Weeks[k].Predicted += w.n * (cum - prev)
+			cum := calModel.ExpectedPurchases(ws[i].History, float64(k+1))
+			perWeek[i*len(q.Weeks)+k] = ws[i].n * (cum - prev)
 			prev = cum
+		}
+	})
+	for i := range ws {
+		for k := range q.Weeks {
+			q.Weeks[k].Predicted += perWeek[i*len(q.Weeks)+k]
 		}
 	}
 	for _, wk := range q.Weeks {
@@ -263,26 +271,34 @@ func Estimate(ps []Purchases, end int64, o Options) (Fit, []Prediction, error) {
 		}
 	}
 
-	preds := make([]Prediction, len(ps))
+	// Customers who share a history share its prediction: each distinct
+	// history is worked out once, on every core.
 	type cached struct{ alive, purchases, clvPerYuan float64 }
-	cache := map[History]cached{}
+	distinct, _ := compress(hs)
+	at := make(map[History]int, len(distinct))
+	for i, w := range distinct {
+		at[w.History] = i
+	}
+	per := make([]cached, len(distinct))
+	eachIndex(len(distinct), func(i int) {
+		h := distinct[i].History
+		c := cached{alive: fit.BGNBD.PAlive(h)}
+		// Σ over months of the purchases expected in that month,
+		// discounted to today: CLV = AOV × this. The last month's
+		// cumulative count is the horizon's.
+		prev := 0.0
+		for m := 1; m <= o.HorizonMonths; m++ {
+			cum := fit.BGNBD.ExpectedPurchases(h, float64(m)*weeksPerMonth)
+			c.clvPerYuan += (cum - prev) / math.Pow(1+o.MonthlyDiscount, float64(m))
+			prev = cum
+		}
+		c.purchases = prev
+		per[i] = c
+	})
+	preds := make([]Prediction, len(ps))
 	for i, p := range ps {
 		h := hs[i]
-		c, ok := cache[h]
-		if !ok {
-			c.alive = fit.BGNBD.PAlive(h)
-			// Σ over months of the purchases expected in that month,
-			// discounted to today: CLV = AOV × this. The last month's
-			// cumulative count is the horizon's.
-			prev := 0.0
-			for m := 1; m <= o.HorizonMonths; m++ {
-				cum := fit.BGNBD.ExpectedPurchases(h, float64(m)*weeksPerMonth)
-				c.clvPerYuan += (cum - prev) / math.Pow(1+o.MonthlyDiscount, float64(m))
-				prev = cum
-			}
-			c.purchases = prev
-			cache[h] = c
-		}
+		c := per[at[h]]
 		a := aov(h.X, means[i])
 		preds[i] = Prediction{CustomerID: p.CustomerID, X: h.X, Tx: h.Tx, T: h.T, PAlive: c.alive, ExpectedPurchases: c.purchases,
 			ExpectedAOV: int64(math.Round(a * 100)), CLV: int64(math.Round(a * 100 * c.clvPerYuan))}

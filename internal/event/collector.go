@@ -287,7 +287,9 @@ func split(body []byte, readErr error) ([]json.RawMessage, string) {
 // Run writes queued events every second, or sooner when flushAt of them
 // wait, until ctx ends; then it writes what is left and returns. Writes do
 // not inherit ctx's cancellation: a batch being written when the program
-// stops is finished, not lost.
+// stops is finished, not lost. It first moves the rows of the old events
+// table into batches (MoveLegacy), once after the upgrade; requests are
+// queued meanwhile.
 func (c *Collector) Run(ctx context.Context) {
 	if err := MoveLegacy(context.WithoutCancel(ctx), c.DB); err != nil {
 		c.Log.Warn("move old traffic events into batches", "err", err)

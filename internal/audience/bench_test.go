@@ -117,3 +117,35 @@ func BenchmarkPreviewCount_1MCustomers(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMembership_1MCustomers asks which of the four benchmark
+// segments one customer is in, as a promotion's pricing does once per
+// quote: one query over the customer's own rows, whatever the store's size
+// (compare STOREOPS_BENCH_CUSTOMERS=10000).
+func BenchmarkMembership_1MCustomers(b *testing.B) {
+	d := benchStore(b)
+	ctx := context.Background()
+	env, err := LoadEnv(ctx, d, benchNow)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var segs []Segment
+	for i, s := range benchSegments {
+		segs = append(segs, Segment{ID: int64(i + 1), Rules: s.g})
+	}
+	m := CompileMembership(segs, env)
+	var n int64
+	if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM customers`).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	in, id := 0, int64(0)
+	for b.Loop() {
+		id = id*7919%n + 1 // customers spread over the whole store
+		got, err := m.Of(ctx, d, id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		in += len(got)
+	}
+	b.ReportMetric(float64(in)/float64(b.N), "segments/customer")
+}

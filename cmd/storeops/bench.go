@@ -19,6 +19,7 @@ func benchCommand() *command {
 	var target, scenario, token, dsn, synchronous, cpuProfile string
 	var self, asJSON bool
 	var clients, requests, customers, units, attempts, perCustomer, events, batch int
+	var visitors, days int
 	var duration time.Duration
 	return &command{
 		name:    "bench",
@@ -27,7 +28,7 @@ func benchCommand() *command {
 			fs.StringVar(&target, "url", "", "the storeops to load (loopback only), e.g. http://127.0.0.1:8080; empty: --self")
 			fs.StringVar(&target, "target", "", "the same as --url")
 			fs.BoolVar(&self, "self", false, "generate a small demo store in a temporary folder and serve it on 127.0.0.1 for the run (the default without --url)")
-			fs.StringVar(&scenario, "scenario", bench.Checkout, "checkout (shoppers order and pay), browse (operators list and search), mixed, flashsale (shoppers race for a flash sale's units), or ingest (pages send traffic events to /collect)")
+			fs.StringVar(&scenario, "scenario", bench.Checkout, "checkout (shoppers order and pay), browse (operators list and search), mixed, flashsale (shoppers race for a flash sale's units), ingest (pages send traffic events to /collect), or funnel (times the conversion funnel over a generated store of --events raw events)")
 			fs.IntVar(&clients, "clients", 64, "concurrent simulated users")
 			fs.DurationVar(&duration, "duration", 30*time.Second, "how long to run (at most 10m)")
 			fs.IntVar(&requests, "requests", 0, "stop after this many requests (0: run for --duration)")
@@ -41,6 +42,8 @@ func benchCommand() *command {
 			fs.IntVar(&perCustomer, "per-customer", 0, "flashsale: the sale's limit per customer (0: units ÷ clients, rounded up, so the pool can sell out)")
 			fs.IntVar(&events, "events", 1_000_000, "ingest: traffic events to send in all")
 			fs.IntVar(&batch, "batch", 100, "ingest: events a request (at most 100)")
+			fs.IntVar(&visitors, "visitors", 0, "funnel: distinct visitors of the --events (0: one per 20 events)")
+			fs.IntVar(&days, "days", 90, "funnel: days the events are spread over")
 			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (with --self it covers the server too)")
 		},
 		run: func(ctx context.Context, e *cmdEnv) error {
@@ -54,6 +57,9 @@ func benchCommand() *command {
 			}
 			if self && target != "" {
 				return fmt.Errorf("--self and --url: choose one (a store bench serves itself, or the one at --url)")
+			}
+			if scenario == bench.Funnel {
+				return runFunnelBench(ctx, e, bench.FunnelConfig{Events: events, Visitors: visitors, Days: days}, asJSON)
 			}
 			if scenario == bench.Ingest {
 				return runIngestBench(ctx, e, bench.IngestConfig{URL: target, Events: events, Batch: batch, Clients: clients},
@@ -165,7 +171,7 @@ func runIngestBench(ctx context.Context, e *cmdEnv, cfg bench.IngestConfig, so b
 	if rep.Stored >= 0 {
 		fmt.Fprintf(e.stdout, ", %d stored, %d lost", rep.Stored, rep.Lost)
 	}
-	fmt.Fprintln(e.stdout)
+	fmt.Fprintf(e.stdout, "; %.1f µs of CPU an event\n", rep.CPUMicrosPerEvent)
 	fmt.Fprintf(e.stdout, "requests  %d (%d sent again after 503), p50 %s, p99 %s\n", rep.Requests, rep.Retried, millis(rep.Latency.P50), millis(rep.Latency.P99))
 	if len(rep.Errors) > 0 {
 		fmt.Fprintf(e.stdout, "errors    %v\n", rep.Errors)

@@ -18,7 +18,7 @@ import (
 func benchCommand() *command {
 	var target, scenario, token, dsn, synchronous, cpuProfile string
 	var self, asJSON bool
-	var clients, requests, customers, units, attempts, perCustomer, events, batch int
+	var clients, requests, customers, units, attempts, perCustomer, events, batch, orders int
 	var visitors, days int
 	var duration time.Duration
 	return &command{
@@ -28,7 +28,7 @@ func benchCommand() *command {
 			fs.StringVar(&target, "url", "", "the storeops to load (loopback only), e.g. http://127.0.0.1:8080; empty: --self")
 			fs.StringVar(&target, "target", "", "the same as --url")
 			fs.BoolVar(&self, "self", false, "generate a small demo store in a temporary folder and serve it on 127.0.0.1 for the run (the default without --url)")
-			fs.StringVar(&scenario, "scenario", bench.Checkout, "checkout (shoppers order and pay), browse (operators list and search), mixed, flashsale (shoppers race for a flash sale's units), ingest (pages send traffic events to /collect), or funnel (times the conversion funnel over a generated store of --events raw events)")
+			fs.StringVar(&scenario, "scenario", bench.Checkout, "checkout (shoppers order and pay), browse (operators list and search), mixed, flashsale (shoppers race for a flash sale's units), ingest (pages send traffic events to /collect), funnel (times the conversion funnel over a generated store of --events raw events), or rfm (times RFM segmentation on a generated store of --customers and --orders)")
 			fs.IntVar(&clients, "clients", 64, "concurrent simulated users")
 			fs.DurationVar(&duration, "duration", 30*time.Second, "how long to run (at most 10m)")
 			fs.IntVar(&requests, "requests", 0, "stop after this many requests (0: run for --duration)")
@@ -45,6 +45,7 @@ func benchCommand() *command {
 			fs.IntVar(&visitors, "visitors", 0, "funnel: distinct visitors of the --events (0: one per 20 events)")
 			fs.IntVar(&days, "days", 90, "funnel: days the events are spread over")
 			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (with --self it covers the server too)")
+			fs.IntVar(&orders, "orders", 0, "rfm: orders to generate (0: ten a customer)")
 		},
 		run: func(ctx context.Context, e *cmdEnv) error {
 			// The scenario may also come first: storeops bench checkout.
@@ -57,6 +58,9 @@ func benchCommand() *command {
 			}
 			if self && target != "" {
 				return fmt.Errorf("--self and --url: choose one (a store bench serves itself, or the one at --url)")
+			}
+			if scenario == bench.RFM {
+				return runRFMBench(ctx, e, customers, orders, asJSON)
 			}
 			if scenario == bench.Funnel {
 				return runFunnelBench(ctx, e, bench.FunnelConfig{Events: events, Visitors: visitors, Days: days}, asJSON)
@@ -176,6 +180,26 @@ func runIngestBench(ctx context.Context, e *cmdEnv, cfg bench.IngestConfig, so b
 	if len(rep.Errors) > 0 {
 		fmt.Fprintf(e.stdout, "errors    %v\n", rep.Errors)
 	}
+	return nil
+}
+
+// runRFMBench times RFM segmentation on a generated SQLite store of
+// customers and orders (internal/bench/rfm.go).
+func runRFMBench(ctx context.Context, e *cmdEnv, customers, orders int, asJSON bool) error {
+	if orders == 0 {
+		orders = 10 * customers
+	}
+	rep, err := bench.RunRFM(ctx, bench.RFMConfig{Customers: customers, Orders: orders,
+		Log: func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return printJSON(e.stdout, rep)
+	}
+	fmt.Fprintf(e.stdout, "rfm, %d customers (%d scored), %d orders\n", rep.Customers, rep.Scored, rep.Orders)
+	fmt.Fprintf(e.stdout, "generate  %.2f s\nrebuild   %.3f s\nfirst run %.3f s\nrefresh   %.3f s (%d customers moved)\n",
+		rep.GenerateSeconds, rep.RebuildSeconds, rep.FirstRunSeconds, rep.RefreshSeconds, rep.Moved)
 	return nil
 }
 

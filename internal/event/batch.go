@@ -308,17 +308,14 @@ func (b *Batch) setColumn(col Columns, raw []byte) error {
 		}
 		return nil
 	}
-	vals := make([]string, b.N)
-	lens := make([]int, b.N)
-	p := 0
-	total := 0
-	for i := range lens {
+	// two passes over the lengths: the first finds where the text starts
+	p, total := 0, 0
+	for range b.N {
 		l, k := binary.Uvarint(raw[p:])
 		if k <= 0 {
 			return errCorrupt
 		}
 		p += k
-		lens[i] = int(l)
 		total += int(l)
 	}
 	if p+total != len(raw) {
@@ -326,10 +323,13 @@ func (b *Batch) setColumn(col Columns, raw []byte) error {
 	}
 	// one string for the whole column; the values are slices of it
 	all := unsafe.String(unsafe.SliceData(raw[p:]), total)
-	off := 0
-	for i, l := range lens {
-		vals[i] = all[off : off+l]
-		off += l
+	vals := make([]string, b.N)
+	q, off := 0, 0
+	for i := range vals {
+		l, k := binary.Uvarint(raw[q:])
+		q += k
+		vals[i] = all[off : off+int(l)]
+		off += int(l)
 	}
 	switch col {
 	case ColEventID:

@@ -254,12 +254,12 @@ func rebuild(ctx context.Context, tx *db.Tx) error {
 	for _, q := range []string{`DELETE FROM rfm_customers`, `DELETE FROM rfm_gaps`,
 		`INSERT INTO rfm_customers (customer_id, first_paid_at, last_paid_at, frequency, monetary, changed_at)
 		SELECT o.customer_id, MIN(o.paid_at), MAX(o.paid_at), COUNT(*), CAST(SUM(` + purchase.Net("o") + `) AS BIGINT), 0
-		FROM orders o WHERE ` + purchasesWhere + ` GROUP BY o.customer_id`} {
+		FROM ` + allOrders(tx.Dialect()) + ` WHERE ` + purchasesWhere + ` GROUP BY o.customer_id`} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("rfm rebuild: %w", err)
 		}
 	}
-	gaps, err := countGaps(ctx, tx)
+	gaps, err := countGaps(ctx, tx, tx.Dialect())
 	if err != nil {
 		return err
 	}
@@ -287,9 +287,20 @@ func rebuild(ctx context.Context, tx *db.Tx) error {
 	return nil
 }
 
+// allOrders names the orders for a pass over all of them. SQLite would walk
+// them in customer order through orders_customer_paid and look every one
+// up in the table, a random read per order; reading the table in its own
+// order and sorting is 2.5 to 3.5 times faster (measured on 1M orders).
+func allOrders(d db.Dialect) string {
+	if d == db.SQLite {
+		return "orders o NOT INDEXED"
+	}
+	return "orders o"
+}
+
 // countGaps walks every customer's purchase days in order.
-func countGaps(ctx context.Context, q db.Queryer) ([]lifecycle.Gap, error) {
-	rows, err := q.Query(ctx, `SELECT DISTINCT o.customer_id, o.paid_day FROM orders o WHERE `+purchasesWhere+` ORDER BY o.customer_id, o.paid_day`)
+func countGaps(ctx context.Context, q db.Queryer, d db.Dialect) ([]lifecycle.Gap, error) {
+	rows, err := q.Query(ctx, `SELECT DISTINCT o.customer_id, o.paid_day FROM `+allOrders(d)+` WHERE `+purchasesWhere+` ORDER BY o.customer_id, o.paid_day`)
 	if err != nil {
 		return nil, fmt.Errorf("rfm gaps: %w", err)
 	}

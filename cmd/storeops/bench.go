@@ -19,7 +19,7 @@ func benchCommand() *command {
 	var target, scenario, token, dsn, synchronous, cpuProfile string
 	var self, asJSON bool
 	var clients, requests, customers, units, attempts, perCustomer, events, batch, orders int
-	var visitors, days int
+	var visitors, days, rounds int
 	var duration time.Duration
 	return &command{
 		name:    "bench",
@@ -28,7 +28,7 @@ func benchCommand() *command {
 			fs.StringVar(&target, "url", "", "the storeops to load (loopback only), e.g. http://127.0.0.1:8080; empty: --self")
 			fs.StringVar(&target, "target", "", "the same as --url")
 			fs.BoolVar(&self, "self", false, "generate a small demo store in a temporary folder and serve it on 127.0.0.1 for the run (the default without --url)")
-			fs.StringVar(&scenario, "scenario", bench.Checkout, "checkout (shoppers order and pay), browse (operators list and search), mixed, flashsale (shoppers race for a flash sale's units), ingest (pages send traffic events to /collect), funnel (times the conversion funnel over a generated store of --events raw events), or rfm (times RFM segmentation on a generated store of --customers and --orders)")
+			fs.StringVar(&scenario, "scenario", bench.Checkout, "checkout (shoppers order and pay), browse (operators list and search), mixed, flashsale (shoppers race for a flash sale's units), ingest (pages send traffic events to /collect), funnel (times the conversion funnel over a generated store of --events raw events), rfm (times RFM segmentation on a generated store of --customers and --orders), or dashboard (times the dashboard API on a generated store of --orders orders and --events events)")
 			fs.IntVar(&clients, "clients", 64, "concurrent simulated users")
 			fs.DurationVar(&duration, "duration", 30*time.Second, "how long to run (at most 10m)")
 			fs.IntVar(&requests, "requests", 0, "stop after this many requests (0: run for --duration)")
@@ -45,7 +45,8 @@ func benchCommand() *command {
 			fs.IntVar(&visitors, "visitors", 0, "funnel: distinct visitors of the --events (0: one per 20 events)")
 			fs.IntVar(&days, "days", 90, "funnel: days the events are spread over")
 			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (with --self it covers the server too)")
-			fs.IntVar(&orders, "orders", 0, "rfm: orders to generate (0: ten a customer)")
+			fs.IntVar(&orders, "orders", 0, "rfm: orders to generate (0: ten a customer); dashboard: orders (0: 1,000,000)")
+			fs.IntVar(&rounds, "rounds", 20, "dashboard: times each view is asked")
 		},
 		run: func(ctx context.Context, e *cmdEnv) error {
 			// The scenario may also come first: storeops bench checkout.
@@ -61,6 +62,23 @@ func benchCommand() *command {
 			}
 			if scenario == bench.RFM {
 				return runRFMBench(ctx, e, customers, orders, asJSON)
+			}
+			if scenario == bench.Dashboard {
+				// The shared flags' defaults are other scenarios': here
+				// events default to two an order, customers to one in five
+				// orders, and the history to 400 days.
+				cfg := bench.DashboardConfig{Orders: orders, Rounds: rounds, Days: 400}
+				e.fs.Visit(func(f *flag.Flag) {
+					switch f.Name {
+					case "events":
+						cfg.Events = events
+					case "customers":
+						cfg.Customers = customers
+					case "days":
+						cfg.Days = days
+					}
+				})
+				return runDashboardBench(ctx, e, cfg, asJSON)
 			}
 			if scenario == bench.Funnel {
 				return runFunnelBench(ctx, e, bench.FunnelConfig{Events: events, Visitors: visitors, Days: days}, asJSON)
@@ -200,6 +218,27 @@ func runRFMBench(ctx context.Context, e *cmdEnv, customers, orders int, asJSON b
 	fmt.Fprintf(e.stdout, "rfm, %d customers (%d scored), %d orders\n", rep.Customers, rep.Scored, rep.Orders)
 	fmt.Fprintf(e.stdout, "generate  %.2f s\nrebuild   %.3f s\nfirst run %.3f s\nrefresh   %.3f s (%d customers moved)\n",
 		rep.GenerateSeconds, rep.RebuildSeconds, rep.FirstRunSeconds, rep.RefreshSeconds, rep.Moved)
+	return nil
+}
+
+// runDashboardBench builds a SQLite store of orders and events and times
+// the dashboard's API on it (internal/bench/dashboard.go).
+func runDashboardBench(ctx context.Context, e *cmdEnv, cfg bench.DashboardConfig, asJSON bool) error {
+	cfg.Log = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+	rep, err := bench.RunDashboard(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return printJSON(e.stdout, rep)
+	}
+	fmt.Fprintf(e.stdout, "dashboard, %d orders (%d lines) of %d customers, %d events over %d days\n",
+		rep.Orders, rep.Lines, rep.Customers, rep.Events, rep.Days)
+	fmt.Fprintf(e.stdout, "generate  %.1f s\nrollups   %.1f s\nrfm       %.1f s\n", rep.GenerateSeconds, rep.RollupSeconds, rep.RFMSeconds)
+	fmt.Fprintf(e.stdout, "requests  %d, p50 %.1f ms, p95 %.1f ms, max %.1f ms\n", rep.Requests, rep.P50MS, rep.P95MS, rep.MaxMS)
+	for _, v := range rep.Views {
+		fmt.Fprintf(e.stdout, "  %-36s p50 %8.1f ms  p95 %8.1f ms  max %8.1f ms\n", v.Name, v.P50MS, v.P95MS, v.MaxMS)
+	}
 	return nil
 }
 

@@ -34,6 +34,9 @@ type Result struct {
 	Scores     []Score
 	Segments   []Segment
 	Stages     []lifecycle.Stage
+	// segment and stage are Segments and Stages as positions in their
+	// lists, for storing and counting without comparing names.
+	segment, stage []int8
 }
 
 // Aggregate reads every customer with a paid order in [since, asOf] (unix
@@ -137,13 +140,16 @@ func (s *Service) compute(ctx context.Context, m *memory, o Options) (Result, er
 		th = *o.Lifecycle
 	}
 	res := Result{AsOf: o.AsOf, Since: o.Since, Method: "quintiles", Thresholds: th, Customers: cs,
-		Scores: ScoreAll(cs, o.Cuts), Segments: make([]Segment, len(cs)), Stages: make([]lifecycle.Stage, len(cs))}
+		Scores: ScoreAll(cs, o.Cuts), Segments: make([]Segment, len(cs)), Stages: make([]lifecycle.Stage, len(cs)),
+		segment: make([]int8, len(cs)), stage: make([]int8, len(cs))}
 	if o.Cuts != nil {
 		res.Method = "cuts"
 	}
 	for i, c := range cs {
-		res.Segments[i] = SegmentOf(res.Scores[i])
-		res.Stages[i] = th.StageOf((asOf-c.FirstPaidAt)/dayMS, c.RecencyDays)
+		seg := segmentAt(res.Scores[i])
+		st := stageAt(th, (asOf-c.FirstPaidAt)/dayMS, c.RecencyDays)
+		res.segment[i], res.stage[i] = seg, st
+		res.Segments[i], res.Stages[i] = Segments[seg], lifecycle.Stages[st]
 	}
 	return res, nil
 }
@@ -179,4 +185,9 @@ func (s *Service) fromAggregates(ctx context.Context, m *memory, since, asOf int
 		return nil, nil, false, err
 	}
 	return cs, gaps, true, nil
+}
+
+// stageAt is Thresholds.StageOf as a position in lifecycle.Stages.
+func stageAt(th lifecycle.Thresholds, daysSinceFirst, daysSinceLast int64) int8 {
+	return int8(position(lifecycle.Stages, th.StageOf(daysSinceFirst, daysSinceLast)))
 }

@@ -84,9 +84,16 @@ func Quintile(values []int64, lowerIsBetter bool) []int {
 type quintileBounds struct {
 	b             [4]int64
 	lowerIsBetter bool
+	// table, when the values span a short range (days, orders), holds the
+	// score of every value from lo.
+	lo    int64
+	table []int8
 }
 
 func (q quintileBounds) score(v int64) int {
+	if i := v - q.lo; q.table != nil && i >= 0 && i < int64(len(q.table)) {
+		return int(q.table[i])
+	}
 	s := 1
 	for _, b := range q.b {
 		if (!q.lowerIsBetter && v > b) || (q.lowerIsBetter && v < b) {
@@ -114,18 +121,59 @@ func quintileCuts(values []int64, lowerIsBetter bool) quintileBounds {
 			pos[s-1] = k - 1
 		}
 	}
+	lo, hi := slices.Min(values), slices.Max(values)
+	if hi-lo < shortRange {
+		return countedBounds(q, values, lo, hi, pos)
+	}
 	a := slices.Clone(values)
 	// Select the positions in rising order, each among the values at or
 	// above the one before.
 	order := pos
 	slices.Sort(order[:])
-	lo := 0
+	from := 0
 	for _, p := range order {
-		selectNth(a[lo:], p-lo)
-		lo = p
+		selectNth(a[from:], p-from)
+		from = p
 	}
 	for i, p := range pos {
 		q.b[i] = a[p]
+	}
+	return q
+}
+
+// shortRange: values spanning fewer than this many integers (recency in
+// days, frequency in orders) are counted instead of selected.
+const shortRange = 1 << 16
+
+// countedBounds finds the bounds from a count of each value, and lays out
+// the score of every value in the range.
+func countedBounds(q quintileBounds, values []int64, lo, hi int64, pos [4]int) quintileBounds {
+	counts := make([]int, hi-lo+1)
+	for _, v := range values {
+		counts[v-lo]++
+	}
+	// The value at sorted position p: the first whose running count
+	// passes p.
+	for i, p := range pos {
+		seen := 0
+		for k, c := range counts {
+			seen += c
+			if seen > p {
+				q.b[i] = lo + int64(k)
+				break
+			}
+		}
+	}
+	q.lo, q.table = lo, make([]int8, len(counts))
+	for k := range q.table {
+		s := 1
+		v := lo + int64(k)
+		for _, b := range q.b {
+			if (!q.lowerIsBetter && v > b) || (q.lowerIsBetter && v < b) {
+				s++
+			}
+		}
+		q.table[k] = int8(s)
 	}
 	return q
 }

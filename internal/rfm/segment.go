@@ -39,6 +39,21 @@ func SegmentOf(s Score) Segment {
 	return segmentTable[5-r][fm-1]
 }
 
+// segmentCells is segmentTable as positions in Segments.
+var segmentCells = func() (out [5][5]int8) {
+	for r := range segmentTable {
+		for fm, seg := range segmentTable[r] {
+			out[r][fm] = int8(position(Segments, seg))
+		}
+	}
+	return out
+}()
+
+// segmentAt is SegmentOf as a position in Segments.
+func segmentAt(s Score) int8 {
+	return segmentCells[5-clamp(s.R)][clamp(s.FM())-1]
+}
+
 func clamp(n int) int { return min(5, max(1, n)) }
 
 // Tier is the seeds' three-way split (私域分层): 忠实 loyal, 潜力 potential,

@@ -147,7 +147,7 @@ func diff(prev []stateRow, res Result) ([]stateRow, change) {
 	for i, c := range res.Customers {
 		sc := res.Scores[i]
 		row := stateRow{id: c.ID, last: c.LastPaidAt, freq: c.Frequency, mon: c.Monetary, r: int8(sc.R), f: int8(sc.F), m: int8(sc.M),
-			segment: int8(position(Segments, res.Segments[i])), stage: int8(position(lifecycle.Stages, res.Stages[i]))}
+			segment: res.segmentOf(i), stage: res.stageOf(i)}
 		next[i] = row
 		for j < len(prev) && prev[j].id < c.ID {
 			d.left = append(d.left, prev[j].id)
@@ -289,12 +289,28 @@ func groupsOf(res Result) []group {
 	seg, tier, quad, stage := start[KindSegment], start[KindTier], start[KindQuadrant], start[KindStage]
 	for i, c := range res.Customers {
 		sc := res.Scores[i]
-		bump(seg+position(Segments, res.Segments[i]), c.Monetary)
+		bump(seg+int(res.segmentOf(i)), c.Monetary)
 		bump(tier+position(Tiers, TierOf(sc)), c.Monetary)
 		bump(quad+position(Quadrants, QuadrantOf(sc)), c.Monetary)
-		bump(stage+position(lifecycle.Stages, res.Stages[i]), c.Monetary)
+		bump(stage+int(res.stageOf(i)), c.Monetary)
 	}
 	return out
+}
+
+// segmentOf and stageOf are customer i's segment and stage as positions
+// in Segments and lifecycle.Stages (a Result built by hand has names only).
+func (res Result) segmentOf(i int) int8 {
+	if res.segment != nil {
+		return res.segment[i]
+	}
+	return int8(position(Segments, res.Segments[i]))
+}
+
+func (res Result) stageOf(i int) int8 {
+	if res.stage != nil {
+		return res.stage[i]
+	}
+	return int8(position(lifecycle.Stages, res.Stages[i]))
 }
 
 // position is where name is in names (short lists: a scan beats a map).

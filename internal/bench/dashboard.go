@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -115,20 +113,11 @@ func RunDashboard(ctx context.Context, cfg DashboardConfig) (DashboardReport, er
 		cfg.Log = func(string, ...any) {}
 	}
 	rep := DashboardReport{Customers: cfg.Customers, Days: cfg.Days}
-	dir := cfg.Dir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "storeops-dashboard-")
-		if err != nil {
-			return rep, err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	}
-	d, err := db.Open(ctx, filepath.Join(dir, "dashboard.db"), db.Options{Synchronous: "NORMAL"})
+	d, done, err := scratchStore(ctx, cfg.Dir, "dashboard.db")
 	if err != nil {
 		return rep, err
 	}
-	defer d.Close()
+	defer done()
 	ctx = audit.WithActor(ctx, audit.Actor{Kind: "system", Name: "bench"})
 
 	began := time.Now()

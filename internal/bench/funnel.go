@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"time"
@@ -68,20 +66,11 @@ func RunFunnel(ctx context.Context, cfg FunnelConfig) (FunnelReport, error) {
 	if cfg.Log == nil {
 		cfg.Log = func(string, ...any) {}
 	}
-	dir := cfg.Dir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "storeops-bench-funnel-")
-		if err != nil {
-			return rep, err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	}
-	d, err := db.Open(ctx, filepath.Join(dir, "funnel.db"), db.Options{Synchronous: "NORMAL"})
+	d, done, err := scratchStore(ctx, cfg.Dir, "funnel.db")
 	if err != nil {
 		return rep, err
 	}
-	defer d.Close()
+	defer done()
 	st, err := settings.Load(ctx, d)
 	if err != nil {
 		return rep, err

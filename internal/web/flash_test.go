@@ -10,12 +10,10 @@ import (
 
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/auth"
-	"github.com/storeops/storeops/internal/catalog"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	"github.com/storeops/storeops/internal/flash"
-	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/order/price"
 )
@@ -32,15 +30,7 @@ func TestFlashSalePages_CreateWithFieldErrorsFiguresEnd(t *testing.T) {
 		f.addOperator("yunying", auth.RoleOperator)
 		f.addOperator("kanban", auth.RoleViewer)
 		op, viewer := f.login("yunying"), f.login("kanban")
-		p, err := f.console.Catalog.CreateProduct(ctx, catalog.ProductInput{Title: "连衣裙", Status: catalog.StatusOnSale,
-			SKUs: []catalog.SKUInput{{Code: "FS-DRESS", Spec: "S", ListPrice: 19900, CostPrice: 6000}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sku := p.SKUs[0].ID
-		if _, err := f.console.Inventory.Adjust(ctx, sku, 50, inventory.ReasonReceipt, "PO-1", ""); err != nil {
-			t.Fatal(err)
-		}
+		sku := f.stockedSKU("连衣裙", "FS-DRESS", "S", 19900, 6000)
 
 		w := f.get("/flash-sales", viewer)
 		if w.Code != http.StatusOK {

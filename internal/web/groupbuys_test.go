@@ -10,12 +10,10 @@ import (
 
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/auth"
-	"github.com/storeops/storeops/internal/catalog"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
 	"github.com/storeops/storeops/internal/groupbuy"
-	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/order/price"
 )
@@ -32,15 +30,7 @@ func TestGroupBuyPages_CreateGroupsEnd(t *testing.T) {
 		f.addOperator("yunying", auth.RoleOperator)
 		f.addOperator("kanban", auth.RoleViewer)
 		op, viewer := f.login("yunying"), f.login("kanban")
-		p, err := f.console.Catalog.CreateProduct(ctx, catalog.ProductInput{Title: "面膜", Status: catalog.StatusOnSale,
-			SKUs: []catalog.SKUInput{{Code: "GB-MASK", Spec: "10 片", ListPrice: 9900, CostPrice: 3000}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sku := p.SKUs[0].ID
-		if _, err := f.console.Inventory.Adjust(ctx, sku, 50, inventory.ReasonReceipt, "PO-1", ""); err != nil {
-			t.Fatal(err)
-		}
+		sku := f.stockedSKU("面膜", "GB-MASK", "10 片", 9900, 3000)
 		w := f.get("/group-buys", viewer)
 		if w.Code != http.StatusOK {
 			t.Fatalf("list: %d", w.Code)

@@ -67,6 +67,23 @@ func (f *fixture) addOperator(username string, role auth.Role) int64 {
 	return id
 }
 
+// stockedSKU creates an on-sale product of one SKU at a list price and a
+// cost (分) with 50 units received, and returns the SKU's id.
+func (f *fixture) stockedSKU(title, code, spec string, list, cost int64) int64 {
+	f.t.Helper()
+	ctx := context.Background()
+	p, err := f.console.Catalog.CreateProduct(ctx, catalog.ProductInput{Title: title, Status: catalog.StatusOnSale,
+		SKUs: []catalog.SKUInput{{Code: code, Spec: spec, ListPrice: list, CostPrice: cost}}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	sku := p.SKUs[0].ID
+	if _, err := f.console.Inventory.Adjust(ctx, sku, 50, inventory.ReasonReceipt, "PO-1", ""); err != nil {
+		f.t.Fatal(err)
+	}
+	return sku
+}
+
 // exec runs a statement on the writer.
 func (f *fixture) exec(q string, args ...any) {
 	f.t.Helper()

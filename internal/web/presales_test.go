@@ -10,11 +10,9 @@ import (
 
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/auth"
-	"github.com/storeops/storeops/internal/catalog"
 	"github.com/storeops/storeops/internal/customer"
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/db/dbtest"
-	"github.com/storeops/storeops/internal/inventory"
 	"github.com/storeops/storeops/internal/order"
 	"github.com/storeops/storeops/internal/order/price"
 	"github.com/storeops/storeops/internal/presale"
@@ -32,15 +30,7 @@ func TestPresalePages_CreateDepositsEnd(t *testing.T) {
 		f.addOperator("yunying", auth.RoleOperator)
 		f.addOperator("kanban", auth.RoleViewer)
 		op, viewer := f.login("yunying"), f.login("kanban")
-		p, err := f.console.Catalog.CreateProduct(ctx, catalog.ProductInput{Title: "精华", Status: catalog.StatusOnSale,
-			SKUs: []catalog.SKUInput{{Code: "PS-SERUM", Spec: "50ml", ListPrice: 149900, CostPrice: 40000}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sku := p.SKUs[0].ID
-		if _, err := f.console.Inventory.Adjust(ctx, sku, 50, inventory.ReasonReceipt, "PO-1", ""); err != nil {
-			t.Fatal(err)
-		}
+		sku := f.stockedSKU("精华", "PS-SERUM", "50ml", 149900, 40000)
 		w := f.get("/presales", viewer)
 		if w.Code != http.StatusOK {
 			t.Fatalf("list: %d", w.Code)

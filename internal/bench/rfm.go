@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -30,15 +31,19 @@ type RFMConfig struct {
 
 // RFMReport is what the RFM bench measured, in seconds.
 type RFMReport struct {
-	Customers       int     `json:"customers"`
-	Orders          int     `json:"orders"`
-	Scored          int64   `json:"scored" doc:"customers with a paid order, scored by each run"`
-	GenerateSeconds float64 `json:"generate_seconds" doc:"writing the customers and orders, indexes included"`
-	RebuildSeconds  float64 `json:"rebuild_seconds" doc:"counting every customer's aggregates and the gap histogram from the orders"`
-	FirstRunSeconds float64 `json:"first_run_seconds" doc:"the first stored run of the store"`
-	RefreshSeconds  float64 `json:"refresh_seconds" doc:"the routine run a night later: scored and stored"`
-	Moved           int64   `json:"moved" doc:"customers whose segment changed between the two runs"`
+	Customers       int       `json:"customers"`
+	Orders          int       `json:"orders"`
+	Scored          int64     `json:"scored" doc:"customers with a paid order, scored by each run"`
+	GenerateSeconds float64   `json:"generate_seconds" doc:"writing the customers and orders, indexes included"`
+	RebuildSeconds  float64   `json:"rebuild_seconds" doc:"counting every customer's aggregates and the gap histogram from the orders"`
+	FirstRunSeconds float64   `json:"first_run_seconds" doc:"the first stored run of the store"`
+	RefreshSeconds  float64   `json:"refresh_seconds" doc:"the routine run, scored and stored: the median of refresh_runs"`
+	RefreshRuns     []float64 `json:"refresh_runs" doc:"the routine runs of the nights after the first run"`
+	Moved           int64     `json:"moved" doc:"customers whose segment changed in the last run"`
 }
+
+// rfmNights is how many routine runs are timed.
+const rfmNights = 3
 
 // rfmHistoryDays is how far back the generated orders go.
 const rfmHistoryDays = 730
@@ -101,12 +106,19 @@ func RunRFM(ctx context.Context, cfg RFMConfig) (RFMReport, error) {
 	rep.Scored = first.Customers
 	rep.FirstRunSeconds = time.Since(began).Seconds()
 
-	cfg.Log("bench: the routine run a day later…")
-	began = time.Now()
-	if _, err := s.Run(ctx, rfm.Options{AsOf: end.AddDate(0, 0, 2)}); err != nil {
-		return rep, err
+	// The routine runs of the three nights after: the first of them also
+	// pays for SQLite checkpointing the first run's million rows.
+	cfg.Log("bench: the routine runs of the next %d nights…", rfmNights)
+	for night := range rfmNights {
+		began = time.Now()
+		if _, err := s.Run(ctx, rfm.Options{AsOf: end.AddDate(0, 0, 2+night)}); err != nil {
+			return rep, err
+		}
+		rep.RefreshRuns = append(rep.RefreshRuns, time.Since(began).Seconds())
 	}
-	rep.RefreshSeconds = time.Since(began).Seconds()
+	sorted := slices.Clone(rep.RefreshRuns)
+	slices.Sort(sorted)
+	rep.RefreshSeconds = sorted[len(sorted)/2]
 	mv, err := s.LatestMovement(ctx)
 	if err != nil {
 		return rep, err

@@ -230,8 +230,10 @@ func schemaOf(t *testing.T, ctx context.Context, d *db.DB) []string {
 		}
 		irows.Close()
 	case db.Postgres:
-		rows, err := d.Query(ctx, `SELECT table_name, column_name, data_type, is_nullable
-			FROM information_schema.columns WHERE table_schema = current_schema()`)
+		rows, err := d.Query(ctx, `SELECT c.table_name, c.column_name, c.data_type, c.is_nullable
+			FROM information_schema.columns c JOIN information_schema.tables t
+			  ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+			WHERE c.table_schema = current_schema()`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,6 +259,25 @@ func schemaOf(t *testing.T, ctx context.Context, d *db.DB) []string {
 		}
 		irows.Close()
 	}
+	// Views by their columns' names: SQLite keeps no type or nullability
+	// for a view's computed columns.
+	query := `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'view'`
+	if d.Dialect() == db.Postgres {
+		query = `SELECT c.table_name, c.column_name FROM information_schema.columns c JOIN information_schema.views v
+			ON v.table_schema = c.table_schema AND v.table_name = c.table_name WHERE c.table_schema = current_schema()`
+	}
+	vrows, err := d.Query(ctx, query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for vrows.Next() {
+		var view, col string
+		if err := vrows.Scan(&view, &col); err != nil {
+			t.Fatal(err)
+		}
+		indexes = append(indexes, "view "+view+"."+col)
+	}
+	vrows.Close()
 	var out []string
 	for _, c := range cols {
 		out = append(out, fmt.Sprintf("%s.%s %s notnull=%v", c.table, c.name, c.kind, c.notNull))

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -59,20 +57,11 @@ func RunRFM(ctx context.Context, cfg RFMConfig) (RFMReport, error) {
 	if cfg.Log == nil {
 		cfg.Log = func(string, ...any) {}
 	}
-	dir := cfg.Dir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "storeops-bench-rfm-")
-		if err != nil {
-			return rep, err
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	}
-	d, err := db.Open(ctx, filepath.Join(dir, "rfm.db"), db.Options{Synchronous: "NORMAL"})
+	d, done, err := scratchStore(ctx, cfg.Dir, "rfm.db")
 	if err != nil {
 		return rep, err
 	}
-	defer d.Close()
+	defer done()
 	ctx = audit.WithActor(ctx, audit.Actor{Kind: "system", Name: "bench"})
 	st, err := settings.Load(ctx, d)
 	if err != nil {
@@ -164,29 +153,8 @@ func generateRFMStore(ctx context.Context, d *db.DB, cfg RFMConfig, end time.Tim
 		}
 	}
 
-	var indexes []string
-	rows, err := d.Query(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders' AND sql IS NOT NULL`)
+	indexes, err := dropIndexes(ctx, d, "orders")
 	if err != nil {
-		return err
-	}
-	var names []string
-	for rows.Next() {
-		var name, sql string
-		if err := rows.Scan(&name, &sql); err != nil {
-			rows.Close()
-			return err
-		}
-		names, indexes = append(names, name), append(indexes, sql)
-	}
-	rows.Close()
-	if err := d.InTx(ctx, func(tx *db.Tx) error {
-		for _, n := range names {
-			if _, err := tx.Exec(ctx, `DROP INDEX `+n); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
 		return fmt.Errorf("generate orders: %w", err)
 	}
 
@@ -231,13 +199,13 @@ func generateRFMStore(ctx context.Context, d *db.DB, cfg RFMConfig, end time.Tim
 			cfg.Log("bench: %d orders written", start+n)
 		}
 	}
-	for i, sql := range indexes {
-		if !rfmIndexes[names[i]] {
+	for _, ix := range indexes {
+		if !rfmIndexes[ix.name] {
 			continue
 		}
-		cfg.Log("bench: building index %s", names[i])
-		if err := d.InTx(ctx, func(tx *db.Tx) error { _, err := tx.Exec(ctx, sql); return err }); err != nil {
-			return fmt.Errorf("build index %s: %w", names[i], err)
+		cfg.Log("bench: building index %s", ix.name)
+		if err := ix.build(ctx, d); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -25,7 +25,11 @@ func TestMembership_EqualsGoComputation(t *testing.T) {
 			t.Fatal(err)
 		}
 		rng := rand.New(rand.NewPCG(5, 5))
-		for round := range 12 {
+		rounds := 12
+		if raceDetector {
+			rounds = 4
+		}
+		for round := range rounds {
 			segs := make([]Segment, 6)
 			for i := range segs {
 				segs[i] = Segment{ID: int64(100*round + i + 1), Rules: randomGroup(rng, 3)}

@@ -124,7 +124,7 @@ func RunDashboard(ctx context.Context, cfg DashboardConfig) (DashboardReport, er
 	// A small demo store gives the catalog, channels, settings and zone;
 	// the bulk of the orders and the events are generated below.
 	cfg.Log("bench: catalog from a small demo store…")
-	if _, err := demo.Generate(ctx, d, demo.Options{Customers: 200, Days: 30, Seed: 1}); err != nil {
+	if _, err := demo.Generate(ctx, d, demo.Options{Customers: 100, Days: 14, Seed: 1}); err != nil {
 		return rep, fmt.Errorf("generate the catalog: %w", err)
 	}
 	st, err := settings.Load(ctx, d)

@@ -195,23 +195,26 @@ func RunDashboard(ctx context.Context, cfg DashboardConfig) (DashboardReport, er
 		}
 	}
 	rep.Requests = len(all)
-	rep.P50MS, rep.P95MS, rep.MaxMS = quantileMS(all, 0.50), quantileMS(all, 0.95), quantileMS(all, 1)
+	rep.P50MS, rep.P95MS, rep.MaxMS = timesMS(all)
 	for i, v := range views {
-		rep.Views = append(rep.Views, DashboardViewTimes{DashboardView: v,
-			P50MS: quantileMS(took[i], 0.50), P95MS: quantileMS(took[i], 0.95), MaxMS: quantileMS(took[i], 1)})
+		vt := DashboardViewTimes{DashboardView: v}
+		vt.P50MS, vt.P95MS, vt.MaxMS = timesMS(took[i])
+		rep.Views = append(rep.Views, vt)
 	}
 	return rep, nil
 }
 
-// quantileMS is the q-quantile of ds (nearest rank) in milliseconds.
-func quantileMS(ds []time.Duration, q float64) float64 {
+// millis is a duration in milliseconds, as the report gives them.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// timesMS are the nearest-rank p50 and p95 and the maximum of ds
+// (Percentile; ds is sorted in place), in milliseconds.
+func timesMS(ds []time.Duration) (p50, p95, top float64) {
 	if len(ds) == 0 {
-		return 0
+		return 0, 0, 0
 	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := min(len(s)-1, max(0, int(q*float64(len(s))+0.999999)-1))
-	return float64(s[i].Microseconds()) / 1000
+	slices.Sort(ds)
+	return millis(Percentile(ds, 50)), millis(Percentile(ds, 95)), millis(ds[len(ds)-1])
 }
 
 // generateDashboardOrders writes cfg.Customers customers and cfg.Orders

@@ -13,7 +13,7 @@ func (a *API) orderRoutes() []Route {
 	return []Route{
 		{Method: "GET", Path: "/orders", Perm: permOrdersRead, Tag: "orders", Summary: "List orders, newest first",
 			Query: append([]Param{
-				{"status", "string", "pending_payment, paid, shipped, delivered, completed, cancelled or closed"},
+				{"status", "string", "pending_payment, paid (to ship: presale deposit orders left out), deposits_paid (paid presale deposits), shipped, delivered, completed, cancelled or closed"},
 				{"channel", "string", "search, live, short_video, community, ads or direct"},
 				{"customer_id", "integer", "one customer's orders"},
 				{"from", "string", "placed on or after this day (YYYY-MM-DD, store time zone)"},

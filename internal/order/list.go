@@ -13,9 +13,25 @@ import (
 	"github.com/storeops/storeops/internal/page"
 )
 
+// DepositsPaid is a list filter, not a status: the paid presale deposit
+// orders (定金订单). A deposit order stays paid for good and ships nothing,
+// so the list's paid (待发货) leaves them out and shows them here.
+const DepositsPaid Status = "deposits_paid"
+
+// ListStatuses are the values the order list filters and counts by: every
+// status, with the paid deposit orders apart from the orders to ship.
+func ListStatuses() []Status {
+	return []Status{PendingPayment, Paid, DepositsPaid, Shipped, Delivered, Completed, Cancelled, Closed}
+}
+
+// ValidListStatus reports whether s is one of ListStatuses.
+func ValidListStatus(s string) bool {
+	return s == string(DepositsPaid) || ValidStatus(s)
+}
+
 // Filter selects orders for List. Zero values select everything.
 type Filter struct {
-	Status     string
+	Status     string // one of ListStatuses; paid leaves out deposit orders
 	Channel    string
 	CustomerID int64
 	From, To   time.Time // created at or after From, before To
@@ -27,8 +43,8 @@ type Filter struct {
 
 // Validate says which filter field is wrong.
 func (f Filter) Validate() error {
-	if f.Status != "" && !ValidStatus(f.Status) {
-		return apperr.Field("status", "must be one of pending_payment, paid, shipped, delivered, completed, cancelled, closed, not %q", f.Status)
+	if f.Status != "" && !ValidListStatus(f.Status) {
+		return apperr.Field("status", "must be one of pending_payment, paid, deposits_paid, shipped, delivered, completed, cancelled, closed, not %q", f.Status)
 	}
 	if f.Channel != "" && !customer.ValidChannel(f.Channel) {
 		return apperr.Field("channel", "must be search, live, short_video, community, ads or direct, not %q", f.Channel)
@@ -60,7 +76,13 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Order, string, error) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if f.Status != "" {
+	switch Status(f.Status) {
+	case "":
+	case DepositsPaid:
+		conds = append(conds, "status = 'paid'", "presale_role = 'deposit'")
+	case Paid:
+		conds = append(conds, "status = 'paid'", "presale_role <> 'deposit'")
+	default:
 		conds = append(conds, "status = "+arg(f.Status))
 	}
 	if f.Channel != "" {
@@ -118,14 +140,16 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Order, string, error) {
 	return out, page.Next(f.Request, len(out), last), nil
 }
 
-// CountByStatus is how many orders are in each status (every status
-// present, zero included), for the tabs of an order list.
+// CountByStatus is how many orders each of ListStatuses selects (every one
+// present, zero included), for the tabs of an order list: paid deposit
+// orders count under DepositsPaid, not Paid.
 func (s *Service) CountByStatus(ctx context.Context) (map[Status]int64, error) {
-	out := make(map[Status]int64, len(Statuses()))
-	for _, st := range Statuses() {
+	out := make(map[Status]int64, len(ListStatuses()))
+	for _, st := range ListStatuses() {
 		out[st] = 0
 	}
-	rows, err := s.DB.Query(ctx, `SELECT status, COUNT(*) FROM orders GROUP BY status`)
+	rows, err := s.DB.Query(ctx, `SELECT CASE WHEN status = 'paid' AND presale_role = 'deposit' THEN 'deposits_paid' ELSE status END, COUNT(*)
+		FROM orders GROUP BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("count orders by status: %w", err)
 	}

@@ -20,7 +20,8 @@ import (
 
 // A paid presale deposit reads "定金已付 · 尾款截至 …" in the order list and
 // on its page, which offers no shipping; in English "Deposit paid — tail
-// due by …".
+// due by …". The list's paid tab (orders to ship) leaves it out: it sits
+// under 定金订单.
 func TestOrderPages_DepositPaidTailDue(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
@@ -57,7 +58,12 @@ func TestOrderPages_DepositPaidTailDue(t *testing.T) {
 		}
 		due := tailEnds.Format("2006-01-02")
 		list := f.get("/orders", op).Body.String()
-		mustContain(t, list, `data-deposit="paid"`, "定金已付 · 尾款截至 "+due)
+		mustContain(t, list, `data-deposit="paid"`, "定金已付 · 尾款截至 "+due, `data-status="deposits_paid">定金订单 (1)`, `data-status="paid">已支付 (0)`)
+		// Paid (待发货) lists the orders to ship; the deposit has its own tab.
+		if toShip := f.get("/orders?status=paid", op).Body.String(); strings.Contains(toShip, `data-deposit="paid"`) {
+			t.Error("the paid tab lists a deposit order, which ships nothing")
+		}
+		mustContain(t, f.get("/orders?status=deposits_paid", op).Body.String(), `data-deposit="paid"`)
 		page := f.get("/orders/"+strconv.FormatInt(do.ID, 10), op).Body.String()
 		mustContain(t, page, `id="order-status" data-status="paid" data-deposit="paid"`, "定金已付 · 尾款截至 "+due)
 		if strings.Contains(page, `id="ship-form"`) {

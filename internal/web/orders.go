@@ -49,7 +49,7 @@ func ordersFormOf(q url.Values) ordersForm {
 func (f *ordersForm) filter(v *viewer) order.Filter {
 	f.Errors = map[string]string{}
 	var out order.Filter
-	if order.ValidStatus(f.Status) {
+	if order.ValidListStatus(f.Status) {
 		out.Status = f.Status
 	} else {
 		f.Status = ""
@@ -251,7 +251,7 @@ func (c *Console) statusTabs(ctx context.Context, q url.Values) ([]statusTab, er
 	}
 	var all int64
 	tabs := []statusTab{{}}
-	for _, st := range order.Statuses() {
+	for _, st := range order.ListStatuses() {
 		all += counts[st]
 		tabs = append(tabs, statusTab{Status: string(st), Count: counts[st], Href: link(string(st))})
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"modernc.org/libc"
 	"modernc.org/sqlite/vtab"
 )
 
@@ -22,10 +23,33 @@ import (
 const rowsModule = "storeops_rows"
 
 func init() {
+	keepAllocatorPages()
 	// Modules are installed on connections as they open, so this must run
 	// before the first Open.
 	if err := vtab.RegisterModule(nil, rowsModule, rowsSource{}); err != nil {
 		panic(fmt.Sprintf("database: register the %s module: %v", rowsModule, err))
+	}
+}
+
+// keepAllocatorPages holds one block of each of the small size classes of
+// the pure-Go SQLite's C heap (modernc.org/memory) for the life of the
+// process. That allocator carves each class out of 64 KiB pages it maps
+// from the OS and unmaps a page as soon as its last block is freed; a
+// write of thousands of rows splits B-tree pages all the time, and each
+// split allocates and frees a scratch buffer whose class often has no
+// other block alive — so every split cost an mmap, two munmaps (the
+// mapping is trimmed to alignment), the page faults of fresh memory and a
+// final munmap. Measured on a million-line import: 52,000 mmaps and
+// 155,000 munmaps per 200,000 lines, 6.5 s of the 21 s of CPU in the
+// kernel; with one block held per class 9,000 and 25,000, and 2.9 s. It
+// costs one 64 KiB mapping per class, touched only where blocks are used.
+func keepAllocatorPages() {
+	tls := libc.NewTLS()
+	defer tls.Close()
+	// Classes are powers of two from 16 bytes to 16 KiB; larger blocks get
+	// mappings of their own either way.
+	for log := 4; log <= 14; log++ {
+		libc.Xmalloc(tls, libc.Tsize_t(1)<<log)
 	}
 }
 

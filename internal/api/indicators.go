@@ -116,6 +116,9 @@ func (a *API) cohorts(ctx context.Context, r *request) (any, error) {
 		}
 		months = n
 	}
+	if err := (&metric.Rollup{DB: a.DB}).RefreshIfOlder(ctx, metric.FreshEnough); err != nil {
+		return nil, err
+	}
 	return metric.Cohorts(ctx, a.DB, to, months)
 }
 

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/db"
-	"github.com/storeops/storeops/internal/order/purchase"
 	"github.com/storeops/storeops/internal/settings"
 )
 
@@ -26,54 +25,17 @@ type Cohort struct {
 }
 
 // Cohorts computes the monthly cohorts of the `months` months ending with
-// the month of day `to`, each followed up to `to`. It reads the paid
-// orders of those months once (customer, day, net total).
+// the month of day `to`, each followed up to `to`, from the cohort rollup
+// (cohort_daily, refreshed by Rollup.Refresh): a few rows per cohort and
+// day, however many orders.
 func Cohorts(ctx context.Context, q db.Queryer, to int64, months int) ([]Cohort, error) {
 	if months < 1 || months > 36 {
 		return nil, fmt.Errorf("months: %d is outside 1…36", months)
 	}
 	end := settings.DayTime(to, time.UTC)
 	first := time.Date(end.Year(), end.Month()-time.Month(months-1), 1, 0, 0, 0, 0, time.UTC)
-	from := settings.Day(first, time.UTC)
-	monthIndex := func(day int64) int {
-		t := settings.DayTime(day, time.UTC)
-		return (t.Year()-first.Year())*12 + int(t.Month()) - int(first.Month())
-	}
-	type state struct {
-		cohort   int
-		months   map[int]bool
-		lastDay  int64
-		repeatAt int // month of the second purchase day, -1 none
-		net      []int64
-	}
-	rows, err := q.Query(ctx, `SELECT o.customer_id, o.paid_day, `+purchase.Net("o")+` FROM orders o
-		JOIN customers c ON c.id = o.customer_id
-		WHERE c.first_paid_day BETWEEN $1 AND $2 AND o.paid_day BETWEEN $1 AND $2 AND `+purchase.Is("o")+`
-		ORDER BY o.customer_id, o.paid_day`, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("cohorts: %w", err)
-	}
-	defer rows.Close()
-	customers := map[int64]*state{}
-	for rows.Next() {
-		var id, day, net int64
-		if err := rows.Scan(&id, &day, &net); err != nil {
-			return nil, err
-		}
-		m := monthIndex(day)
-		s := customers[id]
-		if s == nil {
-			s = &state{cohort: m, months: map[int]bool{}, repeatAt: -1, net: make([]int64, months)}
-			customers[id] = s
-		} else if day != s.lastDay && s.repeatAt < 0 {
-			s.repeatAt = m - s.cohort
-		}
-		s.lastDay = day
-		s.months[m-s.cohort] = true
-		s.net[m-s.cohort] += net
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	monthIndex := func(yyyymm int64) int {
+		return int(yyyymm/100-int64(first.Year()))*12 + int(yyyymm%100) - int(first.Month())
 	}
 	out := make([]Cohort, months)
 	retained := make([][]int64, months)
@@ -84,29 +46,41 @@ func Cohorts(ctx context.Context, q db.Queryer, to int64, months int) ([]Cohort,
 		out[c].Month = first.AddDate(0, c, 0).Format("2006-01")
 		retained[c], repeated[c], net[c] = make([]int64, span), make([]int64, span), make([]int64, span)
 	}
-	for _, s := range customers {
-		c := s.cohort
-		out[c].Size++
-		for k := range retained[c] {
-			if s.months[k] {
-				retained[c][k]++
-			}
-			if s.repeatAt >= 0 && s.repeatAt <= k {
-				repeated[c][k]++
-			}
-			net[c][k] += s.net[k]
+	rows, err := q.Query(ctx, `SELECT cohort, day, active, repeaters, net FROM cohort_daily
+		WHERE cohort BETWEEN $1 AND $2 AND day <= $3`, int64(first.Year())*100+int64(first.Month()), to/100, to)
+	if err != nil {
+		return nil, fmt.Errorf("cohorts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cohort, day, active, repeaters, amount int64
+		if err := rows.Scan(&cohort, &day, &active, &repeaters, &amount); err != nil {
+			return nil, fmt.Errorf("cohorts: %w", err)
 		}
+		c := monthIndex(cohort)
+		k := monthIndex(day/100) - c
+		if c < 0 || c >= months || k < 0 || k >= len(retained[c]) {
+			continue
+		}
+		retained[c][k] += active
+		repeated[c][k] += repeaters
+		net[c][k] += amount
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("cohorts: %w", err)
 	}
 	for c := range out {
-		n := out[c].Size
+		n := retained[c][0] // every customer's first month
+		out[c].Size = n
 		span := len(retained[c])
 		out[c].RetainedBP, out[c].RepurchasedBP, out[c].LTV = make([]int64, span), make([]int64, span), make([]int64, span)
-		var cum int64
+		var cumNet, cumRepeat int64
 		for k := range span {
 			out[c].RetainedBP[k] = divRound(retained[c][k]*10000, n)
-			out[c].RepurchasedBP[k] = divRound(repeated[c][k]*10000, n)
-			cum += net[c][k]
-			out[c].LTV[k] = divRound(cum, n)
+			cumRepeat += repeated[c][k]
+			out[c].RepurchasedBP[k] = divRound(cumRepeat*10000, n)
+			cumNet += net[c][k]
+			out[c].LTV[k] = divRound(cumNet, n)
 		}
 	}
 	return out, nil

@@ -239,6 +239,9 @@ func TestCohorts_CurvesAreMonotone(t *testing.T) {
 		if _, err := demo.Generate(ctx, d, demo.Options{Customers: 400, Days: 180, Seed: 5, End: time.Date(2026, 11, 20, 0, 0, 0, 0, sh), Location: sh}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := (&metric.Rollup{DB: d}).Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
 		cs, err := metric.Cohorts(ctx, d, 20261120, 6)
 		if err != nil {
 			t.Fatal(err)
@@ -272,6 +275,9 @@ func TestRetention_RepurchaseAndChurn(t *testing.T) {
 		ctx := context.Background()
 		sh, _ := time.LoadLocation("Asia/Shanghai")
 		if _, err := demo.Generate(ctx, d, demo.Options{Customers: 400, Days: 180, Seed: 5, End: time.Date(2026, 11, 20, 0, 0, 0, 0, sh), Location: sh}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (&metric.Rollup{DB: d}).Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
 		r, err := metric.RetentionOf(ctx, d, 20261001, 20261031)

@@ -81,6 +81,9 @@ func (r *Rollup) refresh(ctx context.Context) (int, error) {
 			return 0, err
 		}
 	}
+	if err := r.refreshRetention(ctx); err != nil {
+		return 0, err
+	}
 	err = r.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := r.setMark(ctx, tx, markOrders, started.UnixMilli()); err != nil {
 			return err
@@ -115,7 +118,7 @@ func (r *Rollup) RefreshIfOlder(ctx context.Context, maxAge time.Duration) error
 
 // Rebuild recomputes every day from orders and refunds.
 func (r *Rollup) Rebuild(ctx context.Context) error {
-	if _, err := r.DB.Exec(ctx, "DELETE FROM job_marks WHERE name IN ($1, $2)", markOrders, markRefunds); err != nil {
+	if _, err := r.DB.Exec(ctx, "DELETE FROM job_marks WHERE name IN ($1, $2, $3)", markOrders, markRefunds, retentionMark); err != nil {
 		return err
 	}
 	if _, err := r.DB.Exec(ctx, "DELETE FROM sales_daily"); err != nil {

@@ -16,7 +16,7 @@ import (
 )
 
 func benchCommand() *command {
-	var target, scenario, token, dsn, synchronous, cpuProfile string
+	var target, scenario, token, dsn, synchronous, cpuProfile, store string
 	var self, asJSON bool
 	var clients, requests, customers, units, attempts, perCustomer, events, batch, orders int
 	var visitors, days, rounds int
@@ -47,6 +47,7 @@ func benchCommand() *command {
 			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (with --self it covers the server too)")
 			fs.IntVar(&orders, "orders", 0, "rfm: orders to generate (0: ten a customer); dashboard: orders (0: 1,000,000)")
 			fs.IntVar(&rounds, "rounds", 20, "dashboard: times each view is asked")
+			fs.StringVar(&store, "store", "", "rfm: a SQLite file to keep the generated store in, reused by the next bench of the same --customers and --orders (empty: a temporary file)")
 		},
 		run: func(ctx context.Context, e *cmdEnv) error {
 			// The scenario may also come first: storeops bench checkout.
@@ -61,7 +62,7 @@ func benchCommand() *command {
 				return fmt.Errorf("--self and --url: choose one (a store bench serves itself, or the one at --url)")
 			}
 			if scenario == bench.RFM {
-				return runRFMBench(ctx, e, customers, orders, asJSON)
+				return runRFMBench(ctx, e, customers, orders, store, cpuProfile, asJSON)
 			}
 			if scenario == bench.Dashboard {
 				// The shared flags' defaults are other scenarios': here
@@ -203,11 +204,16 @@ func runIngestBench(ctx context.Context, e *cmdEnv, cfg bench.IngestConfig, so b
 
 // runRFMBench times RFM segmentation on a generated SQLite store of
 // customers and orders (internal/bench/rfm.go).
-func runRFMBench(ctx context.Context, e *cmdEnv, customers, orders int, asJSON bool) error {
+func runRFMBench(ctx context.Context, e *cmdEnv, customers, orders int, store, cpuProfile string, asJSON bool) error {
 	if orders == 0 {
 		orders = 10 * customers
 	}
-	rep, err := bench.RunRFM(ctx, bench.RFMConfig{Customers: customers, Orders: orders,
+	stop, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	rep, err := bench.RunRFM(ctx, bench.RFMConfig{Customers: customers, Orders: orders, Store: store,
 		Log: func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }})
 	if err != nil {
 		return err

@@ -242,9 +242,16 @@ func aggregatesCurrent(ctx context.Context, q db.Queryer) (bool, error) {
 // order, for a store whose orders were written around the order service
 // (a run does it by itself when it finds them stale).
 func (s *Service) Rebuild(ctx context.Context) error {
-	return s.DB.InTx(ctx, func(tx *db.Tx) error { return rebuild(ctx, tx) })
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if tx.Dialect() == db.SQLite {
+			return rebuildSQLite(ctx, s.DB, tx, time.Now().UnixMilli())
+		}
+		return rebuild(ctx, tx)
+	})
 }
 
+// rebuild counts in the transaction: on PostgreSQL, which aggregates
+// the orders itself in parallel.
 func rebuild(ctx context.Context, tx *db.Tx) error {
 	now := time.Now().UnixMilli()
 	var id, updated int64
@@ -263,28 +270,10 @@ func rebuild(ctx context.Context, tx *db.Tx) error {
 	if err != nil {
 		return err
 	}
-	if len(gaps) > 0 {
-		vals := make([]any, 0, 2*len(gaps))
-		for _, g := range gaps {
-			vals = append(vals, g.Days, g.Count)
-		}
-		if err := tx.InsertRows(ctx, "rfm_gaps", []string{"days", "purchases"}, vals); err != nil {
-			return fmt.Errorf("rfm rebuild: %w", err)
-		}
-	}
-	gen, err := readMarks(ctx, tx, markGeneration)
-	if err != nil {
+	if err := storeGaps(ctx, tx, gaps); err != nil {
 		return err
 	}
-	for _, m := range []struct {
-		name string
-		v    int64
-	}{{markOrderID, id}, {markUpdated, updated}, {markGeneration, gen[0] + 1}} {
-		if err := writeMark(ctx, tx, m.name, m.v, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeRebuildMarks(ctx, tx, id, updated, now)
 }
 
 // allOrders names the orders for a pass over all of them. SQLite would walk

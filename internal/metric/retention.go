@@ -589,3 +589,47 @@ func RetentionOf(ctx context.Context, q db.Queryer, from, to int64) (Retention, 
 	r.LTV = divRound(net, customers)
 	return r, nil
 }
+
+// buyersOf counts, for each of the day ranges (sorted, not overlapping),
+// its distinct buyers and its new customers (first purchase in it) from
+// the retention rollup, exactly and in one read: a buyer of a range has
+// exactly one purchase in it whose previous purchase is before the range.
+func buyersOf(ctx context.Context, q db.Queryer, ranges [][2]int64) (buyers, newCustomers []int64, err error) {
+	buyers, newCustomers = make([]int64, len(ranges)), make([]int64, len(ranges))
+	if len(ranges) == 0 {
+		return buyers, newCustomers, nil
+	}
+	rows, err := q.Query(ctx, `SELECT day, orders, first_orders, prevs FROM retention_daily WHERE day BETWEEN $1 AND $2 ORDER BY day`,
+		ranges[0][0], ranges[len(ranges)-1][1])
+	if err != nil {
+		return nil, nil, fmt.Errorf("buyers: %w", err)
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		var day, orders, first int64
+		var p []byte
+		if err := rows.Scan(&day, &orders, &first, &p); err != nil {
+			return nil, nil, fmt.Errorf("buyers: %w", err)
+		}
+		for i < len(ranges) && ranges[i][1] < day {
+			i++
+		}
+		if i == len(ranges) {
+			break
+		}
+		if day < ranges[i][0] {
+			continue
+		}
+		newCustomers[i] += first
+		buyers[i] += orders
+		if orders > first {
+			prevs, err := decodePairs(p)
+			if err != nil {
+				return nil, nil, err
+			}
+			buyers[i] -= prevs.sum(ranges[i][0], day+1)
+		}
+	}
+	return buyers, newCustomers, rows.Err()
+}

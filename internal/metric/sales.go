@@ -25,15 +25,12 @@ type DaySales struct {
 
 // Summary is a period's headline figures.
 type Summary struct {
-	From       int64 `json:"from"`
-	To         int64 `json:"to"`
-	GMV        int64 `json:"gmv"`
-	PaidOrders int64 `json:"paid_orders"`
-	AOV        int64 `json:"aov"` // 客单价 = GMV ÷ paid orders, 分 (rounded half up)
-	Buyers     int64 `json:"buyers"`
-	// BuyersApprox is true when Buyers is a HyperLogLog estimate (ranges
-	// over ExactBuyersDays; standard error 0.8%).
-	BuyersApprox bool  `json:"buyers_approx"`
+	From         int64 `json:"from"`
+	To           int64 `json:"to"`
+	GMV          int64 `json:"gmv"`
+	PaidOrders   int64 `json:"paid_orders"`
+	AOV          int64 `json:"aov"`    // 客单价 = GMV ÷ paid orders, 分 (rounded half up)
+	Buyers       int64 `json:"buyers"` // distinct, exact (retention rollup)
 	NewCustomers int64 `json:"new_customers"`
 	Refunds      int64 `json:"refunds"`
 	NetSales     int64 `json:"net_sales"`

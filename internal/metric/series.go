@@ -12,9 +12,10 @@ import (
 
 // SeriesFigures fills the figures of every bucket with a few range reads
 // (traffic_monthly for whole-month buckets, traffic_daily, sales_daily,
-// customers' first paid days) instead of a period computation per bucket: the same sums, and UV, converted visitors
-// and buyers exact for one-day buckets and merged from the daily sketches
-// for longer ones.
+// the retention rollup) instead of a period computation per bucket: the
+// same sums, buyers and new customers exact, and UV and converted visitors
+// exact for one-day buckets and merged from the daily sketches for longer
+// ones.
 func SeriesFigures(ctx context.Context, q db.Queryer, buckets []Bucket) error {
 	if len(buckets) == 0 {
 		return nil
@@ -27,7 +28,7 @@ func SeriesFigures(ctx context.Context, q db.Queryer, buckets []Bucket) error {
 		}
 		return i
 	}
-	type sketches struct{ uv, conv, buyers *hyperloglog.Sketch }
+	type sketches struct{ uv, conv *hyperloglog.Sketch }
 	sk := make([]sketches, len(buckets))
 	merge := func(p **hyperloglog.Sketch, b []byte) error {
 		if *p == nil {
@@ -108,14 +109,13 @@ func SeriesFigures(ctx context.Context, q db.Queryer, buckets []Bucket) error {
 			return err
 		}
 	}
-	rows, err := q.Query(ctx, `SELECT day, paid_orders, gmv, cogs, refunds, buyers, buyers_sketch FROM sales_daily WHERE day BETWEEN $1 AND $2`, from, to)
+	rows, err := q.Query(ctx, `SELECT day, paid_orders, gmv, cogs, refunds FROM sales_daily WHERE day BETWEEN $1 AND $2`, from, to)
 	if err != nil {
 		return fmt.Errorf("series sales: %w", err)
 	}
 	for rows.Next() {
-		var day, orders, gmv, cogs, refunds, buyers int64
-		var bs []byte
-		if err := rows.Scan(&day, &orders, &gmv, &cogs, &refunds, &buyers, &bs); err != nil {
+		var day, orders, gmv, cogs, refunds int64
+		if err := rows.Scan(&day, &orders, &gmv, &cogs, &refunds); err != nil {
 			rows.Close()
 			return err
 		}
@@ -128,41 +128,23 @@ func SeriesFigures(ctx context.Context, q db.Queryer, buckets []Bucket) error {
 		b.GMV += gmv
 		b.COGS += cogs
 		b.Refunds += refunds
-		if b.From == b.To {
-			b.Buyers = buyers
-		} else if err := merge(&sk[i].buyers, bs); err != nil {
-			rows.Close()
-			return err
-		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = q.Query(ctx, `SELECT first_paid_day, COUNT(*) FROM customers WHERE first_paid_day BETWEEN $1 AND $2 GROUP BY first_paid_day`, from, to)
+	spans := make([][2]int64, len(buckets))
+	for i, b := range buckets {
+		spans[i] = [2]int64{b.From, b.To}
+	}
+	buyers, newCustomers, err := buyersOf(ctx, q, spans)
 	if err != nil {
-		return fmt.Errorf("series new customers: %w", err)
-	}
-	for rows.Next() {
-		var day, n int64
-		if err := rows.Scan(&day, &n); err != nil {
-			rows.Close()
-			return err
-		}
-		if i := at(day); i >= 0 {
-			buckets[i].NewCustomers += n
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+		return fmt.Errorf("series buyers: %w", err)
 	}
 	for i := range buckets {
+		buckets[i].Buyers, buckets[i].NewCustomers = buyers[i], newCustomers[i]
 		if s := sk[i]; s.uv != nil {
 			buckets[i].UV, buckets[i].Converted = int64(s.uv.Estimate()), int64(s.conv.Estimate())
-		}
-		if s := sk[i]; s.buyers != nil {
-			buckets[i].Buyers = int64(s.buyers.Estimate())
 		}
 		buckets[i].finish()
 	}

@@ -44,10 +44,10 @@ func benchCommand() *command {
 			fs.IntVar(&batch, "batch", 100, "ingest: events a request (at most 100)")
 			fs.IntVar(&visitors, "visitors", 0, "funnel: distinct visitors of the --events (0: one per 20 events)")
 			fs.IntVar(&days, "days", 90, "funnel: days the events are spread over")
-			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (with --self it covers the server too)")
+			fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file (with --self it covers the server too; dashboard: the requests alone)")
 			fs.IntVar(&orders, "orders", 0, "rfm: orders to generate (0: ten a customer); dashboard: orders (0: 1,000,000)")
 			fs.IntVar(&rounds, "rounds", 20, "dashboard: times each view is asked")
-			fs.StringVar(&store, "store", "", "rfm: a SQLite file to keep the generated store in, reused by the next bench of the same --customers and --orders (empty: a temporary file)")
+			fs.StringVar(&store, "store", "", "rfm: a SQLite file to keep the generated store in, reused by the next bench of the same --customers and --orders (empty: a temporary file); dashboard: the same, reused as it is")
 		},
 		run: func(ctx context.Context, e *cmdEnv) error {
 			// The scenario may also come first: storeops bench checkout.
@@ -68,7 +68,10 @@ func benchCommand() *command {
 				// The shared flags' defaults are other scenarios': here
 				// events default to two an order, customers to one in five
 				// orders, and the history to 400 days.
-				cfg := bench.DashboardConfig{Orders: orders, Rounds: rounds, Days: 400}
+				cfg := bench.DashboardConfig{Orders: orders, Rounds: rounds, Days: 400, Store: store}
+				if cpuProfile != "" {
+					cfg.Profile = func() (func(), error) { return startCPUProfile(cpuProfile) }
+				}
 				e.fs.Visit(func(f *flag.Flag) {
 					switch f.Name {
 					case "events":

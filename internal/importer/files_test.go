@@ -89,6 +89,9 @@ func TestCrashHelper(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &Service{DB: d, ChunkRows: 200}
+	if os.Getenv(crashHelperEnv+"_LOAD") != "" {
+		s.LoadRows = 1
+	}
 	chunks := 0
 	s.inChunk = func() {
 		chunks++

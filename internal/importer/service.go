@@ -30,6 +30,12 @@ type Service struct {
 	// that size or smaller commits all at once, a larger one in recorded
 	// chunks. Zero: 8,192.
 	ChunkRows int
+	// LoadRows: on SQLite, an orders file of at least this many rows
+	// committed into a store without orders (the initial load) is written
+	// in one transaction, the secondary indexes of orders and order lines
+	// built at its end, instead of in chunks. Zero: 65,536; negative:
+	// never.
+	LoadRows int
 	// MaxErrors is how many errors a report lists (all are counted). Zero: 500.
 	MaxErrors int
 	Now       func() time.Time
@@ -58,6 +64,26 @@ func (s *Service) limits() Limits {
 		return DefaultLimits
 	}
 	return s.Limits
+}
+
+func (s *Service) loadRows() int {
+	if s.LoadRows == 0 {
+		return 65536
+	}
+	return s.LoadRows
+}
+
+// loads reports whether a commit of total rows of kind writes them in
+// one transaction (see LoadRows): the store holds no orders yet.
+func (s *Service) loads(ctx context.Context, kind Kind, total int64) (bool, error) {
+	if s.DB.Dialect() != db.SQLite || kind != KindOrders || s.loadRows() < 0 || total < int64(s.loadRows()) {
+		return false, nil
+	}
+	var has bool
+	if err := s.DB.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM orders)").Scan(&has); err != nil {
+		return false, fmt.Errorf("look for orders: %w", err)
+	}
+	return !has, nil
 }
 
 func (s *Service) chunkRows() int {
@@ -138,7 +164,7 @@ func (s *Service) Validate(ctx context.Context, req Request, progress func(Progr
 	if req.Preset == "" {
 		req.Preset = "generic"
 	}
-	rep, err := s.pass(ctx, req, p, nil, progress)
+	rep, err := s.pass(ctx, req, p, nil, false, progress)
 	if err != nil {
 		return rep, err
 	}
@@ -219,8 +245,12 @@ func (s *Service) Commit(ctx context.Context, jobID int64, req Request, progress
 			progress(pr)
 		}
 	}
+	load, err := s.loads(ctx, req.Kind, total)
+	if err != nil {
+		return Report{}, err
+	}
 	passCtx, stopRenewing := s.holdLease(ctx, jobID, lease)
-	rep, err := s.pass(passCtx, req, p, &jobID, wrap)
+	rep, err := s.pass(passCtx, req, p, &jobID, load, wrap)
 	rep.JobID = jobID
 	if cause := stopRenewing(); cause != nil {
 		// The job is the other commit's now: its status is not ours to
@@ -252,8 +282,8 @@ func (s *Service) Commit(ctx context.Context, jobID int64, req Request, progress
 }
 
 // pass reads the file once: validating only (job nil) or writing the rows
-// chunk by chunk under the job.
-func (s *Service) pass(ctx context.Context, req Request, p Preset, job *int64, progress func(Progress)) (Report, error) {
+// under the job, chunk by chunk or (load) in one transaction.
+func (s *Service) pass(ctx context.Context, req Request, p Preset, job *int64, load bool, progress func(Progress)) (Report, error) {
 	rep := Report{Kind: req.Kind, Preset: p.Name, Errors: []RowError{}}
 	mapping, err := s.mappingFor(ctx, req)
 	if err != nil {
@@ -304,8 +334,14 @@ func (s *Service) pass(ctx context.Context, req Request, p Preset, job *int64, p
 	if job != nil {
 		phase = "commit"
 	}
-	w := &writer{s: s, ctx: ctx, job: job, p: p, st: st, rep: &rep, errs: errs, phase: phase, progress: progress,
+	w := &writer{s: s, ctx: ctx, job: job, p: p, st: st, rep: &rep, errs: errs, phase: phase, progress: progress, load: load,
 		skus: map[string]skuRef{}, dryCustomers: map[string]bool{}, drySKUs: map[string]bool{}}
+	if job == nil || load {
+		w.custs = map[string]int64{}
+	}
+	if load {
+		w.firstPaid = map[int64]int64{}
+	}
 	switch req.Kind {
 	case KindOrders:
 		r := newOrderReader(rows, lay, p, st, errs)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,18 @@ type writer struct {
 	errs     *errorList
 	phase    string
 	progress func(Progress)
+	load     bool // commit orders in one transaction (loadOrders)
+	// empty: the load began on a store without orders, so none of the
+	// file's is there already.
+	empty bool
+	// custs holds customers known to be in the store, by external id, in a
+	// dry run and a load (whose transaction no one else writes in), so each
+	// chunk looks up only those it has not met; nil: every chunk looks up
+	// its own.
+	custs map[string]int64
+	// firstPaid holds a load's first paid day by customer id, written
+	// once at its end (notePaidDays) instead of chunk by chunk.
+	firstPaid map[int64]int64
 
 	skus map[string]skuRef // SKU code → ids, for codes seen in committed chunks
 	// a dry run writes nothing, so what it would create is remembered here
@@ -51,6 +64,17 @@ func (w *writer) add(c counts) {
 	w.rep.Skipped += c.skipped
 }
 
+func (c *counts) add(o counts) {
+	c.rows += o.rows
+	c.customers += o.customers
+	c.orders += o.orders
+	c.lines += o.lines
+	c.revenue += o.revenue
+	c.products += o.products
+	c.stock += o.stock
+	c.skipped += o.skipped
+}
+
 func (w *writer) report() {
 	if w.progress != nil {
 		w.progress(Progress{Phase: w.phase, Rows: w.rep.Rows})
@@ -73,12 +97,12 @@ func (w *writer) orders(r *orderReader) error {
 		for range chunks { // let the reader end before the caller reads r.errs
 		}
 	}()
+	if w.load {
+		return w.loadOrders(chunks)
+	}
 	for c := range chunks {
-		if c.err != nil {
-			return c.err
-		}
-		if c.last && w.job != nil && c.errCount > 0 {
-			return fmt.Errorf("line %d: %w", c.firstErr, errFileChanged)
+		if err := w.checkChunk(c); err != nil {
+			return err
 		}
 		if len(c.orders) > 0 {
 			last := int64(c.orders[len(c.orders)-1].lastLine)
@@ -88,6 +112,141 @@ func (w *writer) orders(r *orderReader) error {
 		}
 		w.rep.Rows = c.rows
 		w.report()
+	}
+	return nil
+}
+
+// checkChunk returns the error a chunk carries: the reader's, or, at the
+// end of a commit, that the file has errors now.
+func (w *writer) checkChunk(c orderChunk) error {
+	if c.err != nil {
+		return c.err
+	}
+	if c.last && w.job != nil && c.errCount > 0 {
+		return fmt.Errorf("line %d: %w", c.firstErr, errFileChanged)
+	}
+	return nil
+}
+
+// loadOrders commits every chunk in one transaction, building the
+// secondary indexes of orders and order lines at its end when the store
+// had no orders at its start (see Service.LoadRows): one sort per index
+// instead of an insert into each for every row. Readers go on reading the
+// store as it was, indexes and all, until the transaction commits; writers
+// wait for it. A commit that stops leaves the store as it was, its job at
+// the line it started from.
+func (w *writer) loadOrders(chunks <-chan orderChunk) error {
+	ctx := w.ctx
+	var total counts
+	var lastRow int64
+	made := map[string]skuRef{}
+	err := w.s.DB.InTx(ctx, func(tx *db.Tx) error {
+		deferred, empty, err := deferIndexes(ctx, tx)
+		if err != nil {
+			return err
+		}
+		w.empty = empty
+		for c := range chunks {
+			if err := w.checkChunk(c); err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if len(c.orders) > 0 {
+				n, m, err := w.planOrders(tx, c.orders)
+				if err != nil {
+					return err
+				}
+				// Later chunks look up the SKUs this one made.
+				for k, v := range m {
+					w.skus[k] = v
+					made[k] = v
+				}
+				total.add(n)
+				lastRow = int64(c.orders[len(c.orders)-1].lastLine)
+				if w.s.inChunk != nil {
+					w.s.inChunk()
+				}
+			}
+			w.rep.Rows = c.rows
+			w.report()
+		}
+		if err := notePaidDays(ctx, tx, w.firstPaid); err != nil {
+			return err
+		}
+		clear(w.firstPaid)
+		if err := buildIndexes(ctx, tx, deferred); err != nil {
+			return err
+		}
+		if lastRow == 0 {
+			return nil
+		}
+		return w.record(tx, lastRow, total)
+	})
+	if err != nil {
+		for k := range made { // not in the store after all
+			delete(w.skus, k)
+		}
+		return err
+	}
+	w.add(total)
+	if lastRow > 0 {
+		w.rep.LastRow = lastRow
+	}
+	return nil
+}
+
+// secondaryIndex is an index loadOrders drops and builds again.
+type secondaryIndex struct{ name, sql string }
+
+// deferIndexes drops the secondary indexes of orders and order_lines when
+// the store has no orders (empty), returning them to be built again. The
+// unique indexes stay: they check the rows as they go in (an order number
+// taken twice fails the load), and the import looks orders up by one.
+func deferIndexes(ctx context.Context, tx *db.Tx) (list []secondaryIndex, empty bool, err error) {
+	var has bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM orders)").Scan(&has); err != nil {
+		return nil, false, fmt.Errorf("look for orders: %w", err)
+	}
+	if has {
+		// Another writer added orders since the commit looked: the indexes
+		// stay and take the rows one by one.
+		return nil, false, nil
+	}
+	rs, err := tx.Query(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('orders', 'order_lines')
+		AND sql IS NOT NULL ORDER BY name`)
+	if err != nil {
+		return nil, false, fmt.Errorf("list indexes: %w", err)
+	}
+	var out []secondaryIndex
+	for rs.Next() {
+		var ix secondaryIndex
+		if err := rs.Scan(&ix.name, &ix.sql); err != nil {
+			rs.Close()
+			return nil, false, err
+		}
+		if !strings.HasPrefix(strings.ToUpper(strings.Join(strings.Fields(ix.sql), " ")), "CREATE UNIQUE ") {
+			out = append(out, ix)
+		}
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return nil, false, fmt.Errorf("list indexes: %w", err)
+	}
+	for _, ix := range out {
+		if _, err := tx.Exec(ctx, `DROP INDEX "`+ix.name+`"`); err != nil {
+			return nil, false, fmt.Errorf("drop index %s for the load: %w", ix.name, err)
+		}
+	}
+	return out, true, nil
+}
+
+func buildIndexes(ctx context.Context, tx *db.Tx, list []secondaryIndex) error {
+	for _, ix := range list {
+		if _, err := tx.Exec(ctx, ix.sql); err != nil {
+			return fmt.Errorf("build index %s: %w", ix.name, err)
+		}
 	}
 	return nil
 }
@@ -176,15 +335,7 @@ func (w *writer) commit(lastRow int64, plan func(q db.Queryer) (counts, map[stri
 		if w.s.inChunk != nil {
 			w.s.inChunk()
 		}
-		_, err = tx.Exec(ctx, `UPDATE import_jobs SET last_row = $1, customers = customers + $2, orders = orders + $3, lines = lines + $4,
-			revenue = revenue + $5, products = products + $6, stock = stock + $7, skipped = skipped + $8, updated_at = $9 WHERE id = $10`,
-			lastRow, c.customers, c.orders, c.lines, c.revenue, c.products, c.stock, c.skipped, w.s.now().UnixMilli(), *w.job)
-		if err != nil {
-			return fmt.Errorf("record progress of import %d: %w", *w.job, err)
-		}
-		return audit.Record(ctx, tx, "import.commit", "import_job", *w.job, nil, map[string]any{
-			"through_line": lastRow, "customers": c.customers, "orders": c.orders, "lines": c.lines,
-			"revenue": c.revenue, "products": c.products, "stock": c.stock, "skipped": c.skipped})
+		return w.record(tx, lastRow, c)
 	})
 	if err != nil {
 		return err
@@ -195,6 +346,21 @@ func (w *writer) commit(lastRow int64, plan func(q db.Queryer) (counts, map[stri
 	w.add(c)
 	w.rep.LastRow = lastRow
 	return nil
+}
+
+// record advances the job to lastRow with what was written up to it, in
+// the transaction that wrote it.
+func (w *writer) record(tx *db.Tx, lastRow int64, c counts) error {
+	ctx := w.ctx
+	_, err := tx.Exec(ctx, `UPDATE import_jobs SET last_row = $1, customers = customers + $2, orders = orders + $3, lines = lines + $4,
+		revenue = revenue + $5, products = products + $6, stock = stock + $7, skipped = skipped + $8, updated_at = $9 WHERE id = $10`,
+		lastRow, c.customers, c.orders, c.lines, c.revenue, c.products, c.stock, c.skipped, w.s.now().UnixMilli(), *w.job)
+	if err != nil {
+		return fmt.Errorf("record progress of import %d: %w", *w.job, err)
+	}
+	return audit.Record(ctx, tx, "import.commit", "import_job", *w.job, nil, map[string]any{
+		"through_line": lastRow, "customers": c.customers, "orders": c.orders, "lines": c.lines,
+		"revenue": c.revenue, "products": c.products, "stock": c.stock, "skipped": c.skipped})
 }
 
 var (
@@ -226,7 +392,7 @@ func (w *writer) planOrders(q db.Queryer, chunk []*order) (counts, map[string]sk
 			refs = append(refs, o.customerRef)
 		}
 	}
-	custID, err := lookup(ctx, q, "customers", "external_id", refs)
+	custID, err := w.lookupCustomers(q, refs)
 	if err != nil {
 		return c, nil, err
 	}
@@ -262,6 +428,7 @@ func (w *writer) planOrders(q db.Queryer, chunk []*order) (counts, map[string]sk
 			row := args[i*len(customerCols) : (i+1)*len(customerCols)]
 			rows = append(append(rows, ids[i]), row...)
 			custID[row[0].(string)] = ids[i]
+			w.know(row[0].(string), ids[i])
 		}
 		if err := insertRows(ctx, q, "customers", append([]string{"id"}, customerCols...), rows); err != nil {
 			return c, nil, err
@@ -274,9 +441,12 @@ func (w *writer) planOrders(q db.Queryer, chunk []*order) (counts, map[string]sk
 	for i, o := range chunk {
 		ids[i] = o.externalID
 	}
-	existing, err := lookup(ctx, q, "orders", "external_id", ids)
-	if err != nil {
-		return c, nil, err
+	var existing map[string]int64
+	if !w.empty {
+		existing, err = lookup(ctx, q, "orders", "external_id", ids)
+		if err != nil {
+			return c, nil, err
+		}
 	}
 	fresh := chunk[:0:0]
 	for _, o := range chunk {
@@ -334,7 +504,7 @@ func (w *writer) planOrders(q db.Queryer, chunk []*order) (counts, map[string]sk
 	}
 
 	loc := w.st.Location()
-	args = args[:0]
+	args = slices.Grow(args[:0], len(fresh)*len(orderCols))
 	for _, o := range fresh {
 		items, discount, shipping, total := o.settle()
 		var paidAt, paidDay, cancelledAt any
@@ -367,7 +537,7 @@ func (w *writer) planOrders(q db.Queryer, chunk []*order) (counts, map[string]sk
 	if err := insertRows(ctx, q, "orders", orderCols, args); err != nil {
 		return c, nil, err
 	}
-	args = args[:0]
+	args = slices.Grow(args[:0], int(c.lines)*len(lineCols))
 	for i, o := range fresh {
 		id := orderIDs[i]
 		for _, l := range o.lines {
@@ -378,10 +548,59 @@ func (w *writer) planOrders(q db.Queryer, chunk []*order) (counts, map[string]sk
 	if err := insertRows(ctx, q, "order_lines", lineCols, args); err != nil {
 		return c, nil, err
 	}
+	if w.firstPaid != nil {
+		paidDays(fresh, custID, loc, w.firstPaid)
+		if len(w.firstPaid) >= maxKnown {
+			if err := notePaidDays(ctx, q, w.firstPaid); err != nil {
+				return c, nil, err
+			}
+			clear(w.firstPaid)
+		}
+		return c, made, nil
+	}
 	if err := notePaid(ctx, q, fresh, custID, loc); err != nil {
 		return c, nil, err
 	}
 	return c, made, nil
+}
+
+// maxKnown bounds what a writer keeps across chunks (custs, firstPaid):
+// a few megabytes, enough for the customers of most shops.
+const maxKnown = 1 << 18
+
+// lookupCustomers returns the store's ids of the customers refs names,
+// looking up only those w.custs does not hold (or, in a dry run, that it
+// has not counted as new already).
+func (w *writer) lookupCustomers(q db.Queryer, refs []string) (map[string]int64, error) {
+	if w.custs == nil {
+		return lookup(w.ctx, q, "customers", "external_id", refs)
+	}
+	out := make(map[string]int64, len(refs))
+	var unknown []string
+	for _, ref := range refs {
+		if id, ok := w.custs[ref]; ok {
+			out[ref] = id
+		} else if !w.dryCustomers[ref] {
+			unknown = append(unknown, ref)
+		}
+	}
+	found, err := lookup(w.ctx, q, "customers", "external_id", unknown)
+	if err != nil {
+		return nil, err
+	}
+	for ref, id := range found {
+		out[ref] = id
+		w.know(ref, id)
+	}
+	return out, nil
+}
+
+// know remembers that customer ref is id in the store, when the writer
+// keeps customers.
+func (w *writer) know(ref string, id int64) {
+	if w.custs != nil && len(w.custs) < maxKnown {
+		w.custs[ref] = id
+	}
 }
 
 // notePaid keeps customers.first_paid_day (see customer.NotePaid) for the
@@ -390,23 +609,36 @@ func (w *writer) planOrders(q db.Queryer, chunk []*order) (counts, map[string]sk
 // a customer once, with their first order, not once per chunk.
 func notePaid(ctx context.Context, q db.Queryer, orders []*order, custID map[string]int64, loc *time.Location) error {
 	first := map[int64]int64{}
-	var ids []int64
+	paidDays(orders, custID, loc, first)
+	return notePaidDays(ctx, q, first)
+}
+
+// paidDays keeps in first the earliest paid day of each buyer's paid
+// orders.
+func paidDays(orders []*order, custID map[string]int64, loc *time.Location, first map[int64]int64) {
 	for _, o := range orders {
 		id, ok := custID[o.customerRef]
 		if !ok || !isPaid(o.status) {
 			continue
 		}
 		day := o.paidDay(loc)
-		if d, seen := first[id]; !seen {
-			ids = append(ids, id)
-			first[id] = day
-		} else if day < d {
+		if d, seen := first[id]; !seen || day < d {
 			first[id] = day
 		}
 	}
-	if len(ids) == 0 {
+}
+
+// notePaidDays moves each customer's first_paid_day to first's day where
+// that is earlier.
+func notePaidDays(ctx context.Context, q db.Queryer, first map[int64]int64) error {
+	if len(first) == 0 {
 		return nil
 	}
+	ids := make([]int64, 0, len(first))
+	for id := range first {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids) // the customers' rows in the order they are stored
 	const set = `UPDATE customers SET first_paid_day = v.day FROM (%s) AS v
 		WHERE customers.id = v.id AND (customers.first_paid_day IS NULL OR customers.first_paid_day > v.day)`
 	if q.Dialect() == db.SQLite {

@@ -2,13 +2,11 @@ package rfm
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 	"sync"
 
 	"modernc.org/sqlite"
@@ -19,64 +17,179 @@ import (
 )
 
 // A rebuild on SQLite reads ten million orders. Streaming them to Go costs
-// about 5 s in database/sql's row decoding alone, so SQLite does the
-// counting: the purchases index (orders_purchases, migration 0034) holds
-// every purchase in customer and day order, each customer's figures are
-// one GROUP BY away, and their purchase days go through an aggregate
-// function of ours that returns the customer's gaps (days between
-// consecutive purchase days), a few bytes. Go receives a row per customer
-// instead of one per order, and reads customer ranges on the reader pool
-// on every core at once.
+// about 5 s in database/sql's row decoding alone, and a GROUP BY with its
+// five aggregates costs SQLite's interpreter more than a Go function called
+// once per order. So SQLite walks the purchases index (orders_purchases,
+// migration 0034: every purchase in customer and day order, nothing read
+// from the table) and hands each purchase to an aggregate function of ours,
+// rfm_purchases, which counts the customers' figures and the gaps between
+// their purchase days as the rows go by and returns them in one value. The
+// customers are read in id ranges on the reader pool on every core at
+// once.
 
-// gapsFunc is the aggregate function: rfm_purchase_gaps(paid_day) over a
-// customer's purchases is their gaps in days, each an unsigned varint.
-const gapsFunc = "rfm_purchase_gaps"
+// purchasesFunc is the aggregate: rfm_purchases(customer_id, paid_day,
+// paid_at, net) over purchases in customer and day order is an encoded
+// rangeCount.
+const purchasesFunc = "rfm_purchases"
 
 func init() {
 	// Functions are installed on connections as they open: registered
 	// here, before any Open, every connection of the process has it.
-	sqlite.MustRegisterFunction(gapsFunc, &sqlite.FunctionImpl{NArgs: 1, Deterministic: true,
+	sqlite.MustRegisterFunction(purchasesFunc, &sqlite.FunctionImpl{NArgs: 4, Deterministic: true,
 		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) {
-			return &purchaseGaps{sorted: true}, nil
+			return &purchaseFold{}, nil
 		}})
 }
 
-// purchaseGaps is one evaluation of rfm_purchase_gaps.
-type purchaseGaps struct {
-	days   []int64 // yyyymmdd
-	sorted bool
+// rangeCount is what rfm_purchases counts: the customers' figures in id
+// order and the gap histogram (gaps[days] purchase days came days after
+// the same customer's previous one).
+type rangeCount struct {
+	customers []customerFigures
+	gaps      []int64
 }
 
-func (g *purchaseGaps) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
-	d, ok := args[0].(int64)
-	if !ok {
-		return nil // NULL: no purchase day
+// purchaseFold is one evaluation of rfm_purchases.
+type purchaseFold struct {
+	rangeCount
+	day int64 // the current customer's last purchase day, yyyymmdd
+	err error
+}
+
+func (f *purchaseFold) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
+	if f.err != nil {
+		return f.err
 	}
-	if n := len(g.days); n > 0 && d < g.days[n-1] {
-		g.sorted = false
+	id, ok1 := args[0].(int64)
+	day, ok2 := args[1].(int64)
+	at, ok3 := args[2].(int64)
+	net, ok4 := args[3].(int64)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		f.err = fmt.Errorf("%s(%v): every argument must be an integer", purchasesFunc, args)
+		return f.err
 	}
-	g.days = append(g.days, d)
+	n := len(f.customers)
+	if n == 0 || id > f.customers[n-1].id {
+		f.customers = append(f.customers, customerFigures{id: id, n: 1, first: at, last: at, net: net})
+		f.day = day
+		return nil
+	}
+	c := &f.customers[n-1]
+	if id < c.id || day < f.day {
+		// The gaps need each customer's days in order: only a walk of
+		// the index gives them so.
+		f.err = fmt.Errorf("%s: purchases out of customer and day order (customer %d day %d after customer %d day %d)", purchasesFunc, id, day, c.id, f.day)
+		return f.err
+	}
+	c.n++
+	c.net += net
+	c.first, c.last = min(c.first, at), max(c.last, at)
+	if day != f.day {
+		g := dayNumber(day) - dayNumber(f.day)
+		if g >= int64(len(f.gaps)) {
+			f.gaps = append(f.gaps, make([]int64, int(g)+1-len(f.gaps))...)
+		}
+		f.gaps[g]++
+		f.day = day
+	}
 	return nil
 }
 
-func (g *purchaseGaps) WindowInverse(*sqlite.FunctionContext, []driver.Value) error {
-	return errors.New(gapsFunc + " is not a window function")
+func (f *purchaseFold) WindowInverse(*sqlite.FunctionContext, []driver.Value) error {
+	return errors.New(purchasesFunc + " is not a window function")
 }
 
-func (g *purchaseGaps) WindowValue(*sqlite.FunctionContext) (driver.Value, error) {
-	if !g.sorted {
-		slices.Sort(g.days) // the index gives them in order; any other plan may not
+func (f *purchaseFold) WindowValue(*sqlite.FunctionContext) (driver.Value, error) {
+	if f.err != nil {
+		return nil, f.err
 	}
-	out := []byte{}
-	for i := 1; i < len(g.days); i++ {
-		if g.days[i] != g.days[i-1] {
-			out = binary.AppendUvarint(out, uint64(dayNumber(g.days[i])-dayNumber(g.days[i-1])))
-		}
-	}
-	return out, nil
+	return f.rangeCount.encode(), nil
 }
 
-func (g *purchaseGaps) Final(*sqlite.FunctionContext) {}
+func (f *purchaseFold) Final(*sqlite.FunctionContext) {}
+
+// encode lays a rangeCount out as varints: the number of customers, each
+// customer (id after the previous one, orders, first payment, last after
+// first, net spend), the histogram's length and its counts.
+func (r rangeCount) encode() []byte {
+	out := make([]byte, 0, 16+len(r.customers)*20+len(r.gaps)*2)
+	out = binary.AppendUvarint(out, uint64(len(r.customers)))
+	var prev int64
+	for _, c := range r.customers {
+		out = binary.AppendVarint(out, c.id-prev)
+		out = binary.AppendUvarint(out, uint64(c.n))
+		out = binary.AppendVarint(out, c.first)
+		out = binary.AppendUvarint(out, uint64(c.last-c.first))
+		out = binary.AppendVarint(out, c.net)
+		prev = c.id
+	}
+	out = binary.AppendUvarint(out, uint64(len(r.gaps)))
+	for _, n := range r.gaps {
+		out = binary.AppendUvarint(out, uint64(n))
+	}
+	return out
+}
+
+// decodeRangeCount reads what encode wrote.
+func decodeRangeCount(b []byte) (rangeCount, error) {
+	var r rangeCount
+	v := varints{b: b}
+	n := v.uint()
+	if n > uint64(len(b)) {
+		return r, errBadRangeCount
+	}
+	r.customers = make([]customerFigures, n)
+	var prev int64
+	for i := range r.customers {
+		c := &r.customers[i]
+		c.id = prev + v.int()
+		c.n = int64(v.uint())
+		c.first = v.int()
+		c.last = c.first + int64(v.uint())
+		c.net = v.int()
+		prev = c.id
+	}
+	g := v.uint()
+	if g > uint64(len(b)) {
+		return r, errBadRangeCount
+	}
+	r.gaps = make([]int64, g)
+	for i := range r.gaps {
+		r.gaps[i] = int64(v.uint())
+	}
+	if v.bad || len(v.b) != 0 {
+		return r, errBadRangeCount
+	}
+	return r, nil
+}
+
+var errBadRangeCount = errors.New("bad " + purchasesFunc + " value")
+
+// varints reads varints off b; bad says one was cut short.
+type varints struct {
+	b   []byte
+	bad bool
+}
+
+func (v *varints) uint() uint64 {
+	x, k := binary.Uvarint(v.b)
+	if k <= 0 {
+		v.b, v.bad = nil, true
+		return 0
+	}
+	v.b = v.b[k:]
+	return x
+}
+
+func (v *varints) int() int64 {
+	x, k := binary.Varint(v.b)
+	if k <= 0 {
+		v.b, v.bad = nil, true
+		return 0
+	}
+	v.b = v.b[k:]
+	return x
+}
 
 // dayNumber is lifecycle.DayNumber (days since 1970-01-01 of a yyyymmdd
 // date) in integer arithmetic, without time.Date: it runs once per
@@ -119,23 +232,18 @@ func rebuildSQLite(ctx context.Context, d *db.DB, tx *db.Tx, now int64) error {
 		return fmt.Errorf("rfm rebuild: %w", err)
 	}
 	ranges := splitRange(lo, hi, rebuildRanges)
-	parts := make([][]customerFigures, len(ranges))
-	workers := min(len(ranges), runtime.GOMAXPROCS(0))
-	hists := make([][]int64, workers)
-	errs := make([]error, workers)
+	counts := make([]rangeCount, len(ranges))
+	errs := make([]error, len(ranges))
 	next := make(chan int, len(ranges))
 	for i := range ranges {
 		next <- i
 	}
 	close(next)
 	var wg sync.WaitGroup
-	for w := range workers {
+	for range min(len(ranges), runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
 			for i := range next {
-				if errs[w] != nil {
-					continue
-				}
-				parts[i], hists[w], errs[w] = countRange(ctx, d, ranges[i], hists[w])
+				counts[i], errs[i] = countRange(ctx, d, ranges[i])
 			}
 		})
 	}
@@ -144,11 +252,11 @@ func rebuildSQLite(ctx context.Context, d *db.DB, tx *db.Tx, now int64) error {
 		return err
 	}
 	var hist []int64
-	for _, h := range hists {
-		if len(h) > len(hist) {
-			hist = append(hist, make([]int64, len(h)-len(hist))...)
+	for _, c := range counts {
+		if len(c.gaps) > len(hist) {
+			hist = append(hist, make([]int64, len(c.gaps)-len(hist))...)
 		}
-		for days, n := range h {
+		for days, n := range c.gaps {
 			hist[days] += n
 		}
 	}
@@ -172,8 +280,8 @@ func rebuildSQLite(ctx context.Context, d *db.DB, tx *db.Tx, now int64) error {
 		}
 		return nil
 	}
-	for _, part := range parts {
-		for _, c := range part {
+	for _, rc := range counts {
+		for _, c := range rc.customers {
 			// changed_at 0: see catchUp.
 			vals = append(vals, c.id, c.first, c.last, c.n, c.net, int64(0))
 			if len(vals) == cap(vals) {
@@ -214,42 +322,21 @@ func splitRange(lo, hi int64, n int) [][2]int64 {
 	return out
 }
 
-// countRange counts the customers of one id range, adding their gaps to
-// hist (hist[days] purchases came days after the previous purchase day).
-func countRange(ctx context.Context, d *db.DB, r [2]int64, hist []int64) ([]customerFigures, []int64, error) {
+// countRange counts the customers of one id range.
+func countRange(ctx context.Context, d *db.DB, r [2]int64) (rangeCount, error) {
 	// A presale is one purchase, its tail, worth the deposit too (package
 	// purchase).
-	rows, err := d.Query(ctx, `SELECT o.customer_id, COUNT(*), MIN(o.paid_at), MAX(o.paid_at), CAST(SUM(`+purchase.Net("o")+`) AS BIGINT), `+gapsFunc+`(o.paid_day)
-		FROM orders o INDEXED BY orders_purchases WHERE o.customer_id BETWEEN $1 AND $2 AND `+purchasesWhere+`
-		GROUP BY o.customer_id ORDER BY o.customer_id`, r[0], r[1])
+	var b []byte
+	err := d.QueryRow(ctx, `SELECT `+purchasesFunc+`(o.customer_id, o.paid_day, o.paid_at, CAST(`+purchase.Net("o")+` AS BIGINT))
+		FROM orders o INDEXED BY orders_purchases WHERE o.customer_id BETWEEN $1 AND $2 AND `+purchasesWhere, r[0], r[1]).Scan(&b)
 	if err != nil {
-		return nil, hist, fmt.Errorf("rfm rebuild: %w", err)
+		return rangeCount{}, fmt.Errorf("rfm rebuild: customers %d to %d: %w", r[0], r[1], err)
 	}
-	defer rows.Close()
-	var out []customerFigures
-	var gaps sql.RawBytes
-	for rows.Next() {
-		var c customerFigures
-		if err := rows.Scan(&c.id, &c.n, &c.first, &c.last, &c.net, &gaps); err != nil {
-			return nil, hist, fmt.Errorf("rfm rebuild: %w", err)
-		}
-		out = append(out, c)
-		for b := []byte(gaps); len(b) > 0; {
-			v, k := binary.Uvarint(b)
-			if k <= 0 {
-				return nil, hist, fmt.Errorf("rfm rebuild: customer %d: bad gaps %x", c.id, []byte(gaps))
-			}
-			b = b[k:]
-			if v >= uint64(len(hist)) {
-				hist = append(hist, make([]int64, int(v)+1-len(hist))...)
-			}
-			hist[v]++
-		}
+	rc, err := decodeRangeCount(b)
+	if err != nil {
+		return rc, fmt.Errorf("rfm rebuild: customers %d to %d: %w", r[0], r[1], err)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, hist, fmt.Errorf("rfm rebuild: %w", err)
-	}
-	return out, hist, nil
+	return rc, nil
 }
 
 // storeGaps writes the gap histogram.

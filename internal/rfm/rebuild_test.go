@@ -2,6 +2,7 @@ package rfm
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -125,5 +126,44 @@ func TestSplitRange_CoversEveryIDOnce(t *testing.T) {
 		if len(rs) > rebuildRanges || (c.hi >= c.lo && next != c.hi+1) || (c.hi < c.lo && len(rs) != 0) {
 			t.Fatalf("splitRange(%d, %d) = %v", c.lo, c.hi, rs)
 		}
+	}
+}
+
+// The gaps need each customer's purchase days in order: rows out of that
+// order are an error, never a wrong count.
+func TestPurchaseFold_RefusesRowsOutOfOrder(t *testing.T) {
+	for _, rows := range [][][4]int64{
+		{{2, 20260301, 1, 100}, {1, 20260302, 2, 100}},
+		{{1, 20260302, 1, 100}, {1, 20260301, 2, 100}},
+	} {
+		f := &purchaseFold{}
+		var err error
+		for _, r := range rows {
+			if err = f.Step(nil, []driver.Value{r[0], r[1], r[2], r[3]}); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			t.Errorf("rows %v were counted", rows)
+		}
+	}
+	f := &purchaseFold{}
+	for _, r := range [][4]int64{{1, 20240228, 5, 100}, {1, 20240228, 3, 50}, {1, 20240301, 9, -20}, {3, 20240301, 7, 10}} {
+		if err := f.Step(nil, []driver.Value{r[0], r[1], r[2], r[3]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := f.WindowValue(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeRangeCount(b.([]byte))
+	want := rangeCount{customers: []customerFigures{{id: 1, n: 3, first: 3, last: 9, net: 130}, {id: 3, n: 1, first: 7, last: 7, net: 10}},
+		gaps: []int64{0, 0, 1}} // 28 Feb → 1 Mar 2024: two days, a leap year
+	if err != nil || !slices.Equal(got.customers, want.customers) || !slices.Equal(got.gaps, want.gaps) {
+		t.Errorf("counted %+v (%v), want %+v", got, err, want)
+	}
+	if _, err := decodeRangeCount(b.([]byte)[:len(b.([]byte))-1]); err == nil {
+		t.Error("a value cut short was read")
 	}
 }

@@ -34,9 +34,6 @@ type Result struct {
 	Scores     []Score
 	Segments   []Segment
 	Stages     []lifecycle.Stage
-	// segment and stage are Segments and Stages as positions in their
-	// lists, for storing and counting without comparing names.
-	segment, stage []int8
 }
 
 // Aggregate reads every customer with a paid order in [since, asOf] (unix
@@ -101,19 +98,25 @@ func (s *Service) ComputeWith(ctx context.Context, o Options) (Result, error) {
 	m := memoryOf(s.DB)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return s.compute(ctx, m, o)
+	sc, aggs, err := s.score(ctx, m, o, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	return sc.result(aggs), nil
 }
 
-// compute scores from the in-memory aggregates when they answer the
-// options (all history, no purchase after AsOf); otherwise, for a window or
-// a date in the past, from the orders. The caller holds m.mu.
-func (s *Service) compute(ctx context.Context, m *memory, o Options) (Result, error) {
+// score scores into rows (reused) from the in-memory aggregates when they
+// answer the options (all history, no purchase after AsOf); otherwise, for
+// a window or a date in the past, from the orders. aggs are the aggregates
+// scored, row for row: the in-memory copy itself, good while the caller
+// holds m.mu.
+func (s *Service) score(ctx context.Context, m *memory, o Options, rows []stateRow) (sc scored, aggs []aggRow, err error) {
 	if o.AsOf.IsZero() {
 		o.AsOf = time.Now()
 	}
 	if o.Cuts != nil {
 		if err := o.Cuts.Validate(); err != nil {
-			return Result{}, err
+			return sc, nil, err
 		}
 	}
 	asOf := o.AsOf.UnixMilli()
@@ -123,41 +126,39 @@ func (s *Service) compute(ctx context.Context, m *memory, o Options) (Result, er
 	}
 	if o.Lifecycle != nil {
 		if err := o.Lifecycle.Validate(); err != nil {
-			return Result{}, err
+			return sc, nil, err
 		}
 	}
-	cs, gaps, ok, err := s.fromAggregates(ctx, m, since, asOf)
+	aggs, gaps, ok, err := s.fromAggregates(ctx, m, since, asOf)
 	if err != nil {
-		return Result{}, err
+		return sc, nil, err
 	}
 	if !ok {
-		if cs, gaps, err = Aggregate(ctx, s.DB, since, asOf); err != nil {
-			return Result{}, err
+		cs, g, err := Aggregate(ctx, s.DB, since, asOf)
+		if err != nil {
+			return sc, nil, err
+		}
+		aggs, gaps = make([]aggRow, len(cs)), g
+		for i, c := range cs {
+			aggs[i] = aggRow{id: c.ID, first: c.FirstPaidAt, last: c.LastPaidAt, freq: c.Frequency, mon: c.Monetary}
 		}
 	}
 	th := lifecycle.FromGaps(gaps, lifecycle.DefaultNewDays)
 	if o.Lifecycle != nil {
 		th = *o.Lifecycle
 	}
-	res := Result{AsOf: o.AsOf, Since: o.Since, Method: "quintiles", Thresholds: th, Customers: cs,
-		Scores: ScoreAll(cs, o.Cuts), Segments: make([]Segment, len(cs)), Stages: make([]lifecycle.Stage, len(cs)),
-		segment: make([]int8, len(cs)), stage: make([]int8, len(cs))}
+	sc = scored{AsOf: o.AsOf, Since: o.Since, Method: "quintiles", Thresholds: th}
 	if o.Cuts != nil {
-		res.Method = "cuts"
+		sc.Method = "cuts"
 	}
-	for i, c := range cs {
-		seg := segmentAt(res.Scores[i])
-		st := stageAt(th, (asOf-c.FirstPaidAt)/dayMS, c.RecencyDays)
-		res.segment[i], res.stage[i] = seg, st
-		res.Segments[i], res.Stages[i] = Segments[seg], lifecycle.Stages[st]
-	}
-	return res, nil
+	sc.rows = scoreRows(aggs, asOf, o.Cuts, th, rows, &m.scratch)
+	return sc, aggs, nil
 }
 
-// fromAggregates reads the customers from the in-memory aggregates,
-// rebuilding them first when orders were written around the hook; ok is
-// false when they cannot answer (a window, or purchases after asOf).
-func (s *Service) fromAggregates(ctx context.Context, m *memory, since, asOf int64) ([]Customer, []lifecycle.Gap, bool, error) {
+// fromAggregates returns the in-memory aggregates, rebuilding them first
+// when orders were written around the hook; ok is false when they cannot
+// answer (a window, or purchases after asOf).
+func (s *Service) fromAggregates(ctx context.Context, m *memory, since, asOf int64) ([]aggRow, []lifecycle.Gap, bool, error) {
 	if since != 0 {
 		return nil, nil, false, nil
 	}
@@ -173,18 +174,16 @@ func (s *Service) fromAggregates(ctx context.Context, m *memory, since, asOf int
 	if err := m.catchUp(ctx, s.DB); err != nil {
 		return nil, nil, false, err
 	}
-	cs := make([]Customer, len(m.aggs))
-	for i, a := range m.aggs {
+	for _, a := range m.aggs {
 		if a.last > asOf {
 			return nil, nil, false, nil
 		}
-		cs[i] = Customer{ID: a.id, RecencyDays: (asOf - a.last) / dayMS, Frequency: a.freq, Monetary: a.mon, FirstPaidAt: a.first, LastPaidAt: a.last}
 	}
 	gaps, err := storedGaps(ctx, s.DB)
 	if err != nil {
 		return nil, nil, false, err
 	}
-	return cs, gaps, true, nil
+	return m.aggs, gaps, true, nil
 }
 
 // stageAt is Thresholds.StageOf as a position in lifecycle.Stages.

@@ -40,6 +40,11 @@ type memory struct {
 
 	runID int64 // the run state holds; 0: not loaded
 	state []stateRow
+
+	// What a run reuses: the rows it scores into (the previous state's
+	// once a run is stored) and its scratch.
+	spare   []stateRow
+	scratch scratch
 }
 
 // lateWindow: a hook's write takes its changed_at before it commits, so a

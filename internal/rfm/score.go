@@ -107,6 +107,15 @@ func (q quintileBounds) score(v int64) int {
 // score s+1: higher is better, v must exceed the k-th smallest value; lower
 // is better, it must be below the k-th largest.
 func quintileCuts(values []int64, lowerIsBetter bool) quintileBounds {
+	if len(values) > 0 && slices.Max(values)-slices.Min(values) >= shortRange {
+		values = slices.Clone(values) // the selections reorder them
+	}
+	return quintileCutsInPlace(values, lowerIsBetter)
+}
+
+// quintileCutsInPlace is quintileCuts free to reorder values as it
+// selects.
+func quintileCutsInPlace(values []int64, lowerIsBetter bool) quintileBounds {
 	q := quintileBounds{lowerIsBetter: lowerIsBetter}
 	n := len(values)
 	if n == 0 {
@@ -125,7 +134,7 @@ func quintileCuts(values []int64, lowerIsBetter bool) quintileBounds {
 	if hi-lo < shortRange {
 		return countedBounds(q, values, lo, hi, pos)
 	}
-	a := slices.Clone(values)
+	a := values
 	// Select the positions in rising order, each among the values at or
 	// above the one before.
 	order := pos

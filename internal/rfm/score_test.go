@@ -4,6 +4,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/storeops/storeops/internal/lifecycle"
 )
 
 func TestQuintile_RanksWithTiesSharingTheLowestScore(t *testing.T) {
@@ -157,6 +160,38 @@ func TestQuintile_EqualsTheRankDefinition(t *testing.T) {
 						t.Fatalf("n=%d spread=%d lower=%v: value %d scores %d, want %d", n, spread, lower, v, got[i], want)
 					}
 				}
+			}
+		}
+	}
+}
+
+// Scoring in place, in parts on every core, gives each customer the
+// scores ScoreAll gives them and the segment and stage their scores and
+// dates name.
+func TestScoreRows_EqualsScoreAll(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 34))
+	asOf := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC).UnixMilli()
+	th := lifecycle.Thresholds{NewDays: 30, DormantAfter: 60, ChurnedAfter: 200}
+	aggs := make([]aggRow, 150_000)
+	cs := make([]Customer, len(aggs))
+	for i := range aggs {
+		last := asOf - rng.Int64N(800)*dayMS - rng.Int64N(dayMS)
+		a := aggRow{id: int64(2*i + 1), first: last - rng.Int64N(400)*dayMS, last: last, freq: 1 + rng.Int64N(9), mon: rng.Int64N(2_000_000) - 10_000}
+		aggs[i] = a
+		cs[i] = Customer{ID: a.id, RecencyDays: (asOf - a.last) / dayMS, Frequency: a.freq, Monetary: a.mon, FirstPaidAt: a.first, LastPaidAt: a.last}
+	}
+	var sc scratch
+	var rows []stateRow
+	for _, cuts := range []*Cuts{nil, {R: [4]int64{30, 90, 180, 365}, F: [4]int64{2, 3, 5, 8}, M: [4]int64{10_000, 50_000, 200_000, 800_000}}} {
+		want := ScoreAll(cs, cuts)
+		rows = scoreRows(aggs, asOf, cuts, th, rows, &sc)
+		for i, r := range rows {
+			w := want[i]
+			c := cs[i]
+			if r.id != c.ID || r.last != c.LastPaidAt || r.freq != c.Frequency || r.mon != c.Monetary ||
+				int(r.r) != w.R || int(r.f) != w.F || int(r.m) != w.M || Segments[r.segment] != SegmentOf(w) ||
+				lifecycle.Stages[r.stage] != th.StageOf((asOf-c.FirstPaidAt)/dayMS, c.RecencyDays) {
+				t.Fatalf("cuts %v, customer %+v: row %+v, ScoreAll %+v", cuts, c, r, w)
 			}
 		}
 	}

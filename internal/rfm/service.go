@@ -92,14 +92,15 @@ var errRunMeanwhile = errors.New("another RFM run was stored meanwhile")
 
 func (s *Service) run(ctx context.Context, m *memory, o Options) (Run, error) {
 	began := time.Now()
-	res, err := s.compute(ctx, m, o)
+	sc, _, err := s.score(ctx, m, o, m.spare)
 	if err != nil {
 		return Run{}, err
 	}
+	m.spare = sc.rows // the buffer is kept whatever happens next
 	if err := m.loadState(ctx, s.DB); err != nil {
 		return Run{}, err
 	}
-	next, d := diff(m.state, res)
+	d := diff(m.state, sc.rows)
 	took := time.Since(began).Milliseconds()
 	var run Run
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -110,7 +111,7 @@ func (s *Service) run(ctx context.Context, m *memory, o Options) (Run, error) {
 		if latest != m.runID {
 			return errRunMeanwhile
 		}
-		run, err = store(ctx, tx, res, d, len(m.state) == 0, took)
+		run, err = store(ctx, tx, sc, d, len(m.state) == 0, took)
 		if err != nil {
 			return err
 		}
@@ -122,13 +123,13 @@ func (s *Service) run(ctx context.Context, m *memory, o Options) (Run, error) {
 		}
 		return Run{}, err
 	}
-	m.runID, m.state = run.ID, next
+	m.runID, m.state, m.spare = run.ID, sc.rows, m.state
 	return run, nil
 }
 
 // change is what a run writes beyond its sizes.
 type change struct {
-	upsert []int   // indexes into the result of customers whose row changed or who entered
+	upsert []int   // indexes into the new rows of customers whose row changed or who entered
 	moves  []move  // customers whose segment changed
 	left   []int64 // customers the run no longer scores
 }
@@ -138,47 +139,42 @@ type move struct {
 	from, to string // "" for not scored
 }
 
-// diff walks the previous run's rows and the new result, both by
-// customer id, and returns the new rows and what changed.
-func diff(prev []stateRow, res Result) ([]stateRow, change) {
-	next := make([]stateRow, len(res.Customers))
+// diff walks the previous run's rows and the new ones, both by customer
+// id, and returns what changed.
+func diff(prev, next []stateRow) change {
 	var d change
 	j := 0
-	for i, c := range res.Customers {
-		sc := res.Scores[i]
-		row := stateRow{id: c.ID, last: c.LastPaidAt, freq: c.Frequency, mon: c.Monetary, r: int8(sc.R), f: int8(sc.F), m: int8(sc.M),
-			segment: res.segmentOf(i), stage: res.stageOf(i)}
-		next[i] = row
-		for j < len(prev) && prev[j].id < c.ID {
+	for i, row := range next {
+		for j < len(prev) && prev[j].id < row.id {
 			d.left = append(d.left, prev[j].id)
 			d.moves = append(d.moves, move{prev[j].id, string(Segments[prev[j].segment]), ""})
 			j++
 		}
-		if j < len(prev) && prev[j].id == c.ID {
+		if j < len(prev) && prev[j].id == row.id {
 			if prev[j] != row {
 				d.upsert = append(d.upsert, i)
 			}
 			if prev[j].segment != row.segment {
-				d.moves = append(d.moves, move{c.ID, string(Segments[prev[j].segment]), string(res.Segments[i])})
+				d.moves = append(d.moves, move{row.id, string(Segments[prev[j].segment]), string(Segments[row.segment])})
 			}
 			j++
 			continue
 		}
 		d.upsert = append(d.upsert, i)
-		d.moves = append(d.moves, move{c.ID, "", string(res.Segments[i])})
+		d.moves = append(d.moves, move{row.id, "", string(Segments[row.segment])})
 	}
 	for ; j < len(prev); j++ {
 		d.left = append(d.left, prev[j].id)
 		d.moves = append(d.moves, move{prev[j].id, string(Segments[prev[j].segment]), ""})
 	}
-	return next, d
+	return d
 }
 
 var currentCols = []string{"customer_id", "run_id", "last_paid_at", "frequency", "monetary", "r", "f", "m", "segment", "stage"}
 
-func store(ctx context.Context, tx *db.Tx, res Result, d change, first bool, took int64) (Run, error) {
+func store(ctx context.Context, tx *db.Tx, res scored, d change, first bool, took int64) (Run, error) {
 	now := time.Now()
-	run := Run{AsOf: time.UnixMilli(res.AsOf.UnixMilli()).UTC(), Method: res.Method, Customers: int64(len(res.Customers)), Thresholds: res.Thresholds,
+	run := Run{AsOf: time.UnixMilli(res.AsOf.UnixMilli()).UTC(), Method: res.Method, Customers: int64(len(res.rows)), Thresholds: res.Thresholds,
 		TookMS: took, CreatedAt: now.UTC().Truncate(time.Millisecond)}
 	var from any
 	if !res.Since.IsZero() {
@@ -193,13 +189,13 @@ func store(ctx context.Context, tx *db.Tx, res Result, d change, first bool, too
 	if err != nil {
 		return run, fmt.Errorf("store rfm run: %w", err)
 	}
-	for _, g := range groupsOf(res) {
+	for _, g := range groupsOf(res.rows) {
 		if _, err := tx.Exec(ctx, `INSERT INTO rfm_run_segments (run_id, kind, name, customers, monetary) VALUES ($1, $2, $3, $4, $5)`,
 			run.ID, g.kind, g.Name, g.Customers, g.Monetary); err != nil {
 			return run, fmt.Errorf("store rfm run sizes: %w", err)
 		}
 	}
-	if err := storeCurrent(ctx, tx, run.ID, res, d, first); err != nil {
+	if err := storeCurrent(ctx, tx, run.ID, res.rows, d, first); err != nil {
 		return run, err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM rfm_moves WHERE run_id <= (SELECT id FROM rfm_runs ORDER BY id DESC LIMIT 1 OFFSET $1)`,
@@ -211,7 +207,7 @@ func store(ctx context.Context, tx *db.Tx, res Result, d change, first bool, too
 
 // storeCurrent writes the changed rows of rfm_current (all of them in bulk
 // on the first run), the moves, and drops the customers who left.
-func storeCurrent(ctx context.Context, tx *db.Tx, runID int64, res Result, d change, first bool) error {
+func storeCurrent(ctx context.Context, tx *db.Tx, runID int64, rows []stateRow, d change, first bool) error {
 	const chunk = 50_000
 	target := "rfm_current_stage"
 	if first {
@@ -221,9 +217,9 @@ func storeCurrent(ctx context.Context, tx *db.Tx, runID int64, res Result, d cha
 		part := d.upsert[start:min(start+chunk, len(d.upsert))]
 		vals := make([]any, 0, len(part)*len(currentCols))
 		for _, i := range part {
-			c, sc := res.Customers[i], res.Scores[i]
-			vals = append(vals, c.ID, runID, c.LastPaidAt, c.Frequency, c.Monetary, int64(sc.R), int64(sc.F), int64(sc.M),
-				string(res.Segments[i]), string(res.Stages[i]))
+			r := rows[i]
+			vals = append(vals, r.id, runID, r.last, r.freq, r.mon, int64(r.r), int64(r.f), int64(r.m),
+				string(Segments[r.segment]), string(lifecycle.Stages[r.stage]))
 		}
 		if err := tx.InsertRows(ctx, target, currentCols, vals); err != nil {
 			return fmt.Errorf("store rfm scores: %w", err)
@@ -270,7 +266,7 @@ type group struct {
 // stage, every group present even when empty. Names are compared by
 // position in their lists, not looked up in a map: a run counts a million
 // customers four times.
-func groupsOf(res Result) []group {
+func groupsOf(rows []stateRow) []group {
 	var out []group
 	start := map[string]int{}
 	for _, k := range []struct {
@@ -282,35 +278,14 @@ func groupsOf(res Result) []group {
 			out = append(out, group{kind: k.kind, Count: Count{Name: n}})
 		}
 	}
-	bump := func(i int, m int64) {
-		out[i].Customers++
-		out[i].Monetary += m
-	}
 	seg, tier, quad, stage := start[KindSegment], start[KindTier], start[KindQuadrant], start[KindStage]
-	for i, c := range res.Customers {
-		sc := res.Scores[i]
-		bump(seg+int(res.segmentOf(i)), c.Monetary)
-		bump(tier+position(Tiers, TierOf(sc)), c.Monetary)
-		bump(quad+position(Quadrants, QuadrantOf(sc)), c.Monetary)
-		bump(stage+int(res.stageOf(i)), c.Monetary)
+	for _, r := range rows {
+		for _, i := range [4]int{seg + int(r.segment), tier + int(tierCells[r.r][r.f][r.m]), quad + int(quadrantCells[r.r][r.f][r.m]), stage + int(r.stage)} {
+			out[i].Customers++
+			out[i].Monetary += r.mon
+		}
 	}
 	return out
-}
-
-// segmentOf and stageOf are customer i's segment and stage as positions
-// in Segments and lifecycle.Stages (a Result built by hand has names only).
-func (res Result) segmentOf(i int) int8 {
-	if res.segment != nil {
-		return res.segment[i]
-	}
-	return int8(position(Segments, res.Segments[i]))
-}
-
-func (res Result) stageOf(i int) int8 {
-	if res.stage != nil {
-		return res.stage[i]
-	}
-	return int8(position(lifecycle.Stages, res.Stages[i]))
 }
 
 // position is where name is in names (short lists: a scan beats a map).

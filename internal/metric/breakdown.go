@@ -1,6 +1,7 @@
 package metric
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"time"
 
 	"github.com/storeops/storeops/internal/db"
-	"github.com/storeops/storeops/internal/order/purchase"
 	"github.com/storeops/storeops/internal/settings"
 )
 
@@ -296,31 +296,77 @@ const BySegment = "segment"
 // SegmentGroups is the sales of days from..to by the buyer's segment in
 // the latest RFM run ("unscored" for buyers the run did not score, such as
 // customers newer than it, and guests): paid orders, GMV, buyers, AOV and
-// the share of GMV. Read from orders on request, not from a rollup: a
-// segment is a property of the customer today, not of the day.
+// the share of GMV. A segment is a property of the customer today, not of
+// the day: the segment rollup (segment_daily) counts every buyer's
+// purchases under their current segment and moves them when a run moves
+// the buyer, so a read sums day rows; guests' orders are the day's sales
+// (sales_daily) less every buyer's.
 func SegmentGroups(ctx context.Context, q db.Queryer, from, to int64) ([]Group, error) {
-	rows, err := q.Query(ctx, `SELECT COALESCE(s.segment, 'unscored'), COUNT(*), COALESCE(SUM(`+purchase.Value("o")+`), 0), COUNT(DISTINCT o.customer_id)
-		FROM orders o LEFT JOIN rfm_scores s ON s.customer_id = o.customer_id AND s.run_id = (SELECT MAX(id) FROM rfm_runs)
-		WHERE o.paid_day BETWEEN $1 AND $2 AND `+purchase.Is("o")+`
-		GROUP BY COALESCE(s.segment, 'unscored') ORDER BY 3 DESC, 1`, from, to)
+	rows, err := q.Query(ctx, `SELECT day, segment, orders, gmv, prevs FROM segment_daily WHERE day BETWEEN $1 AND $2`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("segment breakdown: %w", err)
 	}
-	defer rows.Close()
-	out := []Group{}
-	var total int64
+	groups := map[string]*Group{}
+	group := func(key string) *Group {
+		if key == "" {
+			key = "unscored"
+		}
+		g := groups[key]
+		if g == nil {
+			g = &Group{Key: key, Label: key}
+			groups[key] = g
+		}
+		return g
+	}
+	var buyerOrders, buyerGMV int64
 	for rows.Next() {
-		var g Group
-		if err := rows.Scan(&g.Key, &g.PaidOrders, &g.GMV, &g.Buyers); err != nil {
+		var day, orders, gmv int64
+		var seg string
+		var p []byte
+		if err := rows.Scan(&day, &seg, &orders, &gmv, &p); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("segment breakdown: %w", err)
+		}
+		prevs, err := decodePairs(p)
+		if err != nil {
+			rows.Close()
 			return nil, err
 		}
-		g.Label = g.Key
-		g.AOV = divRound(g.GMV, g.PaidOrders)
-		total += g.GMV
-		out = append(out, g)
+		g := group(seg)
+		g.PaidOrders += orders
+		g.GMV += gmv
+		g.Buyers += orders - prevs.sum(from, day+1)
+		buyerOrders += orders
+		buyerGMV += gmv
 	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("segment breakdown: %w", err)
+	}
+	var allOrders, allGMV int64
+	if err := q.QueryRow(ctx, `SELECT COALESCE(SUM(paid_orders), 0), COALESCE(SUM(gmv), 0) FROM sales_daily WHERE day BETWEEN $1 AND $2`, from, to).Scan(&allOrders, &allGMV); err != nil {
+		return nil, fmt.Errorf("segment breakdown: %w", err)
+	}
+	if allOrders > buyerOrders {
+		g := group("")
+		g.PaidOrders += allOrders - buyerOrders
+		g.GMV += allGMV - buyerGMV
+	}
+	out := []Group{}
+	for _, g := range groups {
+		if g.PaidOrders > 0 {
+			out = append(out, *g)
+		}
+	}
+	slices.SortFunc(out, func(a, b Group) int {
+		if a.GMV != b.GMV {
+			return cmp.Compare(b.GMV, a.GMV)
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
 	for i := range out {
-		out[i].ShareBP = divRound(out[i].GMV*10000, total)
+		out[i].AOV = divRound(out[i].GMV, out[i].PaidOrders)
+		out[i].ShareBP = divRound(out[i].GMV*10000, allGMV)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -360,6 +360,10 @@ func TestSegmentGroups_AddUpToThePeriod(t *testing.T) {
 		if _, err := demo.Generate(ctx, d, demo.Options{Customers: 300, Days: 60, Seed: 5, End: time.Date(2026, 11, 20, 0, 0, 0, 0, sh), Location: sh}); err != nil {
 			t.Fatal(err)
 		}
+		rollup := &metric.Rollup{DB: d}
+		if _, err := rollup.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
 		gs, err := metric.SegmentGroups(ctx, d, 20261101, 20261120)
 		if err != nil {
 			t.Fatal(err)
@@ -374,6 +378,9 @@ func TestSegmentGroups_AddUpToThePeriod(t *testing.T) {
 			t.Errorf("before any RFM run: %+v; period %d orders %d GMV", gs, raw.PaidOrders, raw.GMV)
 		}
 		if _, err := (&rfm.Service{DB: d}).Run(ctx, rfm.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rollup.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
 		gs, _ = metric.SegmentGroups(ctx, d, 20261101, 20261120)

@@ -1,6 +1,7 @@
 package metric
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/order/purchase"
+	"github.com/storeops/storeops/internal/rfm"
 )
 
 // The retention rollup (migration 0035): repurchase, churn, historic LTV
@@ -47,19 +49,25 @@ const retentionMark = "retention.orders_updated_at"
 const retentionFullShare = 5
 
 // retentionChunk is how many changed customers one transaction handles.
-const retentionChunk = 500
+const retentionChunk = 5000
 
-// buy is one purchase of a buyer: its paid day and net amount.
-type buy struct{ day, net int64 }
+// retentionRunMark is the last RFM run whose segment moves the segment
+// rollup has taken in.
+const retentionRunMark = "retention.rfm_run"
+
+// buy is one purchase of a buyer: its paid day, net amount (total and
+// deposit less refunds) and value (total and deposit: what GMV counts).
+type buy struct{ day, net, value int64 }
 
 // encodeBuys writes purchases (sorted by day) as uvarint day deltas (the
 // first from 0) and zigzag varint amounts.
 func encodeBuys(bs []buy) []byte {
-	out := make([]byte, 0, 4*len(bs))
+	out := make([]byte, 0, 6*len(bs))
 	var last int64
 	for _, b := range bs {
 		out = binary.AppendUvarint(out, uint64(b.day-last))
 		out = binary.AppendVarint(out, b.net)
+		out = binary.AppendVarint(out, b.value)
 		last = b.day
 	}
 	return out
@@ -79,8 +87,13 @@ func decodeBuys(p []byte) ([]buy, error) {
 			return nil, errors.New("retention rollup: a damaged purchase list")
 		}
 		p = p[m:]
+		w, k := binary.Varint(p)
+		if k <= 0 {
+			return nil, errors.New("retention rollup: a damaged purchase list")
+		}
+		p = p[k:]
 		last += int64(d)
-		out = append(out, buy{day: last, net: v})
+		out = append(out, buy{day: last, net: v, value: w})
 	}
 	return out, nil
 }
@@ -147,15 +160,44 @@ type cohortKey struct{ cohort, day int64 }
 // cohortShare is what purchases add to one row of cohort_daily.
 type cohortShare struct{ active, repeaters, net int64 }
 
+type segmentKey struct {
+	day     int64
+	segment string
+}
+
+// segmentShare is what purchases add to one row of segment_daily.
+type segmentShare struct {
+	orders, gmv int64
+	prevs       map[int64]int64
+}
+
 // retentionDelta collects what a set of buyers' purchase lists add to (or,
 // with sign −1, take from) the rollup's rows.
 type retentionDelta struct {
-	days    map[int64]*dayShare
-	cohorts map[cohortKey]*cohortShare
+	days     map[int64]*dayShare
+	cohorts  map[cohortKey]*cohortShare
+	segments map[segmentKey]*segmentShare
 }
 
 func newRetentionDelta() *retentionDelta {
-	return &retentionDelta{days: map[int64]*dayShare{}, cohorts: map[cohortKey]*cohortShare{}}
+	return &retentionDelta{days: map[int64]*dayShare{}, cohorts: map[cohortKey]*cohortShare{}, segments: map[segmentKey]*segmentShare{}}
+}
+
+// addSegment adds sign times one buyer's purchases to their segment's rows.
+func (x *retentionDelta) addSegment(bs []buy, segment string, sign int64) {
+	for i, b := range bs {
+		k := segmentKey{b.day, segment}
+		s := x.segments[k]
+		if s == nil {
+			s = &segmentShare{prevs: map[int64]int64{}}
+			x.segments[k] = s
+		}
+		s.orders += sign
+		s.gmv += sign * b.value
+		if i > 0 {
+			s.prevs[bs[i-1].day] += sign
+		}
+	}
 }
 
 func (x *retentionDelta) day(d int64) *dayShare {
@@ -223,7 +265,7 @@ func purchasesOf(ctx context.Context, q db.Queryer, ids []int64, each func(custo
 		}
 		where = " AND o.customer_id IN (" + strings.Join(ph, ", ") + ")"
 	}
-	rows, err := q.Query(ctx, `SELECT o.customer_id, o.paid_day, `+purchase.Net("o")+` FROM orders o
+	rows, err := q.Query(ctx, `SELECT o.customer_id, o.paid_day, `+purchase.Net("o")+`, `+purchase.Value("o")+` FROM orders o
 		WHERE o.paid_day IS NOT NULL AND o.customer_id IS NOT NULL AND `+purchase.Is("o")+where+`
 		ORDER BY o.customer_id, o.paid_day`, args...)
 	if err != nil {
@@ -235,7 +277,7 @@ func purchasesOf(ctx context.Context, q db.Queryer, ids []int64, each func(custo
 	for rows.Next() {
 		var c int64
 		var b buy
-		if err := rows.Scan(&c, &b.day, &b.net); err != nil {
+		if err := rows.Scan(&c, &b.day, &b.net, &b.value); err != nil {
 			return fmt.Errorf("retention rollup: purchases: %w", err)
 		}
 		if c != cur && len(bs) > 0 {
@@ -261,62 +303,106 @@ func purchasesOf(ctx context.Context, q db.Queryer, ids []int64, each func(custo
 func sortBuys(bs []buy) []buy {
 	slices.SortFunc(bs, func(a, b buy) int {
 		if a.day != b.day {
-			return int(a.day - b.day)
+			return cmp.Compare(a.day, b.day)
 		}
 		switch {
-		case a.net < b.net:
-			return -1
-		case a.net > b.net:
-			return 1
+		case a.net != b.net:
+			return cmp.Compare(a.net, b.net)
+		default:
+			return cmp.Compare(a.value, b.value)
 		}
-		return 0
 	})
 	return bs
 }
 
-// refreshRetention brings the retention rollup up to the orders: the
-// purchases of every customer whose orders changed since the last refresh
-// are read again, and where they differ from the kept list the old list's
-// share is taken out and the new one's added, in one transaction per
-// chunk of customers. The first refresh (or one after most buyers changed)
-// builds it from all orders.
-func (r *Rollup) refreshRetention(ctx context.Context) error {
+// refreshRetention brings the retention rollup up to the orders and the
+// RFM segments: the purchases of every customer whose orders changed since
+// the last refresh are read again, the customers an RFM run since then
+// moved to another segment are looked up again, and where a customer's
+// kept list or segment differs the old one's share is taken out and the
+// new one's added, in one transaction per chunk of customers. The first
+// refresh (or one after most buyers changed) builds it from all orders.
+// It returns the days whose purchases changed (nil after a build), which
+// the sales rollup recomputes too: an order whose paid day moved changed
+// its old day as well.
+func (r *Rollup) refreshRetention(ctx context.Context) ([]int64, error) {
 	started := r.now()
 	mark, ok, err := r.mark(ctx, retentionMark)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var changed []int64
+	runMark, _, err := r.mark(ctx, retentionRunMark)
+	if err != nil {
+		return nil, err
+	}
+	var lastRun int64
+	if err := r.DB.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM rfm_runs`).Scan(&lastRun); err != nil {
+		return nil, fmt.Errorf("retention rollup: %w", err)
+	}
+	var changed, moved []int64
 	if ok {
-		if changed, err = changedCustomers(ctx, r.DB, mark-refreshMargin.Milliseconds()); err != nil {
-			return err
+		if changed, err = customerIDs(ctx, r.DB, `SELECT DISTINCT customer_id FROM orders WHERE updated_at >= $1 AND customer_id IS NOT NULL`,
+			mark-refreshMargin.Milliseconds()); err != nil {
+			return nil, err
+		}
+		if lastRun > runMark {
+			if moved, err = customerIDs(ctx, r.DB, `SELECT DISTINCT customer_id FROM rfm_moves WHERE run_id > $1`, runMark); err != nil {
+				return nil, err
+			}
+			// Runs older than the last few keep no moves: after that many,
+			// only a build knows everyone's segment.
+			var runs int
+			if err := r.DB.QueryRow(ctx, `SELECT COUNT(*) FROM rfm_runs WHERE id > $1`, runMark).Scan(&runs); err != nil {
+				return nil, fmt.Errorf("retention rollup: %w", err)
+			}
+			if runs > rfm.KeepMoves {
+				ok = false
+			}
 		}
 		var kept int64
 		if err := r.DB.QueryRow(ctx, `SELECT COUNT(*) FROM retention_customers`).Scan(&kept); err != nil {
-			return fmt.Errorf("retention rollup: %w", err)
+			return nil, fmt.Errorf("retention rollup: %w", err)
 		}
-		if int64(len(changed))*retentionFullShare > kept+1000 {
+		if int64(len(changed)+len(moved))*retentionFullShare > kept+1000 {
 			ok = false
 		}
 	}
+	var days []int64
 	if !ok {
 		if err := r.buildRetention(ctx); err != nil {
-			return err
+			return nil, err
 		}
 	} else {
-		for len(changed) > 0 {
-			n := min(len(changed), retentionChunk)
-			if err := r.updateRetention(ctx, changed[:n]); err != nil {
-				return err
+		reread := make(map[int64]bool, len(changed))
+		for _, c := range changed {
+			reread[c] = true
+		}
+		ids := changed
+		for _, c := range moved {
+			if !reread[c] {
+				ids = append(ids, c)
 			}
-			changed = changed[n:]
+		}
+		for len(ids) > 0 {
+			n := min(len(ids), retentionChunk)
+			changedDays, err := r.updateRetention(ctx, ids[:n], reread)
+			if err != nil {
+				return nil, err
+			}
+			days = mergeDays(days, changedDays)
+			ids = ids[n:]
 		}
 	}
-	return r.setMark(ctx, r.DB, retentionMark, started.UnixMilli())
+	return days, r.DB.InTx(ctx, func(tx *db.Tx) error {
+		if err := r.setMark(ctx, tx, retentionMark, started.UnixMilli()); err != nil {
+			return err
+		}
+		return r.setMark(ctx, tx, retentionRunMark, lastRun)
+	})
 }
 
-func changedCustomers(ctx context.Context, q db.Queryer, sinceMillis int64) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT DISTINCT customer_id FROM orders WHERE updated_at >= $1 AND customer_id IS NOT NULL`, sinceMillis)
+func customerIDs(ctx context.Context, q db.Queryer, query string, arg int64) ([]int64, error) {
+	rows, err := q.Query(ctx, query, arg)
 	if err != nil {
 		return nil, fmt.Errorf("retention rollup: changed customers: %w", err)
 	}
@@ -342,13 +428,60 @@ func lockRetention(ctx context.Context, tx *db.Tx) error {
 	return err
 }
 
+// segmentsOf reads the current RFM segment of customers ids (all scored
+// customers when ids is nil); a customer without one is unscored ("").
+func segmentsOf(ctx context.Context, q db.Queryer, ids []int64) (map[int64]string, error) {
+	query := `SELECT customer_id, segment FROM rfm_current`
+	var args []any
+	if ids != nil {
+		query += ` WHERE customer_id IN (` + placeholders(len(ids)) + `)`
+		args = int64Args(ids)
+	}
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("retention rollup: segments: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var seg string
+		if err := rows.Scan(&id, &seg); err != nil {
+			return nil, err
+		}
+		out[id] = seg
+	}
+	return out, rows.Err()
+}
+
+func placeholders(n int) string {
+	ph := make([]string, n)
+	for i := range ph {
+		ph[i] = "$" + strconv.Itoa(i+1)
+	}
+	return strings.Join(ph, ", ")
+}
+
+func int64Args(ids []int64) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}
+
 // buildRetention writes the whole rollup from all orders.
 func (r *Rollup) buildRetention(ctx context.Context) error {
+	segments, err := segmentsOf(ctx, r.DB, nil)
+	if err != nil {
+		return err
+	}
 	x := newRetentionDelta()
 	var custs []any
-	err := purchasesOf(ctx, r.DB, nil, func(c int64, bs []buy) error {
+	err = purchasesOf(ctx, r.DB, nil, func(c int64, bs []buy) error {
 		x.add(bs, 1)
-		custs = append(custs, c, encodeBuys(bs))
+		x.addSegment(bs, segments[c], 1)
+		custs = append(custs, c, segments[c], encodeBuys(bs))
 		return nil
 	})
 	if err != nil {
@@ -358,145 +491,193 @@ func (r *Rollup) buildRetention(ctx context.Context) error {
 		if err := lockRetention(ctx, tx); err != nil {
 			return err
 		}
-		for _, t := range []string{"retention_customers", "retention_daily", "cohort_daily"} {
+		for _, t := range []string{"retention_customers", "retention_daily", "cohort_daily", "segment_daily"} {
 			if _, err := tx.Exec(ctx, "DELETE FROM "+t); err != nil {
 				return fmt.Errorf("retention rollup: %w", err)
 			}
 		}
-		if err := tx.InsertRows(ctx, "retention_customers", []string{"customer_id", "purchases"}, custs); err != nil {
+		if err := tx.InsertRows(ctx, "retention_customers", []string{"customer_id", "segment", "purchases"}, custs); err != nil {
 			return fmt.Errorf("retention rollup: %w", err)
 		}
 		return x.apply(ctx, tx)
 	})
 }
 
-// updateRetention reads again the purchases of customers ids and applies
-// what changed.
-func (r *Rollup) updateRetention(ctx context.Context, ids []int64) error {
-	return r.DB.InTx(ctx, func(tx *db.Tx) error {
+// updateRetention looks up customers ids again — their segment, and the
+// purchases of those in reread — and applies what changed.
+func (r *Rollup) updateRetention(ctx context.Context, ids []int64, reread map[int64]bool) (days []int64, err error) {
+	err = r.DB.InTx(ctx, func(tx *db.Tx) error {
+		days = nil
 		if err := lockRetention(ctx, tx); err != nil {
 			return err
 		}
-		kept := map[int64][]byte{}
-		args := make([]any, len(ids))
-		ph := make([]string, len(ids))
-		for i, id := range ids {
-			args[i] = id
-			ph[i] = "$" + strconv.Itoa(i+1)
+		type keptRow struct {
+			segment   string
+			purchases []byte
 		}
-		rows, err := tx.Query(ctx, `SELECT customer_id, purchases FROM retention_customers WHERE customer_id IN (`+strings.Join(ph, ", ")+`)`, args...)
+		kept := map[int64]keptRow{}
+		rows, err := tx.Query(ctx, `SELECT customer_id, segment, purchases FROM retention_customers WHERE customer_id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
 		if err != nil {
 			return fmt.Errorf("retention rollup: %w", err)
 		}
 		for rows.Next() {
 			var id int64
-			var p []byte
-			if err := rows.Scan(&id, &p); err != nil {
+			var k keptRow
+			if err := rows.Scan(&id, &k.segment, &k.purchases); err != nil {
 				rows.Close()
 				return err
 			}
-			kept[id] = p
+			kept[id] = k
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		x := newRetentionDelta()
-		var upserts []any
-		seen := map[int64]bool{}
-		err = purchasesOf(ctx, tx, ids, func(c int64, bs []buy) error {
-			seen[c] = true
-			now := encodeBuys(bs)
-			old, had := kept[c]
-			if had && string(old) == string(now) {
-				return nil
-			}
-			if had {
-				was, err := decodeBuys(old)
-				if err != nil {
-					return err
-				}
-				x.add(was, -1)
-			}
-			x.add(bs, 1)
-			upserts = append(upserts, c, now)
-			return nil
-		})
+		segments, err := segmentsOf(ctx, tx, ids)
 		if err != nil {
 			return err
 		}
-		// Customers whose purchases are all gone (an order sync took the
-		// payment back) leave the rollup.
-		for c, old := range kept {
-			if seen[c] {
-				continue
+		// What the orders say now: read again for the customers whose
+		// orders changed, the kept list for those who only moved.
+		now := map[int64][]byte{}
+		var again []int64
+		for _, c := range ids {
+			if reread[c] {
+				again = append(again, c)
+			} else if k, ok := kept[c]; ok {
+				now[c] = k.purchases
 			}
-			was, err := decodeBuys(old)
+		}
+		if len(again) > 0 {
+			err = purchasesOf(ctx, tx, again, func(c int64, bs []buy) error {
+				now[c] = encodeBuys(bs)
+				return nil
+			})
 			if err != nil {
 				return err
 			}
-			x.add(was, -1)
-			if _, err := tx.Exec(ctx, `DELETE FROM retention_customers WHERE customer_id = $1`, c); err != nil {
+		}
+		x := newRetentionDelta()
+		var upserts []any
+		for _, c := range ids {
+			k, had := kept[c]
+			cur, has := now[c]
+			seg := segments[c]
+			if had == has && string(k.purchases) == string(cur) && k.segment == seg {
+				continue
+			}
+			var was, is []buy
+			if had {
+				if was, err = decodeBuys(k.purchases); err != nil {
+					return err
+				}
+			}
+			if has {
+				if is, err = decodeBuys(cur); err != nil {
+					return err
+				}
+			}
+			if string(k.purchases) != string(cur) {
+				x.add(was, -1)
+				x.add(is, 1)
+			}
+			x.addSegment(was, k.segment, -1)
+			x.addSegment(is, seg, 1)
+			if has {
+				upserts = append(upserts, c, seg, cur)
+			} else if _, err := tx.Exec(ctx, `DELETE FROM retention_customers WHERE customer_id = $1`, c); err != nil {
+				// Every purchase is gone (an order sync took the payment
+				// back): the customer leaves the rollup.
 				return fmt.Errorf("retention rollup: %w", err)
 			}
 		}
-		for i := 0; i < len(upserts); i += 2 {
-			if _, err := tx.Exec(ctx, `INSERT INTO retention_customers (customer_id, purchases) VALUES ($1, $2)
-				ON CONFLICT (customer_id) DO UPDATE SET purchases = excluded.purchases`, upserts[i], upserts[i+1]); err != nil {
+		for i := 0; i < len(upserts); i += 3 {
+			if _, err := tx.Exec(ctx, `INSERT INTO retention_customers (customer_id, segment, purchases) VALUES ($1, $2, $3)
+				ON CONFLICT (customer_id) DO UPDATE SET segment = excluded.segment, purchases = excluded.purchases`, upserts[i], upserts[i+1], upserts[i+2]); err != nil {
 				return fmt.Errorf("retention rollup: %w", err)
 			}
 		}
+		days = slices.Sorted(maps.Keys(x.days))
 		return x.apply(ctx, tx)
 	})
+	return days, err
 }
 
-// apply adds the delta to the day and cohort rows in tx.
+// apply adds the delta to the day, cohort and segment rows in tx.
 func (x *retentionDelta) apply(ctx context.Context, tx *db.Tx) error {
-	if len(x.days) == 0 && len(x.cohorts) == 0 {
-		return nil
+	if err := x.applyDays(ctx, tx); err != nil {
+		return err
 	}
-	days := slices.Sorted(maps.Keys(x.days))
-	// The rows of those days as they are, to add to.
-	have := map[int64]*dayShare{}
+	if err := x.applySegments(ctx, tx); err != nil {
+		return err
+	}
+	for k, c := range x.cohorts {
+		if *c == (cohortShare{}) {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO cohort_daily (cohort, day, active, repeaters, net) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (cohort, day) DO UPDATE SET active = cohort_daily.active + excluded.active,
+			repeaters = cohort_daily.repeaters + excluded.repeaters, net = cohort_daily.net + excluded.net`,
+			k.cohort, k.day, c.active, c.repeaters, c.net); err != nil {
+			return fmt.Errorf("retention rollup: cohort %d day %d: %w", k.cohort, k.day, err)
+		}
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM cohort_daily WHERE active = 0 AND repeaters = 0 AND net = 0`)
+	return err
+}
+
+// readPairs decodes a blob of pairs into m.
+func readPairs(blob []byte, m map[int64]int64) error {
+	ps, err := decodePairs(blob)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		m[p.day] += p.n
+	}
+	return nil
+}
+
+// dayArgs runs fn over the days in parts of at most 500, with their
+// placeholders and arguments.
+func dayArgs(days []int64, fn func(ph string, args []any) error) error {
 	for start := 0; start < len(days); start += 500 {
 		part := days[start:min(len(days), start+500)]
-		args := make([]any, len(part))
-		ph := make([]string, len(part))
-		for i, d := range part {
-			args[i] = d
-			ph[i] = "$" + strconv.Itoa(i+1)
+		if err := fn(placeholders(len(part)), int64Args(part)); err != nil {
+			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT day, orders, first_orders, net, prevs, prevs2 FROM retention_daily WHERE day IN (`+strings.Join(ph, ", ")+`)`, args...)
+	}
+	return nil
+}
+
+func (x *retentionDelta) applyDays(ctx context.Context, tx *db.Tx) error {
+	days := slices.Sorted(maps.Keys(x.days))
+	have := map[int64]*dayShare{}
+	err := dayArgs(days, func(ph string, args []any) error {
+		rows, err := tx.Query(ctx, `SELECT day, orders, first_orders, net, prevs, prevs2 FROM retention_daily WHERE day IN (`+ph+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("retention rollup: %w", err)
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var d int64
 			var p1, p2 []byte
 			s := &dayShare{prevs: map[int64]int64{}, prevs2: map[int64]int64{}}
 			if err := rows.Scan(&d, &s.orders, &s.first, &s.net, &p1, &p2); err != nil {
-				rows.Close()
 				return err
 			}
-			for _, pair := range []struct {
-				blob []byte
-				into map[int64]int64
-			}{{p1, s.prevs}, {p2, s.prevs2}} {
-				ps, err := decodePairs(pair.blob)
-				if err != nil {
-					rows.Close()
-					return err
-				}
-				for _, p := range ps {
-					pair.into[p.day] = p.n
-				}
+			if err := readPairs(p1, s.prevs); err != nil {
+				return err
+			}
+			if err := readPairs(p2, s.prevs2); err != nil {
+				return err
 			}
 			have[d] = s
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+		return rows.Err()
+	})
+	if err != nil {
+		return err
 	}
 	for _, d := range days {
 		s, delta := have[d], x.days[d]
@@ -524,19 +705,64 @@ func (x *retentionDelta) apply(ctx context.Context, tx *db.Tx) error {
 			return fmt.Errorf("retention rollup: day %d: %w", d, err)
 		}
 	}
-	for k, c := range x.cohorts {
-		if *c == (cohortShare{}) {
-			continue
+	return nil
+}
+
+func (x *retentionDelta) applySegments(ctx context.Context, tx *db.Tx) error {
+	daySet := map[int64]bool{}
+	for k := range x.segments {
+		daySet[k.day] = true
+	}
+	have := map[segmentKey]*segmentShare{}
+	err := dayArgs(slices.Sorted(maps.Keys(daySet)), func(ph string, args []any) error {
+		rows, err := tx.Query(ctx, `SELECT day, segment, orders, gmv, prevs FROM segment_daily WHERE day IN (`+ph+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("segment rollup: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO cohort_daily (cohort, day, active, repeaters, net) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (cohort, day) DO UPDATE SET active = cohort_daily.active + excluded.active,
-			repeaters = cohort_daily.repeaters + excluded.repeaters, net = cohort_daily.net + excluded.net`,
-			k.cohort, k.day, c.active, c.repeaters, c.net); err != nil {
-			return fmt.Errorf("retention rollup: cohort %d day %d: %w", k.cohort, k.day, err)
+		defer rows.Close()
+		for rows.Next() {
+			var k segmentKey
+			var p []byte
+			s := &segmentShare{prevs: map[int64]int64{}}
+			if err := rows.Scan(&k.day, &k.segment, &s.orders, &s.gmv, &p); err != nil {
+				return err
+			}
+			if x.segments[k] == nil {
+				continue
+			}
+			if err := readPairs(p, s.prevs); err != nil {
+				return err
+			}
+			have[k] = s
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return err
+	}
+	for k, delta := range x.segments {
+		s := have[k]
+		if s == nil {
+			s = &segmentShare{prevs: map[int64]int64{}}
+		}
+		s.orders += delta.orders
+		s.gmv += delta.gmv
+		for p, n := range delta.prevs {
+			s.prevs[p] += n
+		}
+		var err error
+		if s.orders == 0 {
+			_, err = tx.Exec(ctx, `DELETE FROM segment_daily WHERE day = $1 AND segment = $2`, k.day, k.segment)
+		} else {
+			_, err = tx.Exec(ctx, `INSERT INTO segment_daily (day, segment, orders, gmv, prevs) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (day, segment) DO UPDATE SET orders = excluded.orders, gmv = excluded.gmv, prevs = excluded.prevs`,
+				k.day, k.segment, s.orders, s.gmv, encodePairs(s.prevs))
+		}
+		if err != nil {
+			return fmt.Errorf("segment rollup: day %d %q: %w", k.day, k.segment, err)
 		}
 	}
-	_, err := tx.Exec(ctx, `DELETE FROM cohort_daily WHERE active = 0 AND repeaters = 0 AND net = 0`)
-	return err
+	return nil
 }
 
 // RetentionOf computes repurchase rate, churn rate and historic LTV of days

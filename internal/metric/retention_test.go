@@ -12,6 +12,7 @@ import (
 	"github.com/storeops/storeops/internal/demo"
 	"github.com/storeops/storeops/internal/metric"
 	"github.com/storeops/storeops/internal/order/purchase"
+	"github.com/storeops/storeops/internal/rfm"
 	"github.com/storeops/storeops/internal/settings"
 )
 
@@ -160,6 +161,35 @@ func cohortsFromOrders(ctx context.Context, q db.Queryer, to int64, months int) 
 	return out, rows.Err()
 }
 
+// segmentGroupsFromOrders is the segment breakdown read straight from the
+// paid orders and the latest run's scores: the oracle of SegmentGroups.
+func segmentGroupsFromOrders(ctx context.Context, q db.Queryer, from, to int64) ([]metric.Group, error) {
+	rows, err := q.Query(ctx, `SELECT COALESCE(s.segment, 'unscored'), COUNT(*), COALESCE(SUM(`+purchase.Value("o")+`), 0), COUNT(DISTINCT o.customer_id)
+		FROM orders o LEFT JOIN rfm_scores s ON s.customer_id = o.customer_id AND s.run_id = (SELECT MAX(id) FROM rfm_runs)
+		WHERE o.paid_day BETWEEN $1 AND $2 AND `+purchase.Is("o")+`
+		GROUP BY COALESCE(s.segment, 'unscored') ORDER BY 3 DESC, 1`, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []metric.Group{}
+	var total int64
+	for rows.Next() {
+		var g metric.Group
+		if err := rows.Scan(&g.Key, &g.PaidOrders, &g.GMV, &g.Buyers); err != nil {
+			return nil, err
+		}
+		g.Label = g.Key
+		g.AOV = (2*g.GMV + g.PaidOrders) / (2 * g.PaidOrders)
+		total += g.GMV
+		out = append(out, g)
+	}
+	for i := range out {
+		out[i].ShareBP = (2*out[i].GMV*10000 + total) / (2 * total)
+	}
+	return out, rows.Err()
+}
+
 // The retention rollup gives exactly the figures of the paid orders, for
 // periods of a day to a quarter and the cohorts ending on any day: after
 // the first build, after changes behind its back caught up customer by
@@ -175,12 +205,32 @@ func TestRetentionRollupAgreesWithOrders(t *testing.T) {
 		if _, err := demo.Generate(ctx, d, demo.Options{Customers: 300, Days: 200, Seed: 9, End: end, Location: sh}); err != nil {
 			t.Fatal(err)
 		}
+		scores := &rfm.Service{DB: d}
+		if _, err := scores.Run(ctx, rfm.Options{}); err != nil {
+			t.Fatal(err)
+		}
 		r := &metric.Rollup{DB: d}
 		if _, err := r.Refresh(ctx); err != nil {
 			t.Fatal(err)
 		}
 		check := func(stage string) {
 			t.Helper()
+			for _, p := range [][2]int64{{20261120, 20261120}, {20261021, 20261120}, {20260601, 20261120}} {
+				want, err := segmentGroupsFromOrders(ctx, d, p[0], p[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := metric.SegmentGroups(ctx, d, p[0], p[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s, segments %d–%d:\nrollup %+v\norders %+v", stage, p[0], p[1], got, want)
+				}
+				if p[0] == 20260601 && len(want) < 4 {
+					t.Fatalf("%s: too few segments to compare: %+v", stage, want)
+				}
+			}
 			for _, p := range [][2]int64{{20261120, 20261120}, {20261114, 20261120}, {20261001, 20261031}, {20260822, 20261120}, {20260601, 20260630}, {20250101, 20250131}} {
 				want, err := retentionFromOrders(ctx, d, p[0], p[1])
 				if err != nil {
@@ -248,6 +298,21 @@ func TestRetentionRollupAgreesWithOrders(t *testing.T) {
 		}
 		check("after changes caught up")
 
+		// A week later a run moves some buyers to other segments: their
+		// purchases move with them.
+		if _, err := scores.Run(ctx, rfm.Options{AsOf: end.AddDate(0, 0, 7)}); err != nil {
+			t.Fatal(err)
+		}
+		var moves int
+		d.QueryRow(ctx, `SELECT COUNT(*) FROM rfm_moves WHERE run_id = (SELECT MAX(id) FROM rfm_runs)`).Scan(&moves)
+		if moves == 0 {
+			t.Fatal("the second run moved nobody: nothing to check")
+		}
+		if _, err := r.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("after a run moved buyers")
+
 		caughtUp := rollupRows(t, d)
 		if err := r.Rebuild(ctx); err != nil {
 			t.Fatal(err)
@@ -268,6 +333,8 @@ func rollupRows(t *testing.T, d *db.DB) []string {
 		`SELECT customer_id, purchases FROM retention_customers ORDER BY customer_id`,
 		`SELECT day, orders, first_orders, net, prevs, prevs2 FROM retention_daily ORDER BY day`,
 		`SELECT cohort, day, active, repeaters, net, NULL FROM cohort_daily ORDER BY cohort, day`,
+		`SELECT day, segment, orders, gmv, prevs FROM segment_daily ORDER BY day, segment`,
+		`SELECT customer_id, segment FROM retention_customers ORDER BY customer_id`,
 	} {
 		rows, err := d.Query(ctx, q)
 		if err != nil {

@@ -76,13 +76,15 @@ func (r *Rollup) refresh(ctx context.Context) (int, error) {
 	if err := r.DB.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM refunds").Scan(&maxRefund); err != nil {
 		return 0, fmt.Errorf("rollup: %w", err)
 	}
+	retDays, err := r.refreshRetention(ctx)
+	if err != nil {
+		return 0, err
+	}
+	days = mergeDays(days, retDays)
 	for _, run := range runsOf(days, 3) {
 		if err := r.rebuild(ctx, run[0], run[1]); err != nil {
 			return 0, err
 		}
-	}
-	if err := r.refreshRetention(ctx); err != nil {
-		return 0, err
 	}
 	err = r.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := r.setMark(ctx, tx, markOrders, started.UnixMilli()); err != nil {

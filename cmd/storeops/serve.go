@@ -12,6 +12,7 @@ import (
 
 	"github.com/storeops/storeops/internal/app"
 	"github.com/storeops/storeops/internal/db"
+	"github.com/storeops/storeops/internal/metric"
 	"github.com/storeops/storeops/internal/server"
 )
 
@@ -104,7 +105,7 @@ func serve(ctx context.Context, d *db.DB, f *serverFlags, log *slog.Logger, read
 		return fmt.Errorf("--brief-hour: %d is not an hour 0–23 (or -1 for no briefs)", f.briefHour)
 	}
 	a := app.New(d, log, app.Options{Version: version, SecureCookies: f.secureCookies, WebhooksAllowPrivate: f.webhooksAllowPrivate, BriefHour: f.briefHour,
-		ConversionBenchmarkBP: int64(math.Round(f.conversionBenchmark * 100))})
+		ConversionBenchmarkBP: int64(math.Round(f.conversionBenchmark * 100)), RefreshWait: metric.ReadWait})
 	jobs := a.StartJobs(ctx)
 	err := server.Run(ctx, f.addr, a.Handler(), log, ready)
 	jobs.Wait()

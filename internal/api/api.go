@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/auth"
@@ -37,6 +38,9 @@ type API struct {
 	Inventory *inventory.Service
 	Log       *slog.Logger
 	Version   string
+	// RefreshWait: how long a dashboard read waits for the rollup refresh
+	// it starts (app.Options.RefreshWait).
+	RefreshWait time.Duration
 	// Webhooks keeps the outbound webhooks; nil: one over DB.
 	Webhooks *webhook.Service
 

@@ -90,10 +90,10 @@ func (a *API) indicators(ctx context.Context, r *request) (any, error) {
 	default:
 		return nil, errBadRequest("by", "by must be channel, category, product, segment or none, not %q", by)
 	}
-	if err := (&metric.IndicatorRollup{DB: a.DB}).RefreshIfOlder(ctx, metric.FreshEnough); err != nil {
+	if err := (&metric.IndicatorRollup{DB: a.DB, Wait: a.RefreshWait}).RefreshIfOlder(ctx, metric.FreshEnough); err != nil {
 		return nil, err
 	}
-	if err := (&metric.Rollup{DB: a.DB}).RefreshIfOlder(ctx, metric.FreshEnough); err != nil {
+	if err := (&metric.Rollup{DB: a.DB, Wait: a.RefreshWait}).RefreshIfOlder(ctx, metric.FreshEnough); err != nil {
 		return nil, err
 	}
 	return metric.IndicatorReport(ctx, a.DB, from, to, grain, by)
@@ -116,7 +116,7 @@ func (a *API) cohorts(ctx context.Context, r *request) (any, error) {
 		}
 		months = n
 	}
-	if err := (&metric.Rollup{DB: a.DB}).RefreshIfOlder(ctx, metric.FreshEnough); err != nil {
+	if err := (&metric.Rollup{DB: a.DB, Wait: a.RefreshWait}).RefreshIfOlder(ctx, metric.FreshEnough); err != nil {
 		return nil, err
 	}
 	return metric.Cohorts(ctx, a.DB, to, months)

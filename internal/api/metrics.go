@@ -40,5 +40,5 @@ func (a *API) overview(ctx context.Context, r *request) (any, error) {
 		}
 		to = n
 	}
-	return (&metric.Rollup{DB: a.DB}).Overview(ctx, to, days)
+	return (&metric.Rollup{DB: a.DB, Wait: a.RefreshWait}).Overview(ctx, to, days)
 }

@@ -36,6 +36,10 @@ type Options struct {
 	// ConversionBenchmarkBP: the shop's conversion rate under it raises an
 	// alert (basis points; 0: no benchmark).
 	ConversionBenchmarkBP int64
+	// RefreshWait is the longest a dashboard read waits for the rollup
+	// refresh it starts before it is served the rollups as they are
+	// (metric.ReadWait in the server); 0 waits for the refresh to end.
+	RefreshWait time.Duration
 }
 
 // App is the running program.
@@ -69,10 +73,10 @@ func New(d *db.DB, log *slog.Logger, opt Options) *App {
 		Metrics:   server.NewMetrics(),
 		Events:    event.NewCollector(d, log),
 	}
-	a.API = &api.API{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, Version: opt.Version}
+	a.API = &api.API{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Log: log, Version: opt.Version, RefreshWait: opt.RefreshWait}
 	a.wireCommerce()
 	a.briefHour, a.conversionBench = opt.BriefHour, opt.ConversionBenchmarkBP
-	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Orders: a.API.Orders, Log: log, SecureCookies: opt.SecureCookies}
+	a.Console = &web.Console{DB: d, Auth: a.Auth, Catalog: a.Catalog, Customers: a.Customers, Inventory: a.Inventory, Orders: a.API.Orders, Log: log, SecureCookies: opt.SecureCookies, RefreshWait: opt.RefreshWait}
 	a.wireWebhooks(opt)
 	a.wirePromotions()
 	a.wirePoints()

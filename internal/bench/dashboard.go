@@ -457,7 +457,7 @@ func serveDashboard(ctx context.Context, d *db.DB) (url, token string, stop func
 		return "", "", nil, fmt.Errorf("create the bench token: %w", err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	a := app.New(d, log, app.Options{Version: "bench"})
+	a := app.New(d, log, app.Options{Version: "bench", RefreshWait: metric.ReadWait})
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	ready, done := make(chan string, 1), make(chan error, 1)
 	go func() { done <- server.Run(sctx, "127.0.0.1:0", a.Handler(), log, func(u string) { ready <- u }) }()

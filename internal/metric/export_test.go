@@ -12,3 +12,6 @@ func HoldRefreshForTest(d *db.DB, kind string) func() {
 	mu.Lock()
 	return mu.Unlock
 }
+
+// AwaitRefreshForTest exposes awaitRefresh.
+var AwaitRefreshForTest = awaitRefresh

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/axiomhq/hyperloglog"
@@ -20,6 +21,9 @@ import (
 type Rollup struct {
 	DB  *db.DB
 	Now func() time.Time
+	// Wait, when set, is the longest a reader waits for the refresh it
+	// triggers (RefreshIfOlder); 0 waits for it to end.
+	Wait time.Duration
 }
 
 // refreshMargin re-reads changes this far behind the last mark: a
@@ -99,23 +103,55 @@ func (r *Rollup) refresh(ctx context.Context) (int, error) {
 // so that a busy dashboard doesn't refresh on every request, or another
 // refresh is running — then the reader is served the rollup as it is
 // rather than starting the same work again (the first refresh of a big
-// store reads every day).
+// store reads every day). With Wait set, the reader waits at most that
+// long for the refresh (see awaitRefresh).
 func (r *Rollup) RefreshIfOlder(ctx context.Context, maxAge time.Duration) error {
 	mu := refreshLock(r.DB, "sales")
 	if !mu.TryLock() {
 		return nil
 	}
-	defer mu.Unlock()
 	var at int64
 	err := r.DB.QueryRow(ctx, "SELECT updated_at FROM job_marks WHERE name = $1", markOrders).Scan(&at)
 	if err != nil && !db.IsNoRows(err) {
+		mu.Unlock()
 		return fmt.Errorf("rollup: %w", err)
 	}
 	if err == nil && r.now().Sub(time.UnixMilli(at)) < maxAge {
+		mu.Unlock()
 		return nil
 	}
-	_, err = r.refresh(ctx)
-	return err
+	return awaitRefresh(ctx, mu, r.Wait, func(ctx context.Context) error {
+		_, err := r.refresh(ctx)
+		return err
+	})
+}
+
+// awaitRefresh runs refresh, which holds mu (locked by the caller) until it
+// ends. With wait 0 the reader waits for it. Otherwise the refresh runs on
+// its own, not cancelled with the reader's request, and the reader waits
+// at most wait: a refresh that finds a lot to do (a day of events to read
+// again, the first build after an import) must not hold up the dashboard,
+// which is then served the rollups as they are, at most a refresh behind.
+func awaitRefresh(ctx context.Context, mu *sync.Mutex, wait time.Duration, refresh func(context.Context) error) error {
+	if wait <= 0 {
+		defer mu.Unlock()
+		return refresh(ctx)
+	}
+	done := make(chan error, 1)
+	go func() {
+		defer mu.Unlock()
+		done <- refresh(context.WithoutCancel(ctx))
+	}()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return nil
+	}
 }
 
 // Rebuild recomputes every day from orders and refunds.

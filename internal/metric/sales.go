@@ -197,6 +197,11 @@ func OverviewFor(ctx context.Context, q db.Queryer, to int64, n int) (Overview, 
 // refresh job keeps it within a minute anyway.
 const FreshEnough = 10 * time.Second
 
+// ReadWait is how long a dashboard read waits for the refresh it started
+// before it is served the rollups as they are (the server's setting;
+// app.Options.RefreshWait).
+const ReadWait = 100 * time.Millisecond
+
 // Overview refreshes the rollup when it is older than FreshEnough, then
 // computes OverviewFor; it is what the console and the API call.
 func (r *Rollup) Overview(ctx context.Context, to int64, n int) (Overview, error) {

@@ -24,6 +24,9 @@ import (
 type IndicatorRollup struct {
 	DB  *db.DB
 	Now func() time.Time
+	// Wait, when set, is the longest a reader waits for the refresh it
+	// triggers (RefreshIfOlder); 0 waits for it to end.
+	Wait time.Duration
 }
 
 const (
@@ -157,23 +160,27 @@ func (r *IndicatorRollup) refresh(ctx context.Context) (int, error) {
 
 // RefreshIfOlder refreshes unless the last refresh is younger than maxAge,
 // or another refresh is running — then the reader is served the rollups as
-// they are (at most a minute behind) rather than waiting for it.
+// they are (at most a minute behind) rather than waiting for it. With Wait
+// set, the reader waits at most that long for the refresh it started.
 func (r *IndicatorRollup) RefreshIfOlder(ctx context.Context, maxAge time.Duration) error {
 	mu := refreshLock(r.DB, "indicators")
 	if !mu.TryLock() {
 		return nil
 	}
-	defer mu.Unlock()
 	var at int64
 	err := r.DB.QueryRow(ctx, "SELECT updated_at FROM job_marks WHERE name = $1", markIndEvents).Scan(&at)
 	if err != nil && !db.IsNoRows(err) {
+		mu.Unlock()
 		return fmt.Errorf("indicator rollup: %w", err)
 	}
 	if err == nil && r.now().Sub(time.UnixMilli(at)) < maxAge {
+		mu.Unlock()
 		return nil
 	}
-	_, err = r.refresh(ctx)
-	return err
+	return awaitRefresh(ctx, mu, r.Wait, func(ctx context.Context) error {
+		_, err := r.refresh(ctx)
+		return err
+	})
 }
 
 // Rebuild recomputes every day from events, orders and refunds.

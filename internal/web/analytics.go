@@ -97,10 +97,10 @@ type analyticsPage struct {
 // analyticsData computes everything the page and its exports show.
 func (c *Console) analyticsData(ctx context.Context, v *viewer, p analyticsParams) (analyticsPage, error) {
 	page := analyticsPage{Params: p, Periods: periodDays, Grains: analyticsGrains}
-	if err := (&metric.IndicatorRollup{DB: c.DB}).RefreshIfOlder(ctx, metric.FreshEnough); err != nil {
+	if err := (&metric.IndicatorRollup{DB: c.DB, Wait: c.RefreshWait}).RefreshIfOlder(ctx, metric.FreshEnough); err != nil {
 		return page, err
 	}
-	if err := (&metric.Rollup{DB: c.DB}).RefreshIfOlder(ctx, metric.FreshEnough); err != nil {
+	if err := (&metric.Rollup{DB: c.DB, Wait: c.RefreshWait}).RefreshIfOlder(ctx, metric.FreshEnough); err != nil {
 		return page, err
 	}
 	from, to := p.From(), p.To

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/storeops/storeops/internal/audit"
 	"github.com/storeops/storeops/internal/auth"
@@ -43,6 +44,9 @@ type Console struct {
 	Customers *customer.Service
 	Inventory *inventory.Service
 	Orders    *order.Service // the same instance the API uses
+	// RefreshWait: how long a dashboard read waits for the rollup refresh
+	// it starts (app.Options.RefreshWait).
+	RefreshWait time.Duration
 	// Promotions is the same instance the API uses (its changes drop the
 	// storefront pricer's cache); nil: one over DB.
 	Promotions *promotion.Service

@@ -95,7 +95,7 @@ type dailyRow struct {
 func (c *Console) overview(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
 	p := periodFrom(r, v.Store, time.Now())
-	o, err := (&metric.Rollup{DB: c.DB}).Overview(r.Context(), p.To, p.Days)
+	o, err := (&metric.Rollup{DB: c.DB, Wait: c.RefreshWait}).Overview(r.Context(), p.To, p.Days)
 	if err != nil {
 		c.serverError(w, r, err)
 		return
@@ -193,7 +193,7 @@ func (c *Console) overviewCSV(w http.ResponseWriter, r *http.Request) {
 	v := viewerFrom(r.Context())
 	p := periodFrom(r, v.Store, time.Now())
 	from := metric.AddDays(p.To, -(p.Days - 1))
-	rollup := &metric.Rollup{DB: c.DB}
+	rollup := &metric.Rollup{DB: c.DB, Wait: c.RefreshWait}
 	if err := rollup.RefreshIfOlder(r.Context(), metric.FreshEnough); err != nil {
 		c.serverError(w, r, err)
 		return

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -175,4 +176,39 @@ func TestLoad_KilledMidwayLeavesTheStoreAsItWas(t *testing.T) {
 		t.Errorf("resumed: %+v, store %v; want 500 orders, revenue %d, in one commit", rep, got, dry.Revenue)
 	}
 	sameIndexes(t, indexesOf(t, d), before)
+}
+
+// A file with errors loaded in one pass (Import into a store without
+// orders) writes nothing and reports what its validation reports.
+func TestLoad_AFileWithErrorsWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	data := string(genOrders(300))
+	// Line 302 (order 150's first row): a quantity that is no number.
+	lines := strings.SplitAfter(data, "\n")
+	lines[301] = strings.Replace(lines[301], ",1,", ",x,", 1)
+	req := Request{Kind: KindOrders, Path: writeFile(t, "orders.csv", []byte(strings.Join(lines, "")))}
+	checked, loaded := dbtest.SQLite(t), dbtest.SQLite(t)
+	before := indexesOf(t, loaded)
+	want, err := (&Service{DB: checked, ChunkRows: 200, LoadRows: -1}).Import(ctx, req, nil)
+	if !errors.Is(err, ErrInvalid) || want.ErrorCount != 1 {
+		t.Fatalf("validated: %v, %+v", err, want)
+	}
+	s := &Service{DB: loaded, ChunkRows: 200, LoadRows: 1}
+	got, err := s.Import(ctx, req, nil)
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("loaded: %v, want ErrInvalid", err)
+	}
+	if got.ErrorCount != 1 || len(got.Errors) != 1 || got.Errors[0] != want.Errors[0] || got.Errors[0].Line != 302 ||
+		got.Orders != want.Orders || got.Customers != want.Customers || got.Lines != want.Lines || got.Revenue != want.Revenue ||
+		got.Rows != want.Rows || got.Orders != 299 {
+		t.Errorf("loaded %+v, validated %+v", got, want)
+	}
+	if c := tableCounts(t, loaded); c != [5]int64{} {
+		t.Errorf("store %v after a file with errors; want nothing", c)
+	}
+	sameIndexes(t, indexesOf(t, loaded), before)
+	job, err := s.Job(ctx, got.JobID)
+	if err != nil || job.Status != JobInvalid || job.Report.ErrorCount != 1 {
+		t.Errorf("job %+v %v; want it invalid with its error", job, err)
+	}
 }

@@ -106,6 +106,7 @@ func (r *orderReader) next() (*order, error) {
 		rec, err := r.rows.Next()
 		if errors.Is(err, io.EOF) {
 			r.done = true
+			r.seen = nil // the file is checked; a load goes on for a while
 			break
 		}
 		var re *RowError

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -164,7 +165,7 @@ func (s *Service) Validate(ctx context.Context, req Request, progress func(Progr
 	if req.Preset == "" {
 		req.Preset = "generic"
 	}
-	rep, err := s.pass(ctx, req, p, nil, false, progress)
+	rep, err := s.pass(ctx, req, p, nil, nil, progress)
 	if err != nil {
 		return rep, err
 	}
@@ -180,6 +181,11 @@ func (s *Service) Validate(ctx context.Context, req Request, progress func(Progr
 // Import validates the file and, when it has no errors, commits it. With
 // errors it returns the report and ErrInvalid, having written nothing.
 func (s *Service) Import(ctx context.Context, req Request, progress func(Progress)) (Report, error) {
+	if load, err := s.importLoads(ctx, req); err != nil {
+		return Report{}, err
+	} else if load {
+		return s.importLoad(ctx, req, progress)
+	}
 	rep, err := s.Validate(ctx, req, progress)
 	if err != nil {
 		return rep, err
@@ -245,9 +251,18 @@ func (s *Service) Commit(ctx context.Context, jobID int64, req Request, progress
 			progress(pr)
 		}
 	}
-	load, err := s.loads(ctx, req.Kind, total)
+	loads, err := s.loads(ctx, req.Kind, total)
 	if err != nil {
 		return Report{}, err
+	}
+	var load loadRecord
+	if loads {
+		load = func(w *writer, tx *db.Tx, lastRow int64, c counts) error {
+			if lastRow == 0 {
+				return nil
+			}
+			return w.record(tx, jobID, lastRow, c)
+		}
 	}
 	passCtx, stopRenewing := s.holdLease(ctx, jobID, lease)
 	rep, err := s.pass(passCtx, req, p, &jobID, load, wrap)
@@ -281,9 +296,121 @@ func (s *Service) Commit(ctx context.Context, jobID int64, req Request, progress
 	return j.Report, nil
 }
 
-// pass reads the file once: validating only (job nil) or writing the rows
-// under the job, chunk by chunk or (load) in one transaction.
-func (s *Service) pass(ctx context.Context, req Request, p Preset, job *int64, load bool, progress func(Progress)) (Report, error) {
+// importLoads reports whether Import validates and writes req in one pass
+// (importLoad): a load (see LoadRows) by the file's count of lines. A
+// workbook's lines cannot be counted without reading it: it goes the
+// usual way.
+func (s *Service) importLoads(ctx context.Context, req Request) (bool, error) {
+	if req.Kind != KindOrders || s.DB.Dialect() != db.SQLite || s.loadRows() < 0 {
+		return false, nil
+	}
+	n, err := countLines(req.Path)
+	if err != nil || n < int64(s.loadRows()) {
+		return false, nil // the usual path reports a file it cannot read
+	}
+	return s.loads(ctx, req.Kind, n)
+}
+
+// countLines counts the line feeds of a text file; 0 for a zip (XLSX).
+func countLines(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	var n int64
+	for first := true; ; first = false {
+		k, err := f.Read(buf)
+		if first && k >= 2 && buf[0] == 'P' && buf[1] == 'K' {
+			return 0, nil
+		}
+		n += int64(bytes.Count(buf[:k], []byte{'\n'}))
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// errLoadInvalid ends a one-pass load whose file has errors: its
+// transaction is rolled back and the file's errors reported.
+var errLoadInvalid = errors.New("the file has errors")
+
+// importLoad is Import of a load in one pass: the file is validated as it
+// is written, in the one transaction of a load (see LoadRows), which
+// records the job too. A file with errors is rolled back and gets an
+// invalid job, as its validation would give it; a load that stops leaves
+// no trace — no rows, no job.
+func (s *Service) importLoad(ctx context.Context, req Request, progress func(Progress)) (Report, error) {
+	p, err := req.check()
+	if err != nil {
+		return Report{}, err
+	}
+	type hashed struct {
+		sum string
+		err error
+	}
+	sums := make(chan hashed, 1)
+	go func() {
+		sum, err := fileSHA256(req.Path)
+		sums <- hashed{sum, err}
+	}()
+	var jobID int64
+	record := func(w *writer, tx *db.Tx, lastRow int64, c counts) error {
+		h := <-sums
+		sums <- h
+		if h.err != nil {
+			return h.err
+		}
+		planned := *w.rep
+		planned.Customers, planned.Orders, planned.Lines, planned.Revenue = c.customers, c.orders, c.lines, c.revenue
+		planned.Products, planned.Stock, planned.Skipped = c.products, c.stock, c.skipped
+		planned.Errors = []RowError{}
+		id, err := s.insertJob(ctx, tx, req, planned, h.sum, JobDone)
+		if err != nil {
+			return err
+		}
+		jobID = id
+		if lastRow == 0 {
+			return nil
+		}
+		return w.record(tx, id, lastRow, c)
+	}
+	rep, err := s.pass(ctx, req, p, nil, record, progress)
+	if errors.Is(err, errLoadInvalid) || (err == nil && rep.ErrorCount > 0) {
+		// Rolled back: the report is the validation's.
+		rep.DryRun = true
+		id, err := s.createJob(ctx, req, rep)
+		if err != nil {
+			return rep, err
+		}
+		rep.JobID = id
+		return rep, ErrInvalid
+	}
+	if err != nil {
+		return rep, err
+	}
+	j, err := s.Job(ctx, jobID)
+	if err != nil {
+		return rep, err
+	}
+	j.Report.Encoding = rep.Encoding
+	j.Report.Errors = []RowError{}
+	return j.Report, nil
+}
+
+// loadRecord, given to pass, makes the pass a load that validates the file
+// as it writes it, recording the job at its end (importLoad).
+type loadRecord func(w *writer, tx *db.Tx, lastRow int64, c counts) error
+
+// pass reads the file once: validating only (job nil, load nil), writing
+// the rows under the job, chunk by chunk or in one transaction (load set,
+// as by Commit), or validating and writing them in one transaction (job
+// nil, load set, as by importLoad).
+func (s *Service) pass(ctx context.Context, req Request, p Preset, job *int64, load loadRecord, progress func(Progress)) (Report, error) {
 	rep := Report{Kind: req.Kind, Preset: p.Name, Errors: []RowError{}}
 	mapping, err := s.mappingFor(ctx, req)
 	if err != nil {
@@ -331,15 +458,15 @@ func (s *Service) pass(ctx context.Context, req Request, p Preset, job *int64, l
 	}
 	errs := &errorList{max: maxErr}
 	phase := "validate"
-	if job != nil {
+	if job != nil || load != nil {
 		phase = "commit"
 	}
 	w := &writer{s: s, ctx: ctx, job: job, p: p, st: st, rep: &rep, errs: errs, phase: phase, progress: progress, load: load,
 		skus: map[string]skuRef{}, dryCustomers: map[string]bool{}, drySKUs: map[string]bool{}}
-	if job == nil || load {
+	if job == nil || load != nil {
 		w.custs = map[string]int64{}
 	}
-	if load {
+	if load != nil {
 		w.firstPaid = map[int64]int64{}
 	}
 	switch req.Kind {
@@ -429,23 +556,31 @@ func (s *Service) createJob(ctx context.Context, req Request, rep Report) (int64
 	if rep.ErrorCount > 0 {
 		status = JobInvalid
 	}
+	var id int64
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		id, err = s.insertJob(ctx, tx, req, rep, sum, status)
+		return err
+	})
+	return id, err
+}
+
+// insertJob records a validated file's job: what its validation found
+// (rep) and the file's SHA-256.
+func (s *Service) insertJob(ctx context.Context, tx *db.Tx, req Request, rep Report, sum, status string) (int64, error) {
 	errsJSON, _ := json.Marshal(rep.Errors)
 	planned, _ := json.Marshal(counts{}.of(rep))
 	now := s.now().UnixMilli()
 	var id int64
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO import_jobs (kind, preset, mapping, filename, file_sha256, status, total_rows, error_count,
-			customers, orders, lines, revenue, products, stock, skipped, errors, planned, actor, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, 0, 0, 0, 0, 0, $9, $10, $11, $12, $12) RETURNING id`,
-			string(req.Kind), rep.Preset, req.Mapping, req.displayName(), sum, status, rep.Rows, rep.ErrorCount,
-			string(errsJSON), string(planned), audit.ActorFrom(ctx).Name, now).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("record import job: %w", err)
-		}
-		return audit.Record(ctx, tx, "import.validate", "import_job", id, nil, map[string]any{
-			"file": req.displayName(), "kind": req.Kind, "preset": rep.Preset, "rows": rep.Rows, "errors": rep.ErrorCount})
-	})
-	return id, err
+	err := tx.QueryRow(ctx, `INSERT INTO import_jobs (kind, preset, mapping, filename, file_sha256, status, total_rows, error_count,
+		customers, orders, lines, revenue, products, stock, skipped, errors, planned, actor, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, 0, 0, 0, 0, 0, $9, $10, $11, $12, $12) RETURNING id`,
+		string(req.Kind), rep.Preset, req.Mapping, req.displayName(), sum, status, rep.Rows, rep.ErrorCount,
+		string(errsJSON), string(planned), audit.ActorFrom(ctx).Name, now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("record import job: %w", err)
+	}
+	return id, audit.Record(ctx, tx, "import.validate", "import_job", id, nil, map[string]any{
+		"file": req.displayName(), "kind": req.Kind, "preset": rep.Preset, "rows": rep.Rows, "errors": rep.ErrorCount})
 }
 
 // Job returns the record of import id; its report holds what the commit

@@ -253,7 +253,9 @@ func (x *retentionDelta) add(bs []buy, sign int64) {
 }
 
 // purchasesOf reads the purchases of known buyers: all of them, or those of
-// customers ids, grouped by customer in day order.
+// customers ids, grouped by customer in day order. The conditions are the
+// purchases index's (orders_purchases), so it is read in its order and
+// never the table.
 func purchasesOf(ctx context.Context, q db.Queryer, ids []int64, each func(customer int64, bs []buy) error) error {
 	where := ""
 	var args []any
@@ -266,7 +268,7 @@ func purchasesOf(ctx context.Context, q db.Queryer, ids []int64, each func(custo
 		where = " AND o.customer_id IN (" + strings.Join(ph, ", ") + ")"
 	}
 	rows, err := q.Query(ctx, `SELECT o.customer_id, o.paid_day, `+purchase.Net("o")+`, `+purchase.Value("o")+` FROM orders o
-		WHERE o.paid_day IS NOT NULL AND o.customer_id IS NOT NULL AND `+purchase.Is("o")+where+`
+		WHERE o.customer_id IS NOT NULL AND o.paid_at IS NOT NULL AND o.paid_day IS NOT NULL AND `+purchase.Is("o")+where+`
 		ORDER BY o.customer_id, o.paid_day`, args...)
 	if err != nil {
 		return fmt.Errorf("retention rollup: purchases: %w", err)

@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,13 +61,29 @@ func sameIndexes(t *testing.T, got, want map[string]string) {
 
 // An orders file loaded into a store without orders (one transaction, the
 // secondary indexes built at its end) leaves the store exactly as the
-// same file committed chunk by chunk does; a later file, the store no
-// longer empty, goes chunk by chunk.
+// same file committed chunk by chunk does — customers and products
+// imported before it included; a later file, the store no longer empty,
+// goes chunk by chunk.
 func TestLoad_WritesWhatChunksWrite(t *testing.T) {
 	ctx := context.Background()
 	path := writeFile(t, "orders.csv", genOrders(500))
 	req := Request{Kind: KindOrders, Path: path}
 	chunked, loaded := dbtest.SQLite(t), dbtest.SQLite(t)
+	var customers strings.Builder
+	customers.WriteString("客户编号,姓名\n")
+	for i := range 60 {
+		fmt.Fprintf(&customers, "C%05d,买家 %d\n", i*3, i)
+	}
+	for _, d := range []*db.DB{chunked, loaded} {
+		for _, f := range []Request{
+			{Kind: KindCustomers, Path: writeFile(t, "c.csv", []byte(customers.String()))},
+			{Kind: KindProducts, Path: writeFile(t, "p.csv", []byte("sku,title,price,cost\nSKU-001,商品 1,10.00,5\nSKU-007,商品 7,12.00,6\n"))},
+		} {
+			if rep, err := (&Service{DB: d}).Import(ctx, f, nil); err != nil || rep.Customers+rep.Products == 0 {
+				t.Fatalf("%s: %+v %v", f.Kind, rep, err)
+			}
+		}
+	}
 	before := indexesOf(t, loaded)
 	if len(before) < 5 {
 		t.Fatalf("indexes %v: the schema should have more", before)
@@ -84,8 +101,21 @@ func TestLoad_WritesWhatChunksWrite(t *testing.T) {
 		t.Fatalf("%d and %d commits; want 5 chunks, and 1 load", commitsOf(t, chunked, want.JobID), commitsOf(t, loaded, got.JobID))
 	}
 	if got.Customers != want.Customers || got.Orders != want.Orders || got.Lines != want.Lines || got.Revenue != want.Revenue ||
-		got.Products != want.Products || got.LastRow != want.LastRow || got.Orders != 500 {
-		t.Errorf("loaded %+v, chunked %+v", got, want)
+		got.Products != want.Products || got.LastRow != want.LastRow || got.Orders != 500 || got.Customers != 500-60 || got.Products != 48 {
+		t.Errorf("loaded %+v, chunked %+v; want 440 new customers and 48 new products", got, want)
+	}
+	// Every order's buyer, and every line's SKU, is the same in both.
+	for _, q := range []string{
+		"SELECT COALESCE(SUM(LENGTH(c.external_id) * o.id), 0) FROM orders o JOIN customers c ON c.id = o.customer_id",
+		"SELECT COALESCE(SUM(LENGTH(k.code) * l.id + k.id), 0) FROM order_lines l JOIN skus k ON k.id = l.sku_id",
+		"SELECT COALESCE(SUM(first_paid_day), 0) FROM customers",
+	} {
+		var a, b int64
+		loaded.QueryRow(ctx, q).Scan(&a)
+		chunked.QueryRow(ctx, q).Scan(&b)
+		if a != b || a == 0 {
+			t.Errorf("%s: loaded %d, chunked %d", q, a, b)
+		}
 	}
 	if a, b := tableCounts(t, loaded), tableCounts(t, chunked); a != b {
 		t.Errorf("store loaded %v, chunked %v", a, b)

@@ -34,8 +34,9 @@ type Service struct {
 	// LoadRows: on SQLite, an orders file of at least this many rows
 	// committed into a store without orders (the initial load) is written
 	// in one transaction, the secondary indexes of orders and order lines
-	// built at its end, instead of in chunks. Zero: 65,536; negative:
-	// never.
+	// built at its end, instead of in chunks; Import then validates the
+	// file in the same pass. It holds the write lock for all of it: other
+	// writers wait (docs/IMPORT.md, Speed). Zero: 65,536; negative: never.
 	LoadRows int
 	// MaxErrors is how many errors a report lists (all are counted). Zero: 500.
 	MaxErrors int
@@ -179,7 +180,8 @@ func (s *Service) Validate(ctx context.Context, req Request, progress func(Progr
 }
 
 // Import validates the file and, when it has no errors, commits it. With
-// errors it returns the report and ErrInvalid, having written nothing.
+// errors it returns the report and ErrInvalid, having written nothing. A
+// load (see LoadRows) does both in one pass (importLoad).
 func (s *Service) Import(ctx context.Context, req Request, progress func(Progress)) (Report, error) {
 	if load, err := s.importLoads(ctx, req); err != nil {
 		return Report{}, err

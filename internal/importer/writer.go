@@ -42,6 +42,7 @@ type writer struct {
 	// firstPaid holds a load's first paid day by customer id, written
 	// once at its end (notePaidDays) instead of chunk by chunk.
 	firstPaid map[int64]int64
+	values    []any // planOrders' buffer
 
 	skus map[string]skuRef // SKU code → ids, for codes seen in committed chunks
 	// a dry run writes nothing, so what it would create is remembered here
@@ -411,7 +412,14 @@ func (w *writer) planOrders(q db.Queryer, chunk []*order) (counts, map[string]sk
 	if err != nil {
 		return c, nil, err
 	}
-	var args []any
+	// One buffer of values for all the chunks' statements: a chunk's are
+	// a megabyte or two, garbage a million lines would make a thousand
+	// times over.
+	args := w.values[:0]
+	defer func() {
+		clear(args[:cap(args)])
+		w.values = args[:0]
+	}()
 	for _, ref := range refs {
 		if _, ok := custID[ref]; ok {
 			continue

@@ -15,3 +15,6 @@ func HoldRefreshForTest(d *db.DB, kind string) func() {
 
 // AwaitRefreshForTest exposes awaitRefresh.
 var AwaitRefreshForTest = awaitRefresh
+
+// RunsWithMovesForTest is runsWithMoves.
+const RunsWithMovesForTest = runsWithMoves

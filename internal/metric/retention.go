@@ -3,6 +3,7 @@ package metric
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/order/purchase"
-	"github.com/storeops/storeops/internal/rfm"
 )
 
 // The retention rollup (migration 0035): repurchase, churn, historic LTV
@@ -54,6 +54,11 @@ const retentionChunk = 5000
 // retentionRunMark is the last RFM run whose segment moves the segment
 // rollup has taken in.
 const retentionRunMark = "retention.rfm_run"
+
+// runsWithMoves is how many of the latest RFM runs keep their moves
+// (rfm.KeepMoves; a test holds them equal — metric does not import rfm,
+// which is busy with orders).
+const runsWithMoves = 7
 
 // buy is one purchase of a buyer: its paid day, net amount (total and
 // deposit less refunds) and value (total and deposit: what GMV counts).
@@ -343,12 +348,14 @@ func (r *Rollup) refreshRetention(ctx context.Context) ([]int64, error) {
 	}
 	var changed, moved []int64
 	if ok {
-		if changed, err = customerIDs(ctx, r.DB, `SELECT DISTINCT customer_id FROM orders WHERE updated_at >= $1 AND customer_id IS NOT NULL`,
+		// Without DISTINCT, so that SQLite reads orders_updated's range
+		// rather than walking a customer index for the order it gives.
+		if changed, err = customerIDs(ctx, r.DB, `SELECT customer_id FROM orders WHERE updated_at >= $1`,
 			mark-refreshMargin.Milliseconds()); err != nil {
 			return nil, err
 		}
 		if lastRun > runMark {
-			if moved, err = customerIDs(ctx, r.DB, `SELECT DISTINCT customer_id FROM rfm_moves WHERE run_id > $1`, runMark); err != nil {
+			if moved, err = customerIDs(ctx, r.DB, `SELECT customer_id FROM rfm_moves WHERE run_id > $1`, runMark); err != nil {
 				return nil, err
 			}
 			// Runs older than the last few keep no moves: after that many,
@@ -357,7 +364,7 @@ func (r *Rollup) refreshRetention(ctx context.Context) ([]int64, error) {
 			if err := r.DB.QueryRow(ctx, `SELECT COUNT(*) FROM rfm_runs WHERE id > $1`, runMark).Scan(&runs); err != nil {
 				return nil, fmt.Errorf("retention rollup: %w", err)
 			}
-			if runs > rfm.KeepMoves {
+			if runs > runsWithMoves {
 				ok = false
 			}
 		}
@@ -403,19 +410,24 @@ func (r *Rollup) refreshRetention(ctx context.Context) ([]int64, error) {
 	})
 }
 
+// customerIDs runs a query of customer ids (NULLs and repeats dropped).
 func customerIDs(ctx context.Context, q db.Queryer, query string, arg int64) ([]int64, error) {
 	rows, err := q.Query(ctx, query, arg)
 	if err != nil {
 		return nil, fmt.Errorf("retention rollup: changed customers: %w", err)
 	}
 	defer rows.Close()
+	seen := map[int64]bool{}
 	var out []int64
 	for rows.Next() {
-		var id int64
+		var id sql.NullInt64
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		out = append(out, id)
+		if id.Valid && !seen[id.Int64] {
+			seen[id.Int64] = true
+			out = append(out, id.Int64)
+		}
 	}
 	return out, rows.Err()
 }

@@ -167,7 +167,7 @@ func (s *Service) fromAggregates(ctx context.Context, m *memory, since, asOf int
 		return nil, nil, false, err
 	}
 	if !current {
-		if err := s.Rebuild(ctx); err != nil {
+		if err := s.rebuild(ctx, m); err != nil {
 			return nil, nil, false, err
 		}
 	}

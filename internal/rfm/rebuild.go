@@ -45,7 +45,7 @@ func init() {
 // order and the gap histogram (gaps[days] purchase days came days after
 // the same customer's previous one).
 type rangeCount struct {
-	customers []customerFigures
+	customers []aggRow
 	gaps      []int64
 }
 
@@ -70,7 +70,7 @@ func (f *purchaseFold) Step(_ *sqlite.FunctionContext, args []driver.Value) erro
 	}
 	n := len(f.customers)
 	if n == 0 || id > f.customers[n-1].id {
-		f.customers = append(f.customers, customerFigures{id: id, n: 1, first: at, last: at, net: net})
+		f.customers = append(f.customers, aggRow{id: id, first: at, last: at, freq: 1, mon: net})
 		f.day = day
 		return nil
 	}
@@ -81,8 +81,8 @@ func (f *purchaseFold) Step(_ *sqlite.FunctionContext, args []driver.Value) erro
 		f.err = fmt.Errorf("%s: purchases out of customer and day order (customer %d day %d after customer %d day %d)", purchasesFunc, id, day, c.id, f.day)
 		return f.err
 	}
-	c.n++
-	c.net += net
+	c.freq++
+	c.mon += net
 	c.first, c.last = min(c.first, at), max(c.last, at)
 	if day != f.day {
 		g := dayNumber(day) - dayNumber(f.day)
@@ -117,10 +117,10 @@ func (r rangeCount) encode() []byte {
 	var prev int64
 	for _, c := range r.customers {
 		out = binary.AppendVarint(out, c.id-prev)
-		out = binary.AppendUvarint(out, uint64(c.n))
+		out = binary.AppendUvarint(out, uint64(c.freq))
 		out = binary.AppendVarint(out, c.first)
 		out = binary.AppendUvarint(out, uint64(c.last-c.first))
-		out = binary.AppendVarint(out, c.net)
+		out = binary.AppendVarint(out, c.mon)
 		prev = c.id
 	}
 	out = binary.AppendUvarint(out, uint64(len(r.gaps)))
@@ -138,15 +138,15 @@ func decodeRangeCount(b []byte) (rangeCount, error) {
 	if n > uint64(len(b)) {
 		return r, errBadRangeCount
 	}
-	r.customers = make([]customerFigures, n)
+	r.customers = make([]aggRow, n)
 	var prev int64
 	for i := range r.customers {
 		c := &r.customers[i]
 		c.id = prev + v.int()
-		c.n = int64(v.uint())
+		c.freq = int64(v.uint())
 		c.first = v.int()
 		c.last = c.first + int64(v.uint())
-		c.net = v.int()
+		c.mon = v.int()
 		prev = c.id
 	}
 	g := v.uint()
@@ -212,24 +212,19 @@ func dayNumber(yyyymmdd int64) int64 {
 // customers with low ids (the oldest) have more orders.
 const rebuildRanges = 32
 
-// customerFigures is one customer's aggregates as a rebuild counts them.
-type customerFigures struct {
-	id, n, first, last, net int64
-}
-
 // rebuildSQLite counts the aggregates and the gaps on the reader pool and
 // writes them in tx. The write transaction holds SQLite's write lock from
 // its start, so the readers see what it sees — every commit — and nothing
 // can commit in between; what it cannot see is work of other callers
 // sharing its group commit (internal/db/batch.go), and the marks, read on
 // the reader pool too, then stay behind it: the next run rebuilds again.
-func rebuildSQLite(ctx context.Context, d *db.DB, tx *db.Tx, now int64) error {
+func rebuildSQLite(ctx context.Context, d *db.DB, tx *db.Tx, now int64) (aggs []aggRow, generation int64, err error) {
 	var maxID, maxUpdated, lo, hi int64
 	if err := d.QueryRow(ctx, `SELECT COALESCE((SELECT MAX(id) FROM orders), 0), COALESCE((SELECT MAX(updated_at) FROM orders), 0),
 		COALESCE((SELECT MIN(o.customer_id) FROM orders o INDEXED BY orders_purchases WHERE `+purchasesWhere+`), 0),
 		COALESCE((SELECT MAX(o.customer_id) FROM orders o INDEXED BY orders_purchases WHERE `+purchasesWhere+`), -1)`).
 		Scan(&maxID, &maxUpdated, &lo, &hi); err != nil {
-		return fmt.Errorf("rfm rebuild: %w", err)
+		return nil, 0, fmt.Errorf("rfm rebuild: %w", err)
 	}
 	ranges := splitRange(lo, hi, rebuildRanges)
 	counts := make([]rangeCount, len(ranges))
@@ -249,7 +244,7 @@ func rebuildSQLite(ctx context.Context, d *db.DB, tx *db.Tx, now int64) error {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return err
+		return nil, 0, err
 	}
 	var hist []int64
 	for _, c := range counts {
@@ -263,7 +258,7 @@ func rebuildSQLite(ctx context.Context, d *db.DB, tx *db.Tx, now int64) error {
 
 	for _, q := range []string{`DELETE FROM rfm_customers`, `DELETE FROM rfm_gaps`} {
 		if _, err := tx.Exec(ctx, q); err != nil {
-			return fmt.Errorf("rfm rebuild: %w", err)
+			return nil, 0, fmt.Errorf("rfm rebuild: %w", err)
 		}
 	}
 	cols := []string{"customer_id", "first_paid_at", "last_paid_at", "frequency", "monetary", "changed_at"}
@@ -280,19 +275,25 @@ func rebuildSQLite(ctx context.Context, d *db.DB, tx *db.Tx, now int64) error {
 		}
 		return nil
 	}
+	n := 0
 	for _, rc := range counts {
+		n += len(rc.customers)
+	}
+	aggs = make([]aggRow, 0, n)
+	for _, rc := range counts {
+		aggs = append(aggs, rc.customers...)
 		for _, c := range rc.customers {
 			// changed_at 0: see catchUp.
-			vals = append(vals, c.id, c.first, c.last, c.n, c.net, int64(0))
+			vals = append(vals, c.id, c.first, c.last, c.freq, c.mon, int64(0))
 			if len(vals) == cap(vals) {
 				if err := flush(); err != nil {
-					return err
+					return nil, 0, err
 				}
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		return err
+		return nil, 0, err
 	}
 	var gaps []lifecycle.Gap
 	for days, n := range hist {
@@ -301,9 +302,10 @@ func rebuildSQLite(ctx context.Context, d *db.DB, tx *db.Tx, now int64) error {
 		}
 	}
 	if err := storeGaps(ctx, tx, gaps); err != nil {
-		return err
+		return nil, 0, err
 	}
-	return writeRebuildMarks(ctx, tx, maxID, maxUpdated, now)
+	generation, err = writeRebuildMarks(ctx, tx, maxID, maxUpdated, now)
+	return aggs, generation, err
 }
 
 // splitRange cuts [lo, hi] into at most n ranges of about equal width.
@@ -355,19 +357,19 @@ func storeGaps(ctx context.Context, tx *db.Tx, gaps []lifecycle.Gap) error {
 }
 
 // writeRebuildMarks says the aggregates cover the orders up to id and
-// updated_at, and starts a new generation.
-func writeRebuildMarks(ctx context.Context, tx *db.Tx, id, updated, now int64) error {
+// updated_at, and starts a new generation, which it returns.
+func writeRebuildMarks(ctx context.Context, tx *db.Tx, id, updated, now int64) (int64, error) {
 	gen, err := readMarks(ctx, tx, markGeneration)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, m := range []struct {
 		name string
 		v    int64
 	}{{markOrderID, id}, {markUpdated, updated}, {markGeneration, gen[0] + 1}} {
 		if err := writeMark(ctx, tx, m.name, m.v, now); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return gen[0] + 1, nil
 }

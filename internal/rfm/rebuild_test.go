@@ -179,3 +179,14 @@ func TestPurchaseFold_RefusesRowsOutOfOrder(t *testing.T) {
 		t.Error("a value cut short was read")
 	}
 }
+
+// A customer range without a purchase (ids of customers who never paid)
+// counts nobody.
+func TestCountRange_NoPurchases(t *testing.T) {
+	d := dbtest.SQLite(t)
+	writeOrdersAround(t, d, 10, 50)
+	rc, err := countRange(context.Background(), d, [2]int64{1_000, 2_000})
+	if err != nil || len(rc.customers) != 0 || len(rc.gaps) != 0 {
+		t.Errorf("counted %+v (%v), want nobody", rc, err)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/settings"
 )
@@ -225,42 +227,58 @@ type Report struct {
 // MaxIndicatorDays is the longest range a report covers.
 const MaxIndicatorDays = 3660
 
-// IndicatorReport builds the report of days from..to.
+// IndicatorReport builds the report of days from..to. Its parts read
+// different rollups and are computed side by side, on every core and
+// reader connection: one dashboard request takes the time of its longest
+// part rather than of all of them.
 func IndicatorReport(ctx context.Context, q db.Queryer, from, to int64, grain, by string) (Report, error) {
 	r := Report{From: from, To: to, Grain: grain, By: by}
-	var err error
-	if r.Current, err = PeriodFigures(ctx, q, from, to); err != nil {
-		return r, err
-	}
 	r.PreviousFrom, r.PreviousTo = PreviousPeriod(from, to)
-	if r.Previous, err = PeriodFigures(ctx, q, r.PreviousFrom, r.PreviousTo); err != nil {
+	r.YearAgoFrom, r.YearAgoTo = YearAgo(from, to, grain)
+	r.Series = Buckets(from, to, grain)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		r.Current, err = PeriodFigures(gctx, q, from, to)
+		return err
+	})
+	g.Go(func() (err error) {
+		r.Previous, err = PeriodFigures(gctx, q, r.PreviousFrom, r.PreviousTo)
+		return err
+	})
+	g.Go(func() (err error) {
+		r.YearAgo, err = PeriodFigures(gctx, q, r.YearAgoFrom, r.YearAgoTo)
+		return err
+	})
+	g.Go(func() (err error) {
+		r.Retention, err = RetentionOf(gctx, q, from, to)
+		return err
+	})
+	g.Go(func() error { return SeriesFigures(gctx, q, r.Series) })
+	g.Go(func() (err error) {
+		switch by {
+		case ByChannel:
+			// Shares of the period's UV are set below, once it is known.
+			r.Groups, err = ChannelGroups(gctx, q, from, to, 0)
+		case ByCategory, ByProduct:
+			r.Groups, err = ProductGroups(gctx, q, from, to, by, 50)
+		case BySegment:
+			r.Groups, err = SegmentGroups(gctx, q, from, to)
+		default:
+			r.Groups = []Group{}
+		}
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return r, err
 	}
-	r.YearAgoFrom, r.YearAgoTo = YearAgo(from, to, grain)
-	if r.YearAgo, err = PeriodFigures(ctx, q, r.YearAgoFrom, r.YearAgoTo); err != nil {
-		return r, err
+	if by == ByChannel {
+		for i := range r.Groups {
+			r.Groups[i].ShareBP = divRound(r.Groups[i].UV*10000, r.Current.UV)
+		}
 	}
 	r.PoPBP, r.YoYBP = Changes(r.Current, r.Previous), Changes(r.Current, r.YearAgo)
-	if r.Retention, err = RetentionOf(ctx, q, from, to); err != nil {
-		return r, err
-	}
-	if r.Operations, err = OperationsOf(ctx, q, from, to, r.Current.COGS, r.Current.GMV); err != nil {
-		return r, err
-	}
-	r.Series = Buckets(from, to, grain)
-	if err := SeriesFigures(ctx, q, r.Series); err != nil {
-		return r, err
-	}
-	switch by {
-	case ByChannel:
-		r.Groups, err = ChannelGroups(ctx, q, from, to, r.Current.UV)
-	case ByCategory, ByProduct:
-		r.Groups, err = ProductGroups(ctx, q, from, to, by, 50)
-	case BySegment:
-		r.Groups, err = SegmentGroups(ctx, q, from, to)
-	default:
-		r.Groups = []Group{}
-	}
+	var err error
+	r.Operations, err = OperationsOf(ctx, q, from, to, r.Current.COGS, r.Current.GMV)
 	return r, err
 }
 

@@ -3,9 +3,11 @@ package metric
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
 
 	"github.com/axiomhq/hyperloglog"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/storeops/storeops/internal/db"
 )
@@ -28,14 +30,10 @@ func SeriesFigures(ctx context.Context, q db.Queryer, buckets []Bucket) error {
 		}
 		return i
 	}
-	type sketches struct{ uv, conv *hyperloglog.Sketch }
+	// The sketches of each bucket longer than a day, merged once every
+	// row is read, the buckets on every core.
+	type sketches struct{ uv, conv [][]byte }
 	sk := make([]sketches, len(buckets))
-	merge := func(p **hyperloglog.Sketch, b []byte) error {
-		if *p == nil {
-			*p = hyperloglog.New14()
-		}
-		return mergeSketch(*p, b)
-	}
 	// Buckets that are whole calendar months (the month grain) read their
 	// traffic from traffic_monthly; the others from the daily rows.
 	whole := func(b Bucket) bool {
@@ -62,10 +60,9 @@ func SeriesFigures(ctx context.Context, q db.Queryer, buckets []Bucket) error {
 			return nil
 		}
 		b.UVApprox = true
-		if err := merge(&sk[i].uv, uvb); err != nil {
-			return err
-		}
-		return merge(&sk[i].conv, cb)
+		sk[i].uv = append(sk[i].uv, uvb)
+		sk[i].conv = append(sk[i].conv, cb)
+		return nil
 	}
 	read := func(query string, a, z int64, daily bool) error {
 		rows, err := q.Query(ctx, query, a, z)
@@ -141,12 +138,31 @@ func SeriesFigures(ctx context.Context, q db.Queryer, buckets []Bucket) error {
 	if err != nil {
 		return fmt.Errorf("series buyers: %w", err)
 	}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range buckets {
 		buckets[i].Buyers, buckets[i].NewCustomers = buyers[i], newCustomers[i]
-		if s := sk[i]; s.uv != nil {
-			buckets[i].UV, buckets[i].Converted = int64(s.uv.Estimate()), int64(s.conv.Estimate())
+		if len(sk[i].uv) == 0 {
+			buckets[i].finish()
+			continue
 		}
-		buckets[i].finish()
+		g.Go(func() error {
+			uv, conv := hyperloglog.New14(), hyperloglog.New14()
+			for k := range sk[i].uv {
+				if err := mergeSketch(uv, sk[i].uv[k]); err != nil {
+					return err
+				}
+				if err := mergeSketch(conv, sk[i].conv[k]); err != nil {
+					return err
+				}
+			}
+			buckets[i].UV, buckets[i].Converted = int64(uv.Estimate()), int64(conv.Estimate())
+			buckets[i].finish()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return fmt.Errorf("series visitors: %w", err)
 	}
 	return nil
 }

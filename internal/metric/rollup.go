@@ -32,8 +32,18 @@ type Rollup struct {
 const refreshMargin = 10 * time.Minute
 
 // refundIDMargin does the same for refund ids, which commit out of order
-// too: it covers that many refunds in flight at once.
+// on PostgreSQL: it covers that many refunds in flight at once. SQLite's
+// one writer commits them in id order (refundMargin): there a margin would
+// only recompute the days of the last refunds at every refresh.
 const refundIDMargin = 50
+
+// refundMargin is the refund-id margin the refreshes of d re-read.
+func refundMargin(d *db.DB) int64 {
+	if d.Dialect() == db.Postgres {
+		return refundIDMargin
+	}
+	return 0
+}
 
 const (
 	markOrders  = "sales_daily.orders_updated_at"
@@ -71,7 +81,7 @@ func (r *Rollup) refresh(ctx context.Context) (int, error) {
 	if !okO {
 		days, err = allSalesDays(ctx, r.DB)
 	} else {
-		days, err = changedDays(ctx, r.DB, ordersMark-refreshMargin.Milliseconds(), refundsMark-refundIDMargin)
+		days, err = changedDays(ctx, r.DB, ordersMark-refreshMargin.Milliseconds(), refundsMark-refundMargin(r.DB))
 	}
 	if err != nil {
 		return 0, err

@@ -121,7 +121,7 @@ func (r *IndicatorRollup) refresh(ctx context.Context) (int, error) {
 	if !okE || !okP || !okO {
 		days, err = allIndicatorDays(ctx, r.DB)
 	} else {
-		days, err = changedDays(ctx, r.DB, ordMark-refreshMargin.Milliseconds(), refMark-refundIDMargin)
+		days, err = changedDays(ctx, r.DB, ordMark-refreshMargin.Milliseconds(), refMark-refundMargin(r.DB))
 		if err == nil {
 			var ev []int64
 			margin, purMargin := int64(0), int64(0)

@@ -123,6 +123,10 @@ func (a *API) runIdempotent(w http.ResponseWriter, r *http.Request, rt Route, re
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	scope := principal + " " + rt.Method + " " + rt.Path
 	if rt.replay != nil {
+		if err := order.CheckKey(key); err != nil {
+			writeError(w, r, a.Log, err)
+			return
+		}
 		a.runClaimed(w, r, rt, req, scope, key, order.RequestHash(r.Method, r.URL.Path, body))
 		return
 	}
@@ -169,7 +173,9 @@ func (a *API) runClaimed(w http.ResponseWriter, r *http.Request, rt Route, req *
 	rec := &recorder{header: http.Header{}}
 	req.Request = r
 	out, herr := rt.handle(order.WithClaim(ctx, order.Claim{Scope: scope, Key: key, Hash: hash}), req)
-	if herr != nil {
+	// A refusal reads the key only if a call with it may have succeeded
+	// before (order.Keys.MightHold: nearly every key is new).
+	if herr != nil && a.Keys.MightHold(ctx, scope, key) {
 		stored, err := a.Keys.Lookup(ctx, scope, key, hash)
 		if err != nil {
 			writeError(w, r, a.Log, err) // used with another request, or still running

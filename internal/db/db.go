@@ -355,6 +355,9 @@ func mayWrite(q string) bool {
 
 func (t *Tx) Dialect() Dialect { return t.d.dialect }
 
+// DB is the database the transaction runs on.
+func (t *Tx) DB() *DB { return t.d }
+
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	t.wrote = true
 	if t.batched {

@@ -87,6 +87,7 @@ func claimTx(ctx context.Context, tx *db.Tx, ref int64, now time.Time) error {
 	if !ok {
 		return nil
 	}
+	filterOf(tx.DB()).note(c.Scope, c.Key)
 	res, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, response_status, response, created_at, ref)
 		VALUES ($1, $2, $3, 'done', 0, '', $4, $5) ON CONFLICT DO NOTHING`, c.Scope, c.Key, c.Hash, now.UnixMilli(), ref)
 	if err != nil {
@@ -130,6 +131,7 @@ func (k *Keys) Lookup(ctx context.Context, scope, key, hash string) (*Stored, er
 // refusal), so that a retry gets it again; a key taken meanwhile is left
 // as it is.
 func (k *Keys) Remember(ctx context.Context, scope, key, hash string, status int, body []byte) error {
+	filterOf(k.DB).note(scope, key)
 	_, err := k.DB.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, response_status, response, created_at)
 		VALUES ($1, $2, $3, 'done', $4, $5, $6) ON CONFLICT DO NOTHING`, scope, key, hash, status, string(body), k.now().UnixMilli())
 	if err != nil {
@@ -141,6 +143,7 @@ func (k *Keys) Remember(ctx context.Context, scope, key, hash string, status int
 // Keep stores the response of an operation that took its key with a
 // Claim, so that a retry gets the same bytes.
 func (k *Keys) Keep(ctx context.Context, scope, key, hash string, status int, body []byte) error {
+	filterOf(k.DB).note(scope, key)
 	_, err := k.DB.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, response_status, response, created_at)
 		VALUES ($1, $2, $3, 'done', $4, $5, $6)
 		ON CONFLICT (scope, key) DO UPDATE SET response_status = excluded.response_status, response = excluded.response
@@ -190,6 +193,7 @@ func (k *Keys) Begin(ctx context.Context, scope, key, hash string) (*Stored, err
 		wait = 5 * time.Second
 	}
 	deadline := k.now().Add(wait)
+	filterOf(k.DB).note(scope, key)
 	for {
 		res, err := k.DB.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, created_at)
 			VALUES ($1, $2, $3, 'running', $4) ON CONFLICT DO NOTHING`, scope, key, hash, k.now().UnixMilli())

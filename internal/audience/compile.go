@@ -21,6 +21,10 @@ type Query struct {
 	From  string
 	Where string
 	Args  []any
+	// Sets, when the segment is only rules over other tables that must
+	// all hold (tier and tag, say), are those rules' customer sets: the
+	// count is their intersection, without walking the customers.
+	Sets []string
 }
 
 // The tables joined to customers when a rule asks: only the order facts,
@@ -52,6 +56,10 @@ type compiler struct {
 	// one: the query is about one customer (a Membership), whose rows are
 	// looked up by key.
 	one bool
+	// sets are the subqueries set wrote, by the condition it returned;
+	// parts the top group's rules' conditions.
+	sets  map[string]string
+	parts []string
 }
 
 func (c *compiler) arg(v any) string {
@@ -85,7 +93,30 @@ func Compile(g Group, env Env) (Query, error) {
 			from = append(from, c.joinSQL[i])
 		}
 	}
-	return Query{From: strings.Join(from, "\n"), Where: where, Args: c.args}, nil
+	return Query{From: strings.Join(from, "\n"), Where: where, Args: c.args, Sets: c.onlySets(g)}, nil
+}
+
+// onlySets are the customer sets of g's rules when g matches all of them,
+// has no groups, and every rule is a set (no join, no customer column): g
+// is then their intersection.
+func (c *compiler) onlySets(g Group) []string {
+	if g.Match != MatchAll || len(g.Groups) > 0 || len(g.Rules) == 0 || c.drive {
+		return nil
+	}
+	for _, on := range c.joins {
+		if on {
+			return nil
+		}
+	}
+	var out []string
+	for _, part := range c.parts {
+		q, ok := c.sets[part]
+		if !ok {
+			return nil
+		}
+		out = append(out, q)
+	}
+	return out
 }
 
 func (c *compiler) group(g Group, path string) (string, error) {
@@ -99,6 +130,9 @@ func (c *compiler) group(g Group, path string) (string, error) {
 			c.drive = true
 		}
 		parts = append(parts, s)
+	}
+	if path == "" {
+		c.parts = parts
 	}
 	for i, sub := range g.Groups {
 		s, err := c.group(sub, fmt.Sprintf("%sgroups[%d].", path, i))
@@ -279,7 +313,13 @@ func (c *compiler) set(alias, from, cond string) string {
 	if c.one {
 		return "(EXISTS (SELECT 1 FROM " + from + " WHERE " + alias + ".customer_id = c.id AND " + cond + "))"
 	}
-	return "(c.id IN (SELECT " + alias + ".customer_id FROM " + from + " WHERE " + cond + "))"
+	q := "SELECT " + alias + ".customer_id FROM " + from + " WHERE " + cond
+	if c.sets == nil {
+		c.sets = map[string]string{}
+	}
+	s := "(c.id IN (" + q + "))"
+	c.sets[s] = q
+	return s
 }
 
 // in writes ($a, $b, …). The list is padded with its last value to a power
@@ -377,6 +417,16 @@ var customerCol = regexp.MustCompile(`\bc\.`)
 // deletion takes it along): the lookup of every candidate's customer row
 // goes.
 func (q Query) CountSQL() string {
+	// The intersection, each of its customers looked up (a set may name
+	// no customer, such as a guest's orders, or one since deleted).
+	// SQLite takes CROSS JOIN's order as given.
+	switch len(q.Sets) {
+	case 0:
+	case 1:
+		return "SELECT COUNT(*) FROM (SELECT DISTINCT " + strings.TrimPrefix(q.Sets[0], "SELECT ") + ") s CROSS JOIN customers c WHERE c.id = s.customer_id"
+	default:
+		return "SELECT COUNT(*) FROM (" + strings.Join(q.Sets, " INTERSECT ") + ") s CROSS JOIN customers c WHERE c.id = s.customer_id"
+	}
 	const drive = "audience_facts o CROSS JOIN customers c"
 	if strings.HasPrefix(q.From, drive) {
 		from := strings.TrimPrefix(q.From, drive)

@@ -476,3 +476,59 @@ func TestCount_EveryFieldAndOperator(t *testing.T) {
 		}
 	})
 }
+
+// Segments of rules over other tables that must all hold are counted as
+// the intersection of their customer sets (Query.Sets): the same counts as
+// the oracle's, guests' orders (no customer) included in the category set.
+func TestCount_IntersectionOfSets(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		w := generate(t, d, 300, 11)
+		env, err := LoadEnv(ctx, d, w.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, `INSERT INTO orders (order_no, customer_id, channel, status, items_total, discount_total, shipping_fee, total, created_at, updated_at, paid_at, paid_day)
+			SELECT 'GUEST' || id, NULL, channel, status, items_total, discount_total, shipping_fee, total, created_at, updated_at, paid_at, paid_day FROM orders WHERE paid_at IS NOT NULL ORDER BY id LIMIT 20`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, `INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, list_price, unit_price, line_total)
+			SELECT g.id, l.sku_id, l.product_id, l.title, l.quantity, l.list_price, l.unit_price, l.line_total
+			FROM orders g JOIN orders o ON g.order_no = 'GUEST' || o.id JOIN order_lines l ON l.order_id = o.id`); err != nil {
+			t.Fatal(err)
+		}
+		var guestCategory string
+		if err := d.QueryRow(ctx, `SELECT CAST(p.category_id AS TEXT) FROM order_lines l JOIN orders g ON g.id = l.order_id JOIN products p ON p.id = l.product_id
+			WHERE g.customer_id IS NULL ORDER BY l.id LIMIT 1`).Scan(&guestCategory); err != nil {
+			t.Fatal(err)
+		}
+		groups := []Group{
+			{Match: MatchAll, Rules: []Rule{{Field: "tier", Op: "in", Values: []string{"gold", "platinum"}}, {Field: "tag", Op: "in", Values: []string{"vip", "student"}}}},
+			{Match: MatchAll, Rules: []Rule{{Field: "tag", Op: "in", Values: []string{"vip"}}}},
+			{Match: MatchAll, Rules: []Rule{{Field: "tag", Op: "in", Values: []string{"wholesale"}}, {Field: "category", Op: "in", Values: []string{"1"}}, {Field: "points", Op: "gte", Value: "100"}}},
+			// Both sets hold a guest's order (no customer): no one more.
+			{Match: MatchAll, Rules: []Rule{{Field: "category", Op: "in", Values: []string{guestCategory}}, {Field: "category", Op: "in", Values: []string{guestCategory}}}},
+		}
+		for i, g := range groups {
+			cq, err := Compile(g, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cq.Sets) != len(g.Rules) {
+				t.Fatalf("group %d: %d sets, want one per rule: %s", i, len(cq.Sets), cq.CountSQL())
+			}
+			want := 0
+			for _, f := range w.facts {
+				if w.matches(f, g) {
+					want++
+				}
+			}
+			if want == 0 {
+				t.Fatalf("group %d matches nobody: nothing to compare", i)
+			}
+			if n, err := CountIn(ctx, d, g, env); err != nil || n != int64(want) {
+				t.Errorf("group %d: count %d, %v; want %d", i, n, err, want)
+			}
+		}
+	})
+}

@@ -313,22 +313,59 @@ func TestSeriesFigures_MatchPeriodFigures(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		demoWithTraffic(t, d)
-		(&metric.IndicatorRollup{DB: d}).Refresh(ctx)
+		ir := &metric.IndicatorRollup{DB: d}
+		ir.Refresh(ctx)
 		(&metric.Rollup{DB: d}).Refresh(ctx)
-		for _, grain := range []string{metric.GrainDay, metric.GrainWeek, metric.GrainMonth} {
-			bs := metric.Buckets(20260901, 20261120, grain)
-			if err := metric.SeriesFigures(ctx, d, bs); err != nil {
-				t.Fatal(err)
-			}
-			for _, b := range bs {
-				want, err := metric.PeriodFigures(ctx, d, b.From, b.To)
-				if err != nil {
+		check := func(stage string) {
+			t.Helper()
+			for _, grain := range []string{metric.GrainDay, metric.GrainWeek, metric.GrainMonth} {
+				bs := metric.Buckets(20260901, 20261120, grain)
+				if err := metric.SeriesFigures(ctx, d, bs); err != nil {
 					t.Fatal(err)
 				}
-				if b.Figures != want {
-					t.Errorf("%s %s:\nseries %+v\nperiod %+v", grain, b.Label, b.Figures, want)
+				for _, b := range bs {
+					want, err := metric.PeriodFigures(ctx, d, b.From, b.To)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if b.Figures != want {
+						t.Errorf("%s, %s %s:\nseries %+v\nperiod %+v", stage, grain, b.Label, b.Figures, want)
+					}
 				}
 			}
+		}
+		check("first refresh")
+		// 300 new visitors on Wednesday 11 Nov: the refresh rewrites the
+		// day, and the week's visitors (traffic_weekly) with it.
+		sh, _ := time.LoadLocation("Asia/Shanghai")
+		at := time.Date(2026, 11, 11, 15, 0, 0, 0, sh)
+		var evs []event.Event
+		for i := range 300 {
+			evs = append(evs, event.Event{EventID: fmt.Sprintf("late-%d", i), ReceivedAt: at, At: at, Day: 20261111, Type: "page_view",
+				AnonymousID: fmt.Sprintf("late-visitor-%d", i), SessionID: fmt.Sprintf("late-%d", i), Channel: "direct", Page: "https://shop.example/"})
+		}
+		var before metric.Figures
+		bs := metric.Buckets(20261109, 20261115, metric.GrainWeek)
+		if err := metric.SeriesFigures(ctx, d, bs); err != nil {
+			t.Fatal(err)
+		}
+		before = bs[0].Figures
+		if err := d.InTx(ctx, func(tx *db.Tx) error {
+			_, err := event.Append(ctx, tx, "collect", evs, at)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ir.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("after a day's new visitors")
+		bs = metric.Buckets(20261109, 20261115, metric.GrainWeek)
+		if err := metric.SeriesFigures(ctx, d, bs); err != nil {
+			t.Fatal(err)
+		}
+		if got := bs[0].UV - before.UV; got < 280 || got > 320 {
+			t.Errorf("the week of 11 Nov gained %d visitors, want about 300 (%d → %d)", got, before.UV, bs[0].UV)
 		}
 	})
 }

@@ -52,6 +52,11 @@ func SeriesFigures(ctx context.Context, q db.Queryer, buckets []Bucket) error {
 			ranges = append(ranges, [2]int64{b.From, b.To})
 		}
 	}
+	// Whole weeks read their visitors from traffic_weekly.
+	weekly, err := weeklyVisitors(ctx, q, buckets)
+	if err != nil {
+		return err
+	}
 	add := func(i int, t trafficSums, uv, conv int64, uvb, cb []byte, daily bool) error {
 		b := &buckets[i]
 		b.addTraffic(t)
@@ -60,6 +65,10 @@ func SeriesFigures(ctx context.Context, q db.Queryer, buckets []Bucket) error {
 			return nil
 		}
 		b.UVApprox = true
+		if wv, ok := weekly[b.From]; ok && daily && wholeWeek(*b) {
+			b.UV, b.Converted = wv[0], wv[1]
+			return nil
+		}
 		sk[i].uv = append(sk[i].uv, uvb)
 		sk[i].conv = append(sk[i].conv, cb)
 		return nil

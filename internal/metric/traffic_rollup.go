@@ -145,6 +145,9 @@ func (r *IndicatorRollup) refresh(ctx context.Context) (int, error) {
 	if err := r.rebuildMonths(ctx, monthsOf(days)); err != nil {
 		return 0, err
 	}
+	if err := r.rebuildWeeks(ctx, weeksOf(days)); err != nil {
+		return 0, err
+	}
 	err = r.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := sr.setMark(ctx, tx, markIndEvents, maxEvent); err != nil {
 			return err
@@ -187,10 +190,10 @@ func (r *IndicatorRollup) RefreshIfOlder(ctx context.Context, maxAge time.Durati
 
 // Rebuild recomputes every day from events, orders and refunds.
 func (r *IndicatorRollup) Rebuild(ctx context.Context) error {
-	if _, err := r.DB.Exec(ctx, "DELETE FROM job_marks WHERE name IN ($1, $2, $3, $4)", markIndEvents, markIndPurchases, markIndOrders, markIndRefunds); err != nil {
+	if _, err := r.DB.Exec(ctx, "DELETE FROM job_marks WHERE name IN ($1, $2, $3, $4, $5)", markIndEvents, markIndPurchases, markIndOrders, markIndRefunds, markIndWeeks); err != nil {
 		return err
 	}
-	for _, t := range []string{"traffic_daily", "sales_channel_daily", "product_daily", "traffic_monthly", "product_monthly"} {
+	for _, t := range []string{"traffic_daily", "sales_channel_daily", "product_daily", "traffic_monthly", "product_monthly", "traffic_weekly"} {
 		if _, err := r.DB.Exec(ctx, "DELETE FROM "+t); err != nil {
 			return err
 		}

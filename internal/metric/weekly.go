@@ -107,7 +107,7 @@ func (r *IndicatorRollup) rebuildWeeks(ctx context.Context, weeks []int64) error
 }
 
 // weeklyVisitors reads the visitors of the whole weeks among buckets from
-// traffic_weekly (channel ”): by the bucket's Monday.
+// traffic_weekly, the all-channels rows, by the bucket's Monday.
 func weeklyVisitors(ctx context.Context, q db.Queryer, buckets []Bucket) (map[int64][2]int64, error) {
 	out := map[int64][2]int64{}
 	var lo, hi int64

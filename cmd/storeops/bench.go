@@ -85,7 +85,11 @@ func benchCommand() *command {
 				return runDashboardBench(ctx, e, cfg, asJSON)
 			}
 			if scenario == bench.Funnel {
-				return runFunnelBench(ctx, e, bench.FunnelConfig{Events: events, Visitors: visitors, Days: days}, asJSON)
+				cfg := bench.FunnelConfig{Events: events, Visitors: visitors, Days: days}
+				if cpuProfile != "" {
+					cfg.Profile = func() (func(), error) { return startCPUProfile(cpuProfile) }
+				}
+				return runFunnelBench(ctx, e, cfg, asJSON)
 			}
 			if scenario == bench.Ingest {
 				return runIngestBench(ctx, e, bench.IngestConfig{URL: target, Events: events, Batch: batch, Clients: clients},

@@ -26,7 +26,10 @@ type FunnelConfig struct {
 	Days     int
 	Runs     int    // funnel counts timed; the report gives each
 	Dir      string // where the SQLite file goes; "": a temporary folder, removed after
-	Log      func(format string, args ...any)
+	// Profile, when set, is started before the first timed funnel count
+	// and stopped after the last: the CPU profile of the counts alone.
+	Profile func() (stop func(), err error)
+	Log     func(format string, args ...any)
 }
 
 // FunnelReport is what the funnel bench measured.
@@ -88,6 +91,12 @@ func RunFunnel(ctx context.Context, cfg FunnelConfig) (FunnelReport, error) {
 		return rep, err
 	}
 	from, to := g.firstDay, g.lastDay
+	stopProfile := func() {}
+	if cfg.Profile != nil {
+		if stopProfile, err = cfg.Profile(); err != nil {
+			return rep, err
+		}
+	}
 	for i := range cfg.Runs {
 		cfg.Log("bench: funnel %d of %d…", i+1, cfg.Runs)
 		t, cpu := time.Now(), processCPU()
@@ -99,6 +108,7 @@ func RunFunnel(ctx context.Context, cfg FunnelConfig) (FunnelReport, error) {
 		rep.FunnelCPU = append(rep.FunnelCPU, (processCPU() - cpu).Seconds())
 		rep.Funnel = f
 	}
+	stopProfile()
 	t := time.Now()
 	if _, err := event.Funnel(ctx, d, from, to, event.ChannelLive); err != nil {
 		return rep, err

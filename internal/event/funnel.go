@@ -93,8 +93,9 @@ func dayFunnel(batches []*Batch, channel string, logins map[string]int64) Funnel
 	for _, b := range batches {
 		n += b.N
 	}
-	visitors := make(map[VisitorKey]int32, n/4)
-	states := make([]visitorDay, 0, n/4)
+	vs := visitorsPool.Get().(*dayVisitors)
+	defer vs.release()
+	states := vs.states[:0]
 	var late map[int32][]stepEvent
 	visit := func(each func(v int32, code uint8, at int64, seq int32)) {
 		seq := int32(0)
@@ -108,11 +109,8 @@ func dayFunnel(batches []*Batch, channel string, logins map[string]int64) Funnel
 				}
 				anon, customer := b.AnonymousID[i], b.CustomerID[i]
 				if customer != lastCustomer || anon != lastAnon {
-					v := Visitor(anon, customer, logins)
-					idx, ok := visitors[v]
-					if !ok {
-						idx = int32(len(states))
-						visitors[v] = idx
+					idx, isNew := vs.of(anon, customer, logins, int32(len(states)))
+					if isNew {
 						states = append(states, visitorDay{lastAt: b.At[i]})
 					}
 					lastAnon, lastCustomer, last = anon, customer, idx
@@ -152,6 +150,7 @@ func dayFunnel(batches []*Batch, channel string, logins map[string]int64) Funnel
 			states[v].step = int8(step)
 		}
 	}
+	vs.states = states
 	var f FunnelSteps
 	for _, s := range states {
 		if s.step >= 1 {
@@ -175,4 +174,52 @@ func byTime(a, b stepEvent) int {
 		return c
 	}
 	return cmp.Compare(a.seq, b.seq)
+}
+
+// dayVisitors numbers one day's visitors as Visitor identifies them: a
+// known customer in a map by id, an anonymous id in a map of its own that
+// also remembers what the logins made of it — one string lookup a visit
+// instead of a lookup of the logins and one of a (customer, id) key. The
+// maps and the states are kept from day to day (visitorsPool).
+type dayVisitors struct {
+	customers map[int64]int32
+	anons     map[string]int32
+	states    []visitorDay
+}
+
+var visitorsPool = sync.Pool{New: func() any {
+	return &dayVisitors{customers: map[int64]int32{}, anons: map[string]int32{}}
+}}
+
+// of is the number of the visitor of an event of anon and customer, and
+// whether it is new (then it is next, the caller's count of visitors).
+func (vs *dayVisitors) of(anon string, customer int64, logins map[string]int64, next int32) (int32, bool) {
+	if customer == 0 {
+		if idx, ok := vs.anons[anon]; ok {
+			return idx, false
+		}
+		if customer = logins[anon]; customer == 0 {
+			vs.anons[anon] = next
+			return next, true
+		}
+		idx, isNew := vs.customer(customer, next)
+		vs.anons[anon] = idx
+		return idx, isNew
+	}
+	return vs.customer(customer, next)
+}
+
+func (vs *dayVisitors) customer(id int64, next int32) (int32, bool) {
+	if idx, ok := vs.customers[id]; ok {
+		return idx, false
+	}
+	vs.customers[id] = next
+	return next, true
+}
+
+func (vs *dayVisitors) release() {
+	clear(vs.customers)
+	clear(vs.anons)
+	vs.states = vs.states[:0]
+	visitorsPool.Put(vs)
 }

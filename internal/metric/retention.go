@@ -80,27 +80,47 @@ func encodeBuys(bs []buy) []byte {
 
 func decodeBuys(p []byte) ([]buy, error) {
 	var out []buy
-	var last int64
-	for len(p) > 0 {
-		d, n := binary.Uvarint(p)
-		if n <= 0 {
+	r := varints{p: p}
+	for !r.done() {
+		day, net, value := r.day(), r.varint(), r.varint()
+		if r.bad {
 			return nil, errors.New("retention rollup: a damaged purchase list")
 		}
-		p = p[n:]
-		v, m := binary.Varint(p)
-		if m <= 0 {
-			return nil, errors.New("retention rollup: a damaged purchase list")
-		}
-		p = p[m:]
-		w, k := binary.Varint(p)
-		if k <= 0 {
-			return nil, errors.New("retention rollup: a damaged purchase list")
-		}
-		p = p[k:]
-		last += int64(d)
-		out = append(out, buy{day: last, net: v, value: w})
+		out = append(out, buy{day: day, net: net, value: value})
 	}
 	return out, nil
+}
+
+// varints reads what encodeBuys and encodePairs write: days as uvarint
+// deltas from the one before, amounts as zigzag varints. bad is set at the
+// first that does not read, and stays.
+type varints struct {
+	p       []byte
+	lastDay int64
+	bad     bool
+}
+
+func (r *varints) done() bool { return r.bad || len(r.p) == 0 }
+
+func (r *varints) day() int64 {
+	d, n := binary.Uvarint(r.p)
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.p = r.p[n:]
+	r.lastDay += int64(d)
+	return r.lastDay
+}
+
+func (r *varints) varint() int64 {
+	v, n := binary.Varint(r.p)
+	if n <= 0 {
+		r.bad = true
+		return 0
+	}
+	r.p = r.p[n:]
+	return v
 }
 
 // dayPairs are (day, count) pairs in day order: a day's prevs or prevs2.
@@ -125,20 +145,13 @@ func encodePairs(m map[int64]int64) []byte {
 
 func decodePairs(p []byte) (dayPairs, error) {
 	var out dayPairs
-	var last int64
-	for len(p) > 0 {
-		d, n := binary.Uvarint(p)
-		if n <= 0 {
+	r := varints{p: p}
+	for !r.done() {
+		day, n := r.day(), r.varint()
+		if r.bad {
 			return nil, errors.New("retention rollup: a damaged day row")
 		}
-		p = p[n:]
-		v, m := binary.Varint(p)
-		if m <= 0 {
-			return nil, errors.New("retention rollup: a damaged day row")
-		}
-		p = p[m:]
-		last += int64(d)
-		out = append(out, dayCount{last, v})
+		out = append(out, dayCount{day, n})
 	}
 	return out, nil
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/axiomhq/hyperloglog"
-
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/settings"
 )
@@ -62,8 +60,8 @@ func (r *IndicatorRollup) rebuildMonths(ctx context.Context, months []int64) err
 	for _, m := range months {
 		first, last := monthFirst(m), monthLast(m)
 		type agg struct {
-			t        trafficSums
-			uv, conv *hyperloglog.Sketch
+			t trafficSums
+			*visitorSketches
 		}
 		byCh := map[string]*agg{}
 		rows, err := r.DB.Query(ctx, `SELECT channel, pv, sessions, product_views, searches, add_to_carts, checkout_starts, purchases,
@@ -83,15 +81,11 @@ func (r *IndicatorRollup) rebuildMonths(ctx context.Context, months []int64) err
 			}
 			a := byCh[ch]
 			if a == nil {
-				a = &agg{uv: hyperloglog.New14(), conv: hyperloglog.New14()}
+				a = &agg{visitorSketches: newVisitorSketches()}
 				byCh[ch] = a
 			}
 			a.t.add(t)
-			if err := mergeSketch(a.uv, uvb); err != nil {
-				rows.Close()
-				return err
-			}
-			if err := mergeSketch(a.conv, cb); err != nil {
+			if err := a.merge(uvb, cb); err != nil {
 				rows.Close()
 				return err
 			}

@@ -53,8 +53,7 @@ func (r *IndicatorRollup) rebuildWeeks(ctx context.Context, weeks []int64) error
 	}
 	now := r.now().UnixMilli()
 	for _, w := range weeks {
-		type agg struct{ uv, conv *hyperloglog.Sketch }
-		byCh := map[string]*agg{}
+		byCh := map[string]*visitorSketches{}
 		rows, err := r.DB.Query(ctx, `SELECT channel, uv_sketch, converted_sketch FROM traffic_daily WHERE day BETWEEN $1 AND $2`, w, AddDays(w, 6))
 		if err != nil {
 			return fmt.Errorf("weekly rollup %d: %w", w, err)
@@ -68,14 +67,10 @@ func (r *IndicatorRollup) rebuildWeeks(ctx context.Context, weeks []int64) error
 			}
 			a := byCh[ch]
 			if a == nil {
-				a = &agg{uv: hyperloglog.New14(), conv: hyperloglog.New14()}
+				a = newVisitorSketches()
 				byCh[ch] = a
 			}
-			if err := mergeSketch(a.uv, uvb); err != nil {
-				rows.Close()
-				return err
-			}
-			if err := mergeSketch(a.conv, cb); err != nil {
+			if err := a.merge(uvb, cb); err != nil {
 				rows.Close()
 				return err
 			}
@@ -141,4 +136,20 @@ func weeklyVisitors(ctx context.Context, q db.Queryer, buckets []Bucket) (map[in
 // wholeWeek reports whether b is a store week, Monday to Sunday.
 func wholeWeek(b Bucket) bool {
 	return b.From == weekOf(b.From) && b.To == AddDays(b.From, 6)
+}
+
+// visitorSketches are the visitors and the converted visitors of days
+// merged: a week's or a month's.
+type visitorSketches struct{ uv, conv *hyperloglog.Sketch }
+
+func newVisitorSketches() *visitorSketches {
+	return &visitorSketches{uv: hyperloglog.New14(), conv: hyperloglog.New14()}
+}
+
+// merge adds a day's stored sketches (visitors, converted visitors).
+func (v *visitorSketches) merge(uv, conv []byte) error {
+	if err := mergeSketch(v.uv, uv); err != nil {
+		return err
+	}
+	return mergeSketch(v.conv, conv)
 }

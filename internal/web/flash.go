@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/flash"
 )
 
@@ -273,19 +271,7 @@ var serviceItemField = regexp.MustCompile(`^items\[(\d+)\]\.(sku_id|flash_price|
 // service is the i-th row that was filled in, and its SKU is typed as a
 // code or an id.
 func formFlashField(field string, rows []int) string {
-	m := serviceItemField.FindStringSubmatch(field)
-	if m == nil {
-		return field
-	}
-	i, _ := strconv.Atoi(m[1])
-	if i < len(rows) {
-		i = rows[i]
-	}
-	name := m[2]
-	if name == "sku_id" {
-		name = "sku"
-	}
-	return fmt.Sprintf("items[%d].%s", i, name)
+	return formItemField(serviceItemField, field, rows)
 }
 
 func (c *Console) flashFormPage(w http.ResponseWriter, r *http.Request, status int, f *flashForm) {
@@ -320,22 +306,11 @@ func (c *Console) createFlashSale(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in, rows := f.input(v, v.Store.Location(), func(s string) (int64, error) { return c.skuByCodeOrID(r, s) })
-	if len(f.Errors) == 0 {
+	if len(f.Errors) == 0 && c.created(w, r, "flash.flash_sale_created", func() (string, error) {
 		s, err := c.flashSales().Create(r.Context(), in)
-		if err == nil {
-			c.redirect(w, r, fmt.Sprintf("/flash-sales/%d", s.ID), "flash.flash_sale_created")
-			return
-		}
-		var fe *apperr.FieldError
-		switch {
-		case errors.As(err, &fe):
-			f.Errors[formFlashField(fe.Field, rows)] = fieldMessage(v, fe)
-		case errors.Is(err, apperr.ErrConflict):
-			f.Error = err.Error()
-		default:
-			c.fail(w, r, err)
-			return
-		}
+		return fmt.Sprintf("/flash-sales/%d", s.ID), err
+	}, f.Errors, &f.Error, func(field string) string { return formFlashField(field, rows) }) {
+		return
 	}
 	if len(f.Rows) == 0 {
 		f.Rows = make([]flashFormRow, flashFormRows)

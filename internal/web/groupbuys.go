@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/storeops/storeops/internal/apperr"
 	"github.com/storeops/storeops/internal/groupbuy"
 )
 
@@ -246,19 +244,7 @@ func formGroupBuyField(field string, rows []int) string {
 	if field == "time_limit" {
 		return "time_limit"
 	}
-	m := groupBuyItemField.FindStringSubmatch(field)
-	if m == nil {
-		return field
-	}
-	i, _ := strconv.Atoi(m[1])
-	if i < len(rows) {
-		i = rows[i]
-	}
-	name := m[2]
-	if name == "sku_id" {
-		name = "sku"
-	}
-	return fmt.Sprintf("items[%d].%s", i, name)
+	return formItemField(groupBuyItemField, field, rows)
 }
 
 func (c *Console) groupBuyFormPage(w http.ResponseWriter, r *http.Request, status int, f *groupBuyForm) {
@@ -291,22 +277,11 @@ func (c *Console) createGroupBuy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in, rows := f.input(v, v.Store.Location(), func(s string) (int64, error) { return c.skuByCodeOrID(r, s) })
-	if len(f.Errors) == 0 {
+	if len(f.Errors) == 0 && c.created(w, r, "group_buys.created", func() (string, error) {
 		cp, err := c.groupBuys().Create(r.Context(), in)
-		if err == nil {
-			c.redirect(w, r, fmt.Sprintf("/group-buys/%d", cp.ID), "group_buys.created")
-			return
-		}
-		var fe *apperr.FieldError
-		switch {
-		case errors.As(err, &fe):
-			f.Errors[formGroupBuyField(fe.Field, rows)] = fieldMessage(v, fe)
-		case errors.Is(err, apperr.ErrConflict):
-			f.Error = err.Error()
-		default:
-			c.fail(w, r, err)
-			return
-		}
+		return fmt.Sprintf("/group-buys/%d", cp.ID), err
+	}, f.Errors, &f.Error, func(field string) string { return formGroupBuyField(field, rows) }) {
+		return
 	}
 	if len(f.Rows) == 0 {
 		f.Rows = make([]groupBuyFormRow, groupBuyFormRows)

@@ -248,22 +248,11 @@ func (c *Console) createPresale(w http.ResponseWriter, r *http.Request) {
 	f := &presaleForm{Errors: map[string]string{}}
 	f.read(r.PostForm)
 	in := f.input(v, v.Store.Location(), func(s string) (int64, error) { return c.skuByCodeOrID(r, s) })
-	if len(f.Errors) == 0 {
+	if len(f.Errors) == 0 && c.created(w, r, "presales.created", func() (string, error) {
 		p, err := c.presales().Create(r.Context(), in)
-		if err == nil {
-			c.redirect(w, r, fmt.Sprintf("/presales/%d", p.ID), "presales.created")
-			return
-		}
-		var fe *apperr.FieldError
-		switch {
-		case errors.As(err, &fe):
-			f.Errors[fe.Field] = fieldMessage(v, fe)
-		case errors.Is(err, apperr.ErrConflict):
-			f.Error = err.Error()
-		default:
-			c.fail(w, r, err)
-			return
-		}
+		return fmt.Sprintf("/presales/%d", p.ID), err
+	}, f.Errors, &f.Error, func(field string) string { return field }) {
+		return
 	}
 	if f.Error == "" {
 		f.Error = tr(v, "form.fix_errors")

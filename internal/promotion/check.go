@@ -42,22 +42,6 @@ func (r refs) ancestors(c int64) []int64 {
 	return out
 }
 
-func placeholders(n, from int) string {
-	ph := make([]string, n)
-	for i := range ph {
-		ph[i] = "$" + strconv.Itoa(from+i)
-	}
-	return strings.Join(ph, ",")
-}
-
-func anys(ids []int64) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
-	}
-	return out
-}
-
 // loadRefs reads the products, categories and SKUs that ps name.
 func loadRefs(ctx context.Context, q db.Queryer, ps ...promo.Promotion) (refs, error) {
 	r := refs{products: map[int64]string{}, productCat: map[int64]int64{}, minPrice: map[int64]int64{}, categories: map[int64]int64{}, skus: map[int64]skuRef{},
@@ -97,7 +81,7 @@ func loadRefs(ctx context.Context, q db.Queryer, ps ...promo.Promotion) (refs, e
 		return r, err
 	}
 	if len(skuIDs) > 0 {
-		rows, err := q.Query(ctx, `SELECT id, product_id, list_price, code FROM skus WHERE id IN (`+placeholders(len(skuIDs), 1)+`)`, anys(skuIDs)...)
+		rows, err := q.Query(ctx, `SELECT id, product_id, list_price, code FROM skus WHERE id IN (`+db.Placeholders(len(skuIDs), 1)+`)`, db.Args(skuIDs)...)
 		if err != nil {
 			return r, fmt.Errorf("promotion: load SKUs: %w", err)
 		}
@@ -119,7 +103,7 @@ func loadRefs(ctx context.Context, q db.Queryer, ps ...promo.Promotion) (refs, e
 	if len(productIDs) > 0 {
 		rows, err := q.Query(ctx, `SELECT p.id, p.title, COALESCE(p.category_id, 0), COALESCE(MIN(k.list_price), 0)
 			FROM products p LEFT JOIN skus k ON k.product_id = p.id
-			WHERE p.id IN (`+placeholders(len(productIDs), 1)+`) GROUP BY p.id, p.title, p.category_id`, anys(productIDs)...)
+			WHERE p.id IN (`+db.Placeholders(len(productIDs), 1)+`) GROUP BY p.id, p.title, p.category_id`, db.Args(productIDs)...)
 		if err != nil {
 			return r, fmt.Errorf("promotion: load products: %w", err)
 		}

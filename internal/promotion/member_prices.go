@@ -22,7 +22,7 @@ func memberPrices(ctx context.Context, q db.Queryer, tier string, lines []promo.
 		args = append(args, l.SKUID)
 		at[l.SKUID] = i
 	}
-	rows, err := q.Query(ctx, `SELECT sku_id, price FROM sku_member_prices WHERE tier = $1 AND sku_id IN (`+placeholders(len(lines), 2)+`)`, args...)
+	rows, err := q.Query(ctx, `SELECT sku_id, price FROM sku_member_prices WHERE tier = $1 AND sku_id IN (`+db.Placeholders(len(lines), 2)+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("promotion pricer: member prices for %s: %w", tier, err)
 	}

@@ -328,7 +328,7 @@ func engineLines(snap *snapshot, list price.Priced) []promo.Line {
 
 func giftStock(ctx context.Context, q db.Queryer, skus []int64) (map[int64]int64, error) {
 	out := make(map[int64]int64, len(skus))
-	rows, err := q.Query(ctx, `SELECT sku_id, on_hand - reserved FROM stock WHERE sku_id IN (`+placeholders(len(skus), 1)+`)`, anys(skus)...)
+	rows, err := q.Query(ctx, `SELECT sku_id, on_hand - reserved FROM stock WHERE sku_id IN (`+db.Placeholders(len(skus), 1)+`)`, db.Args(skus)...)
 	if err != nil {
 		return nil, fmt.Errorf("promotion pricer: gift stock: %w", err)
 	}

@@ -15,6 +15,3 @@ func HoldRefreshForTest(d *db.DB, kind string) func() {
 
 // AwaitRefreshForTest exposes awaitRefresh.
 var AwaitRefreshForTest = awaitRefresh
-
-// RunsWithMovesForTest is runsWithMoves.
-const RunsWithMovesForTest = runsWithMoves

@@ -9,11 +9,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/order/purchase"
+	"github.com/storeops/storeops/internal/rfm"
 )
 
 // The retention rollup (migration 0035): repurchase, churn, historic LTV
@@ -54,11 +53,6 @@ const retentionChunk = 5000
 // retentionRunMark is the last RFM run whose segment moves the segment
 // rollup has taken in.
 const retentionRunMark = "retention.rfm_run"
-
-// runsWithMoves is how many of the latest RFM runs keep their moves
-// (rfm.KeepMoves; a test holds them equal — metric does not import rfm,
-// which is busy with orders).
-const runsWithMoves = 7
 
 // buy is one purchase of a buyer: its paid day, net amount (total and
 // deposit less refunds) and value (total and deposit: what GMV counts).
@@ -276,18 +270,12 @@ func (x *retentionDelta) add(bs []buy, sign int64) {
 // never the table.
 func purchasesOf(ctx context.Context, q db.Queryer, ids []int64, each func(customer int64, bs []buy) error) error {
 	where := ""
-	var args []any
 	if ids != nil {
-		ph := make([]string, len(ids))
-		for i, id := range ids {
-			args = append(args, id)
-			ph[i] = "$" + strconv.Itoa(i+1)
-		}
-		where = " AND o.customer_id IN (" + strings.Join(ph, ", ") + ")"
+		where = " AND o.customer_id IN (" + db.Placeholders(len(ids), 1) + ")"
 	}
 	rows, err := q.Query(ctx, `SELECT o.customer_id, o.paid_day, `+purchase.Net("o")+`, `+purchase.Value("o")+` FROM orders o
 		WHERE o.customer_id IS NOT NULL AND o.paid_at IS NOT NULL AND o.paid_day IS NOT NULL AND `+purchase.Is("o")+where+`
-		ORDER BY o.customer_id, o.paid_day`, args...)
+		ORDER BY o.customer_id, o.paid_day`, db.Args(ids)...)
 	if err != nil {
 		return fmt.Errorf("retention rollup: purchases: %w", err)
 	}
@@ -355,9 +343,9 @@ func (r *Rollup) refreshRetention(ctx context.Context) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	var lastRun int64
-	if err := r.DB.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM rfm_runs`).Scan(&lastRun); err != nil {
-		return nil, fmt.Errorf("retention rollup: %w", err)
+	moves, err := rfm.MovesSince(ctx, r.DB, runMark)
+	if err != nil {
+		return nil, err
 	}
 	var changed, moved []int64
 	if ok {
@@ -367,26 +355,22 @@ func (r *Rollup) refreshRetention(ctx context.Context) ([]int64, error) {
 			mark-refreshMargin.Milliseconds()); err != nil {
 			return nil, err
 		}
-		if lastRun > runMark {
-			if moved, err = customerIDs(ctx, r.DB, `SELECT customer_id FROM rfm_moves WHERE run_id > $1`, runMark); err != nil {
-				return nil, err
-			}
-			// Runs older than the last few keep no moves: after that many,
-			// only a build knows everyone's segment.
-			var runs int
-			if err := r.DB.QueryRow(ctx, `SELECT COUNT(*) FROM rfm_runs WHERE id > $1`, runMark).Scan(&runs); err != nil {
+		// Runs older than the last few keep no moves: after that many,
+		// only a build knows everyone's segment.
+		moved = moves.Customers
+		if !moves.Complete {
+			ok = false
+		}
+		// Counting the kept buyers reads every row: only when so many
+		// changed that a build may be cheaper.
+		if n := int64(len(changed) + len(moved)); n*retentionFullShare > 1000 {
+			var kept int64
+			if err := r.DB.QueryRow(ctx, `SELECT COUNT(*) FROM retention_customers`).Scan(&kept); err != nil {
 				return nil, fmt.Errorf("retention rollup: %w", err)
 			}
-			if runs > runsWithMoves {
+			if n*retentionFullShare > kept+1000 {
 				ok = false
 			}
-		}
-		var kept int64
-		if err := r.DB.QueryRow(ctx, `SELECT COUNT(*) FROM retention_customers`).Scan(&kept); err != nil {
-			return nil, fmt.Errorf("retention rollup: %w", err)
-		}
-		if int64(len(changed)+len(moved))*retentionFullShare > kept+1000 {
-			ok = false
 		}
 	}
 	var days []int64
@@ -419,7 +403,7 @@ func (r *Rollup) refreshRetention(ctx context.Context) ([]int64, error) {
 		if err := r.setMark(ctx, tx, retentionMark, started.UnixMilli()); err != nil {
 			return err
 		}
-		return r.setMark(ctx, tx, retentionRunMark, lastRun)
+		return r.setMark(ctx, tx, retentionRunMark, moves.LastRun)
 	})
 }
 
@@ -455,51 +439,9 @@ func lockRetention(ctx context.Context, tx *db.Tx) error {
 	return err
 }
 
-// segmentsOf reads the current RFM segment of customers ids (all scored
-// customers when ids is nil); a customer without one is unscored ("").
-func segmentsOf(ctx context.Context, q db.Queryer, ids []int64) (map[int64]string, error) {
-	query := `SELECT customer_id, segment FROM rfm_current`
-	var args []any
-	if ids != nil {
-		query += ` WHERE customer_id IN (` + placeholders(len(ids)) + `)`
-		args = int64Args(ids)
-	}
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("retention rollup: segments: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var seg string
-		if err := rows.Scan(&id, &seg); err != nil {
-			return nil, err
-		}
-		out[id] = seg
-	}
-	return out, rows.Err()
-}
-
-func placeholders(n int) string {
-	ph := make([]string, n)
-	for i := range ph {
-		ph[i] = "$" + strconv.Itoa(i+1)
-	}
-	return strings.Join(ph, ", ")
-}
-
-func int64Args(ids []int64) []any {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return args
-}
-
 // buildRetention writes the whole rollup from all orders.
 func (r *Rollup) buildRetention(ctx context.Context) error {
-	segments, err := segmentsOf(ctx, r.DB, nil)
+	segments, err := rfm.CurrentSegments(ctx, r.DB, nil)
 	if err != nil {
 		return err
 	}
@@ -543,7 +485,7 @@ func (r *Rollup) updateRetention(ctx context.Context, ids []int64, reread map[in
 			purchases []byte
 		}
 		kept := map[int64]keptRow{}
-		rows, err := tx.Query(ctx, `SELECT customer_id, segment, purchases FROM retention_customers WHERE customer_id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+		rows, err := tx.Query(ctx, `SELECT customer_id, segment, purchases FROM retention_customers WHERE customer_id IN (`+db.Placeholders(len(ids), 1)+`)`, db.Args(ids)...)
 		if err != nil {
 			return fmt.Errorf("retention rollup: %w", err)
 		}
@@ -560,7 +502,7 @@ func (r *Rollup) updateRetention(ctx context.Context, ids []int64, reread map[in
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		segments, err := segmentsOf(ctx, tx, ids)
+		segments, err := rfm.CurrentSegments(ctx, tx, ids)
 		if err != nil {
 			return err
 		}
@@ -670,7 +612,7 @@ func readPairs(blob []byte, m map[int64]int64) error {
 func dayArgs(days []int64, fn func(ph string, args []any) error) error {
 	for start := 0; start < len(days); start += 500 {
 		part := days[start:min(len(days), start+500)]
-		if err := fn(placeholders(len(part)), int64Args(part)); err != nil {
+		if err := fn(db.Placeholders(len(part), 1), db.Args(part)); err != nil {
 			return err
 		}
 	}

@@ -324,13 +324,6 @@ func TestRetentionRollupAgreesWithOrders(t *testing.T) {
 	})
 }
 
-// The segment rollup knows how many runs keep their moves.
-func TestRunsWithMovesIsRFMs(t *testing.T) {
-	if metric.RunsWithMovesForTest != rfm.KeepMoves {
-		t.Fatalf("metric counts on %d runs keeping their moves, rfm keeps %d", metric.RunsWithMovesForTest, rfm.KeepMoves)
-	}
-}
-
 // rollupRows are the retention rollup's rows, as text.
 func rollupRows(t *testing.T, d *db.DB) []string {
 	t.Helper()

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/axiomhq/hyperloglog"
-
 	"github.com/storeops/storeops/internal/db"
 	"github.com/storeops/storeops/internal/order/purchase"
 )
@@ -264,7 +262,6 @@ func runsOf(days []int64, gap int) [][2]int64 {
 
 type dayRow struct {
 	paidOrders, gmv, cogs, refunds, refundCount, buyers int64
-	sketch                                              *hyperloglog.Sketch
 }
 
 // rebuild recomputes the days from..to with grouped queries and writes them
@@ -327,8 +324,8 @@ func (r *Rollup) rebuild(ctx context.Context, from, to int64) error {
 	if err != nil {
 		return err
 	}
-	// Buyers: exact per day, and a sketch for merging across days. The
-	// covering index yields (day, customer) already in order.
+	// Buyers: exact per day (a period's distinct buyers come from the
+	// retention rollup). The covering index yields (day, customer) in order.
 	var lastDay, lastCustomer int64 = -1, -1
 	err = scan(`SELECT o.paid_day, o.customer_id FROM orders o
 		WHERE o.paid_day BETWEEN $1 AND $2 AND o.customer_id IS NOT NULL AND `+purchase.Is("o")+` ORDER BY o.paid_day, o.customer_id`, func(d int64, v []int64) {
@@ -336,12 +333,7 @@ func (r *Rollup) rebuild(ctx context.Context, from, to int64) error {
 			return
 		}
 		lastDay, lastCustomer = d, v[0]
-		x := row(d)
-		x.buyers++
-		if x.sketch == nil {
-			x.sketch = hyperloglog.New14()
-		}
-		x.sketch.InsertHash(hashID(v[0]))
+		row(d).buyers++
 	})
 	if err != nil {
 		return err
@@ -352,27 +344,13 @@ func (r *Rollup) rebuild(ctx context.Context, from, to int64) error {
 			return err
 		}
 		for d, x := range rows {
-			var sk []byte
-			if x.sketch != nil {
-				var err error
-				if sk, err = x.sketch.MarshalBinary(); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO sales_daily (day, paid_orders, gmv, cogs, refunds, refund_count, buyers, buyers_sketch, refreshed_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, d, x.paidOrders, x.gmv, x.cogs, x.refunds, x.refundCount, x.buyers, sk, now); err != nil {
+			// buyers_sketch stays NULL: no read merges daily buyer sketches
+			// since distinct buyers come from the retention rollup.
+			if _, err := tx.Exec(ctx, `INSERT INTO sales_daily (day, paid_orders, gmv, cogs, refunds, refund_count, buyers, refreshed_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, d, x.paidOrders, x.gmv, x.cogs, x.refunds, x.refundCount, x.buyers, now); err != nil {
 				return fmt.Errorf("rollup: write day %d: %w", d, err)
 			}
 		}
 		return nil
 	})
-}
-
-// hashID spreads a customer id over 64 bits for the sketch (splitmix64's
-// finaliser: consecutive ids must not land in neighbouring registers).
-func hashID(id int64) uint64 {
-	z := uint64(id) + 0x9e3779b97f4a7c15
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
 }
